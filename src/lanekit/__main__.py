@@ -1,0 +1,3 @@
+from lanekit.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,62 @@
+"""create_app(settings): builds the engine, routers, middleware and error maps; nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+
+from lanekit import __version__
+from lanekit.domain.accounts import AccountResolver
+from lanekit.domain.auth import CredentialCache
+from lanekit.http import account, auth, errors, health, users
+from lanekit.http.deps import AppContext, require_actor
+from lanekit.http.middleware import RateLimitHeadersMiddleware, TenancyMiddleware, TransportMiddleware
+from lanekit.http.ratelimit import RateLimiter
+from lanekit.http.routing import make_router
+from lanekit.settings import Settings
+from lanekit.storage.engine import Database, make_engine
+
+# Routers under /io that every request must authenticate for.
+AUTHENTICATED_ROUTERS = (auth.router, users.router, account.router)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    db = Database(make_engine(settings))
+    redis_url = settings.redis_url.get_secret_value() if settings.redis_url else None
+    ctx = AppContext(
+        settings=settings,
+        db=db,
+        credentials=CredentialCache(settings.auth_cache_size),
+        rate_limiter=RateLimiter(settings.rate_limit, redis_url=redis_url),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await db.dispose()
+
+    app = FastAPI(
+        title="Lanekit",
+        version=__version__,
+        description="A self-hostable Kanban server that speaks the LeanKit / AgilePlace REST API.",
+        openapi_url="/io/openapi.json",
+        docs_url="/io/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+
+    io = make_router("io")
+    for router in AUTHENTICATED_ROUTERS:
+        io.include_router(router, dependencies=[Depends(require_actor)])
+    app.include_router(io, prefix="/io")
+    app.include_router(health.router)
+
+    errors.install(app)
+    # Added innermost first: the transport layer sees the raw request before anything else.
+    app.add_middleware(RateLimitHeadersMiddleware)
+    app.add_middleware(TenancyMiddleware, resolver=AccountResolver(db, default_account=settings.default_account))
+    app.add_middleware(TransportMiddleware, max_body_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,130 @@
+"""`lanekit serve [--demo] | init | migrate`: a thin shell over the same domain code the API uses."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from fastapi import FastAPI
+
+from lanekit.settings import Settings
+
+DEMO_ACCOUNT = "demo"
+DEMO_EMAIL = "demo@lanekit.example"
+DEMO_PASSWORD = "lanekit-demo"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lanekit", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="migrate the database, then serve the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--demo", action="store_true", help="seed a demo account when the database is empty")
+
+    init = commands.add_parser("init", help="create an account and its administrator")
+    init.add_argument("--account", required=True)
+    init.add_argument("--email", required=True)
+    init.add_argument("--password", required=True)
+    init.add_argument("--first-name", default="Admin")
+    init.add_argument("--last-name", default="User")
+
+    commands.add_parser("migrate", help="apply database migrations")
+    return parser
+
+
+async def _migrate(settings: Settings) -> None:
+    from lanekit.storage.engine import make_engine
+    from lanekit.storage.migrate import upgrade
+
+    engine = make_engine(settings)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+async def _init(settings: Settings, args: argparse.Namespace) -> int:
+    from lanekit.domain import setup
+    from lanekit.domain.errors import LanekitError
+    from lanekit.storage.engine import Database, make_engine
+
+    db = Database(make_engine(settings))
+    try:
+        async with db.begin() as conn:
+            outcome = await setup.ensure_account_admin(
+                conn,
+                account_name=args.account,
+                email=args.email,
+                password=args.password,
+                first_name=args.first_name,
+                last_name=args.last_name,
+            )
+    except LanekitError as exc:
+        print(f"lanekit init: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        await db.dispose()
+    print(f"lanekit init: {outcome}")
+    return 0
+
+
+async def _seed_demo(settings: Settings) -> bool:
+    from lanekit.domain import setup
+    from lanekit.storage.engine import Database, make_engine
+
+    db = Database(make_engine(settings))
+    try:
+        async with db.begin() as conn:
+            return await setup.seed_demo(
+                conn, account_name=DEMO_ACCOUNT, email=DEMO_EMAIL, password=DEMO_PASSWORD
+            )
+    finally:
+        await db.dispose()
+
+
+def app_from_environment() -> FastAPI:
+    """The uvicorn factory for worker processes: each builds its own settings and engine."""
+    from lanekit.app import create_app
+
+    return create_app(Settings())
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    asyncio.run(_migrate(settings))
+    if args.demo:
+        seeded = asyncio.run(_seed_demo(settings))
+        base = f"http://{args.host}:{args.port}"
+        print("Lanekit demo" + (" (new demo account seeded)" if seeded else ""))
+        print(f"  API:      {base}/io/   (docs at {base}/io/docs)")
+        print(f"  Login:    {DEMO_EMAIL} / {DEMO_PASSWORD}")
+        print(f"  Try:      curl -u {DEMO_EMAIL}:{DEMO_PASSWORD} {base}/io/user/me", flush=True)
+    uvicorn.run(
+        "lanekit.cli:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+        access_log=False,
+    )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    if args.command == "migrate":
+        asyncio.run(_migrate(settings))
+        print("lanekit migrate: database is at the latest revision")
+        return 0
+    if args.command == "init":
+        asyncio.run(_migrate(settings))
+        return asyncio.run(_init(settings, args))
+    return _serve(settings, args)

@@ -1,0 +1,319 @@
+"""Users of an account: the caller's own profile and the administrator's user management."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from lanekit.domain import clock
+from lanekit.domain.access import require_account_admin
+from lanekit.domain.auth import CredentialCache
+from lanekit.domain.enums import DATE_FORMATS, LICENSE_TYPES, LOCALES, TIME_ZONES, USER_SORTS
+from lanekit.domain.errors import Conflict, Invalid, NotFound
+from lanekit.domain.passwords import check_password_rules, hash_password
+from lanekit.domain.types import UNSET, Actor
+from lanekit.storage.queries import users as user_queries
+from lanekit.storage.records import UserRecord
+
+MAX_NAME = 255
+
+
+@dataclass(frozen=True, slots=True)
+class BoardRoleGrant:
+    board_id: int
+    wip: int | None
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class UserView:
+    """A user as `GET /io/user/me` shows them: the record plus their board roles."""
+
+    user: UserRecord
+    board_roles: list[BoardRoleGrant] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class UserChanges:
+    """A partial update; UNSET fields are left alone."""
+
+    email: Any = UNSET
+    first_name: Any = UNSET
+    last_name: Any = UNSET
+    time_zone: Any = UNSET
+    date_format: Any = UNSET
+    enabled: Any = UNSET
+    administrator: Any = UNSET
+    board_creator: Any = UNSET
+    license_type: Any = UNSET
+    external_user_name: Any = UNSET
+    # Profile settings kept in the user's `settings` document.
+    locale: Any = UNSET
+    use_monday_for_start_of_week: Any = UNSET
+
+    def given(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not UNSET}
+
+
+@dataclass(frozen=True, slots=True)
+class NewUser:
+    email: str
+    first_name: str
+    last_name: str
+    password: str
+    time_zone: str = "Etc/GMT"
+    enabled: bool = True
+    administrator: bool = False
+    board_creator: bool = False
+    date_format: str = "MM/dd/yyyy"
+    license_type: str = "full"
+    external_user_name: str | None = None
+    username: str | None = None
+
+
+def _check_name(value: str, field_name: str) -> str:
+    value = value.strip()
+    if not value:
+        raise Invalid(field_name, "must not be empty")
+    if len(value) > MAX_NAME:
+        raise Invalid(field_name, f"must be at most {MAX_NAME} characters")
+    return value
+
+
+def _check_email(value: str, field_name: str = "emailAddress") -> str:
+    value = value.strip()
+    local, _, domain = value.partition("@")
+    if not local or "." not in domain or " " in value or len(value) > MAX_NAME:
+        raise Invalid(field_name, f"is not an email address: {value!r}")
+    return value
+
+
+def _check_choice(value: str, allowed: Any, field_name: str) -> str:
+    if value not in allowed:
+        shown = ", ".join(sorted(allowed)) if len(allowed) <= 12 else "the documented list"
+        raise Invalid(field_name, f"{value!r} is not one of {shown}")
+    return value
+
+
+async def board_roles_of(conn: AsyncConnection, *, account_id: int, user_id: int) -> list[BoardRoleGrant]:
+    """The user's board roles.  Boards arrive with the boards feature; until then a user has none."""
+    return []
+
+
+async def get_me(conn: AsyncConnection, *, actor: Actor) -> UserView:
+    user = await user_queries.fetch(conn, account_id=actor.account_id, user_id=actor.user_id)
+    if user is None:
+        raise NotFound("user", actor.user_id)
+    roles = await board_roles_of(conn, account_id=actor.account_id, user_id=actor.user_id)
+    return UserView(user, roles)
+
+
+async def get_user(conn: AsyncConnection, *, actor: Actor, user_id: int) -> UserView:
+    if user_id != actor.user_id:
+        require_account_admin(actor)
+    user = await user_queries.fetch(conn, account_id=actor.account_id, user_id=user_id)
+    if user is None:
+        raise NotFound("user", user_id)
+    roles = await board_roles_of(conn, account_id=actor.account_id, user_id=user_id)
+    return UserView(user, roles)
+
+
+async def list_users(
+    conn: AsyncConnection, *, actor: Actor, offset: int, limit: int, sort_by: str, search: str | None
+) -> tuple[int, list[UserRecord]]:
+    require_account_admin(actor)
+    _check_choice(sort_by, USER_SORTS, "sortBy")
+    return await user_queries.list_page(
+        conn, account_id=actor.account_id, offset=offset, limit=limit, sort_by=sort_by, search=search
+    )
+
+
+async def _ensure_login_free(
+    conn: AsyncConnection, *, account_id: int, email: str, username: str, except_user: int | None = None
+) -> None:
+    clashes = await user_queries.fetch_by_keys(
+        conn, account_id=account_id, email_key=email.lower(), username_key=username.lower()
+    )
+    if any(u.id != except_user for u in clashes):
+        raise Conflict(f"a user with the email address or username {email!r} already exists")
+
+
+async def create_user(conn: AsyncConnection, *, actor: Actor, new: NewUser) -> UserView:
+    require_account_admin(actor)
+    return UserView(await insert_new_user(conn, account_id=actor.account_id, new=new))
+
+
+async def insert_new_user(
+    conn: AsyncConnection, *, account_id: int, new: NewUser, account_owner: bool = False
+) -> UserRecord:
+    """Validate and store a user; shared by the API, `lanekit init` and the demo seed."""
+    email = _check_email(new.email)
+    username = (new.username or email).strip()
+    first_name = _check_name(new.first_name, "firstName")
+    last_name = _check_name(new.last_name, "lastName")
+    check_password_rules(new.password)
+    _check_choice(new.time_zone, TIME_ZONES, "timeZone")
+    _check_choice(new.date_format, DATE_FORMATS, "dateFormat")
+    _check_choice(new.license_type, LICENSE_TYPES, "licenseType")
+    await _ensure_login_free(conn, account_id=account_id, email=email, username=username)
+    moment = clock.now()
+    return await user_queries.insert_user(
+        conn,
+        account_id=account_id,
+        username=username,
+        email=email,
+        username_key=username.lower(),
+        email_key=email.lower(),
+        first_name=first_name,
+        last_name=last_name,
+        password_hash=await hash_password(new.password),
+        administrator=new.administrator,
+        board_creator=new.board_creator or new.administrator,
+        account_owner=account_owner,
+        team_manager=False,
+        enabled=new.enabled,
+        deleted=False,
+        date_format=new.date_format,
+        time_zone=new.time_zone,
+        license_type=new.license_type,
+        external_user_name=new.external_user_name,
+        external_user=False,
+        settings={},
+        last_access=None,
+        created_on=moment,
+        updated_on=moment,
+    )
+
+
+def _column_values(user: UserRecord, changes: UserChanges) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    given = changes.given()
+    for key, value in given.items():
+        if key in ("locale", "use_monday_for_start_of_week"):
+            continue
+        if value is None and key != "external_user_name":
+            raise Invalid(_WIRE_NAMES[key], "must not be null")
+    if "email" in given:
+        email = _check_email(given["email"])
+        values.update(email=email, email_key=email.lower())
+        # The username follows the email when it was the email before.
+        if user.username_key == user.email_key:
+            values.update(username=email, username_key=email.lower())
+    if "first_name" in given:
+        values["first_name"] = _check_name(given["first_name"], "firstName")
+    if "last_name" in given:
+        values["last_name"] = _check_name(given["last_name"], "lastName")
+    if "time_zone" in given:
+        values["time_zone"] = _check_choice(given["time_zone"], TIME_ZONES, "timeZone")
+    if "date_format" in given:
+        values["date_format"] = _check_choice(given["date_format"], DATE_FORMATS, "dateFormat")
+    if "license_type" in given:
+        values["license_type"] = _check_choice(given["license_type"], LICENSE_TYPES, "licenseType")
+    for flag in ("enabled", "administrator", "board_creator", "external_user_name"):
+        if flag in given:
+            values[flag] = given[flag]
+    settings = dict(user.settings)
+    if given.get("locale", UNSET) is not UNSET:
+        settings["locale"] = _check_choice(given["locale"], LOCALES, "locale")
+    if given.get("use_monday_for_start_of_week", UNSET) is not UNSET:
+        settings["useMondayForCalendarWeekViewStart"] = bool(given["use_monday_for_start_of_week"])
+    if settings != user.settings:
+        values["settings"] = settings
+    return values
+
+
+_WIRE_NAMES = {
+    "email": "emailAddress",
+    "first_name": "firstName",
+    "last_name": "lastName",
+    "time_zone": "timeZone",
+    "date_format": "dateFormat",
+    "enabled": "enabled",
+    "administrator": "administrator",
+    "board_creator": "boardCreator",
+    "license_type": "licenseType",
+    "external_user_name": "externalUserName",
+    "locale": "locale",
+    "use_monday_for_start_of_week": "useMondayForStartOfWeek",
+}
+
+
+async def _apply_changes(
+    conn: AsyncConnection, *, account_id: int, user: UserRecord, changes: UserChanges
+) -> UserRecord:
+    values = _column_values(user, changes)
+    if "email_key" in values:
+        await _ensure_login_free(
+            conn,
+            account_id=account_id,
+            email=values["email"],
+            username=values.get("username", user.username),
+            except_user=user.id,
+        )
+    if not values:
+        return user
+    values["updated_on"] = clock.now()
+    updated = await user_queries.update_user(conn, account_id=account_id, user_id=user.id, **values)
+    if updated is None:
+        raise NotFound("user", user.id)
+    return updated
+
+
+async def update_me(conn: AsyncConnection, *, actor: Actor, changes: UserChanges) -> UserView:
+    view = await get_me(conn, actor=actor)
+    user = await _apply_changes(conn, account_id=actor.account_id, user=view.user, changes=changes)
+    return UserView(user, view.board_roles)
+
+
+async def update_user(
+    conn: AsyncConnection, *, actor: Actor, user_id: int, changes: UserChanges, cache: CredentialCache
+) -> UserView:
+    require_account_admin(actor)
+    view = await get_user(conn, actor=actor, user_id=user_id)
+    if user_id == actor.user_id and (changes.enabled is False or changes.administrator is False):
+        raise Invalid(
+            "enabled" if changes.enabled is False else "administrator",
+            "an administrator cannot disable or demote themselves",
+        )
+    user = await _apply_changes(conn, account_id=actor.account_id, user=view.user, changes=changes)
+    cache.forget_user(user_id)
+    return UserView(user, view.board_roles)
+
+
+async def set_password(
+    conn: AsyncConnection, *, actor: Actor, user_id: int, password: str, cache: CredentialCache
+) -> UserView:
+    require_account_admin(actor)
+    view = await get_user(conn, actor=actor, user_id=user_id)
+    check_password_rules(password)
+    user = await user_queries.update_user(
+        conn,
+        account_id=actor.account_id,
+        user_id=user_id,
+        password_hash=await hash_password(password),
+        updated_on=clock.now(),
+    )
+    if user is None:
+        raise NotFound("user", user_id)
+    cache.forget_user(user_id)
+    return UserView(user, view.board_roles)
+
+
+async def delete_user(conn: AsyncConnection, *, actor: Actor, user_id: int, cache: CredentialCache) -> None:
+    require_account_admin(actor)
+    if user_id == actor.user_id:
+        raise Invalid("userId", "an administrator cannot delete themselves")
+    view = await get_user(conn, actor=actor, user_id=user_id)
+    if view.user.account_owner:
+        raise Invalid("userId", "the account owner cannot be deleted")
+    await user_queries.update_user(
+        conn,
+        account_id=actor.account_id,
+        user_id=user_id,
+        deleted=True,
+        enabled=False,
+        updated_on=clock.now(),
+    )
+    cache.forget_user(user_id)

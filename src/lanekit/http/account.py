@@ -1,0 +1,68 @@
+"""/io/account: the account's settings (§4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Body
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StrictStr
+
+from lanekit.domain import accounts
+from lanekit.http.deps import Actor, Db
+from lanekit.http.routing import make_router, ok
+from lanekit.shapes import account as shapes
+
+router = make_router("account")
+
+
+class AdvancedSecurity(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    strongPasswordEnabled: StrictBool | None = None
+    minimumLengthEnabled: StrictBool | None = None
+    requireUppercaseEnabled: StrictBool | None = None
+    requireNumericEnabled: StrictBool | None = None
+    requireSpecialCharacterEnabled: StrictBool | None = None
+    lengthOfPassword: StrictInt | None = None
+    accountLockEnabled: StrictBool | None = None
+    accountLockInterval: StrictInt | None = None
+    maxFailedLoginAttempts: StrictInt | None = None
+    preferencesEnabled: StrictBool | None = None
+    disallowedFileExtensions: StrictStr | None = None
+    disableRssFeeds: StrictBool | None = None
+    disableGenericLogin: StrictBool | None = None
+    disableRememberMe: StrictBool | None = None
+
+
+class AccountUpdate(BaseModel):
+    title: StrictStr | None = None
+    defaultNewBoardRole: StrictStr | None = None
+    subscribeUsersToAssignedCardsByDefault: StrictBool | None = None
+    enableOKRs: StrictBool | None = None
+    advancedSecurity: AdvancedSecurity | None = None
+
+    def changes(self) -> dict[str, Any]:
+        given = self.model_dump(exclude_unset=True, exclude_none=False)
+        if self.advancedSecurity is not None:
+            given["advancedSecurity"] = self.advancedSecurity.model_dump(exclude_unset=True)
+        return given
+
+
+@router.get("/account", operation_id="getAccount")
+async def get_account(actor: Actor, db: Db) -> JSONResponse:
+    async with db.read() as conn:
+        view = await accounts.get_account(conn, actor=actor)
+    return ok(shapes.account_settings(view))
+
+
+@router.get("/account/me", operation_id="getAccountMe", deprecated=True)
+async def get_account_me(actor: Actor, db: Db) -> JSONResponse:
+    return await get_account(actor, db)
+
+
+@router.patch("/account", operation_id="updateAccount")
+async def patch_account(actor: Actor, db: Db, body: AccountUpdate = Body()) -> JSONResponse:
+    async with db.begin() as conn:
+        view = await accounts.update_account(conn, actor=actor, changes=body.changes())
+    return ok(shapes.account_updated(view))

@@ -1,0 +1,40 @@
+"""/io/auth/token: the caller's API tokens (§2)."""
+
+from __future__ import annotations
+
+from fastapi import Body
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, StrictStr
+
+from lanekit.domain import tokens
+from lanekit.domain.types import TokenId
+from lanekit.http.deps import Actor, Db
+from lanekit.http.routing import make_router, no_content, ok
+from lanekit.shapes import tokens as shapes
+
+router = make_router("auth")
+
+
+class TokenCreate(BaseModel):
+    description: StrictStr
+
+
+@router.get("/auth/token", operation_id="listTokens")
+async def list_tokens(actor: Actor, db: Db) -> JSONResponse:
+    async with db.read() as conn:
+        records = await tokens.list_tokens(conn, actor=actor)
+    return ok({"tokens": [shapes.token_item(r) for r in records]})
+
+
+@router.post("/auth/token", status_code=201, operation_id="createToken")
+async def create_token(actor: Actor, db: Db, body: TokenCreate = Body()) -> JSONResponse:
+    async with db.begin() as conn:
+        record, token = await tokens.create_token(conn, actor=actor, description=body.description)
+    return ok(shapes.token_created(record, token), status=201)
+
+
+@router.delete("/auth/token/{tokenId}", status_code=204, operation_id="revokeToken")
+async def revoke_token(actor: Actor, db: Db, tokenId: TokenId) -> Response:  # noqa: N803
+    async with db.begin() as conn:
+        await tokens.revoke_token(conn, actor=actor, token_id=tokenId)
+    return no_content()

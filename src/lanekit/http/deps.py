@@ -1,0 +1,126 @@
+"""Typed dependencies: `Db`, `Actor`, `Ctx`, `BaseUrl` and paging.
+
+`require_actor` is attached where the /io router is built, so no endpoint can forget authentication; it
+also charges the caller's rate-limit window.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from lanekit.domain import auth
+from lanekit.domain.auth import CredentialCache
+from lanekit.domain.errors import Invalid, Unauthenticated
+from lanekit.domain.types import Actor as ActorValue
+from lanekit.http.ratelimit import RateLimiter
+from lanekit.settings import Settings
+from lanekit.storage.engine import Database
+
+MAX_PAGE_LIMIT = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class AppContext:
+    """Everything built once at start-up and shared by requests."""
+
+    settings: Settings
+    db: Database
+    credentials: CredentialCache
+    rate_limiter: RateLimiter
+
+
+def get_ctx(request: Request) -> AppContext:
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+def get_db(request: Request) -> Database:
+    return get_ctx(request).db
+
+
+def get_base_url(request: Request) -> str:
+    settings = get_ctx(request).settings
+    return settings.public_url or str(request.base_url).rstrip("/")
+
+
+def _parse_authorization(header: str) -> tuple[str, str]:
+    scheme, _, value = header.strip().partition(" ")
+    return scheme.lower(), value.strip()
+
+
+async def require_actor(request: Request) -> ActorValue:
+    cached: ActorValue | None = getattr(request.state, "actor", None)
+    if cached is not None:
+        return cached
+    ctx = get_ctx(request)
+    account_id: int | None = request.state.account_id
+    header = request.headers.get("authorization")
+    if not header:
+        raise Unauthenticated("authentication required: send Basic credentials or a Bearer token")
+    if account_id is None:
+        raise Unauthenticated("no account is served at this host")
+    scheme, value = _parse_authorization(header)
+    async with ctx.db.read() as conn:
+        if scheme == "basic":
+            try:
+                decoded = base64.b64decode(value, validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                raise Unauthenticated("malformed Basic credentials") from None
+            login, sep, password = decoded.partition(":")
+            if not sep or not login:
+                raise Unauthenticated("malformed Basic credentials")
+            user = await auth.authenticate_basic(
+                conn, account_id=account_id, login=login, password=password, cache=ctx.credentials
+            )
+        elif scheme == "bearer" and value:
+            user = await auth.authenticate_bearer(conn, account_id=account_id, token=value)
+        else:
+            raise Unauthenticated("unsupported authorization scheme; use Basic or Bearer")
+
+    window = await ctx.rate_limiter.charge(account_id, user.id)
+    request.state.rate_limit = (window.limit, window.remaining, window.reset)
+    if not window.allowed:
+        raise window.refusal()
+    if auth.needs_last_access_update(user):
+        async with ctx.db.begin() as conn:
+            await auth.record_access(conn, user_id=user.id)
+    actor = ActorValue(
+        account_id=account_id,
+        user_id=user.id,
+        administrator=user.administrator,
+        board_creator=user.board_creator,
+    )
+    request.state.actor = actor
+    return actor
+
+
+Ctx = Annotated[AppContext, Depends(get_ctx)]
+Db = Annotated[Database, Depends(get_db)]
+Actor = Annotated[ActorValue, Depends(require_actor)]
+BaseUrl = Annotated[str, Depends(get_base_url)]
+
+
+@dataclass(frozen=True, slots=True)
+class PageParams:
+    offset: int
+    limit: int
+
+
+def paging(default_limit: int) -> object:
+    """A dependency reading `offset` and `limit` with this endpoint's documented default (house rule 4)."""
+
+    def _page(
+        offset: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int | None, Query(ge=0)] = None,
+    ) -> PageParams:
+        chosen = default_limit if limit is None else limit
+        if chosen > MAX_PAGE_LIMIT:
+            raise Invalid("limit", f"must be at most {MAX_PAGE_LIMIT}")
+        return PageParams(offset=offset, limit=chosen)
+
+    return Depends(_page)

@@ -1,0 +1,155 @@
+"""Pure ASGI middleware: transport leniency (house rule 8), body limits, tenancy, rate-limit headers."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from lanekit.domain.accounts import AccountResolver
+from lanekit.shapes.common import error_body
+
+OVERRIDABLE = {"PUT", "PATCH", "DELETE", "GET"}
+
+
+async def _send_json(send: Send, status: int, reason: str, message: str) -> None:
+    body = json.dumps(error_body(status, reason, message)).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class TransportMiddleware:
+    """Method override on POST, trailing slashes, a request id, and the request-body size limit.
+
+    A body over the limit is refused with 413 before the handler runs: by its Content-Length when given,
+    else while it streams in (it is buffered up to the limit, which is small).
+    """
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, unlimited_prefixes: tuple[str, ...] = ()) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.unlimited_prefixes = unlimited_prefixes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.lower(): v for k, v in scope["headers"]}
+        scope = dict(scope)
+        override = headers.get(b"x-http-method-override")
+        if scope["method"] == "POST" and override:
+            method = override.decode("latin-1").strip().upper()
+            if method in OVERRIDABLE:
+                scope["method"] = method
+        path: str = scope["path"]
+        if len(path) > 1 and path.endswith("/"):
+            scope["path"] = path.rstrip("/") or "/"
+            scope["raw_path"] = scope["path"].encode()
+        request_id = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex
+        scope.setdefault("state", {})
+        scope["state"] = {**scope["state"], "request_id": request_id}
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        if scope["path"].lower().startswith(self.unlimited_prefixes) if self.unlimited_prefixes else False:
+            await self.app(scope, receive, send_with_id)
+            return
+
+        length = headers.get(b"content-length")
+        if length is not None:
+            try:
+                declared = int(length)
+            except ValueError:
+                await _send_json(send_with_id, 400, "Bad Request", "Content-Length is not a number")
+                return
+            if declared > self.max_body_bytes:
+                await _send_json(send_with_id, 413, "Content Too Large", self._too_large())
+                return
+            await self.app(scope, receive, send_with_id)
+            return
+        if headers.get(b"transfer-encoding", b"").lower() != b"chunked":
+            await self.app(scope, receive, send_with_id)
+            return
+
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                await _send_json(send_with_id, 413, "Content Too Large", self._too_large())
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send_with_id)
+
+    def _too_large(self) -> str:
+        return f"request body is larger than the limit of {self.max_body_bytes} bytes"
+
+
+class TenancyMiddleware:
+    """Puts the account chosen by the Host header (house rule 7) into the request state."""
+
+    def __init__(self, app: ASGIApp, *, resolver: AccountResolver) -> None:
+        self.app = app
+        self.resolver = resolver
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
+            account_id = await self.resolver.account_for_host(host)
+            scope["state"] = {**scope.get("state", {}), "account_id": account_id}
+        await self.app(scope, receive, send)
+
+
+class RateLimitHeadersMiddleware:
+    """Adds the X-RateLimit-* headers that authentication computed to every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state: dict[str, Any] = scope.setdefault("state", {})
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                window = state.get("rate_limit")
+                if window is not None:
+                    limit, remaining, reset = window
+                    message["headers"] = [
+                        *message.get("headers", []),
+                        (b"x-ratelimit-limit", str(limit).encode()),
+                        (b"x-ratelimit-remaining", str(remaining).encode()),
+                        (b"x-ratelimit-reset", str(reset).encode()),
+                    ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

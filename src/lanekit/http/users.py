@@ -1,0 +1,179 @@
+"""/io/user: the caller's profile and the administrator's user management (§3)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Body, Query
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, StrictBool, StrictStr
+
+from lanekit.domain import users
+from lanekit.domain.types import UserId
+from lanekit.http.deps import Actor, BaseUrl, Ctx, Db, PageParams, paging
+from lanekit.http.routing import make_router, no_content, ok
+from lanekit.shapes import users as shapes
+from lanekit.shapes.common import page_meta
+
+router = make_router("user")
+
+# Wire name → domain field, for both PATCH bodies.
+_FIELDS = {
+    "emailAddress": "email",
+    "firstName": "first_name",
+    "lastName": "last_name",
+    "timeZone": "time_zone",
+    "dateFormat": "date_format",
+    "enabled": "enabled",
+    "administrator": "administrator",
+    "boardCreator": "board_creator",
+    "licenseType": "license_type",
+    "externalUserName": "external_user_name",
+    "locale": "locale",
+    "useMondayForStartOfWeek": "use_monday_for_start_of_week",
+}
+
+
+def _changes(model: BaseModel) -> users.UserChanges:
+    given = model.model_dump(exclude_unset=True)
+    return users.UserChanges(**{_FIELDS[key]: value for key, value in given.items()})
+
+
+class MeUpdate(BaseModel):
+    firstName: StrictStr | None = None
+    lastName: StrictStr | None = None
+    timeZone: StrictStr | None = None
+    dateFormat: StrictStr | None = None
+    locale: StrictStr | None = None
+    useMondayForStartOfWeek: StrictBool | None = None
+
+
+class UserUpdate(BaseModel):
+    emailAddress: StrictStr | None = None
+    firstName: StrictStr | None = None
+    lastName: StrictStr | None = None
+    timeZone: StrictStr | None = None
+    enabled: StrictBool | None = None
+    administrator: StrictBool | None = None
+    boardCreator: StrictBool | None = None
+    dateFormat: StrictStr | None = None
+    licenseType: StrictStr | None = None
+    externalUserName: StrictStr | None = None
+
+
+class UserCreate(BaseModel):
+    emailAddress: StrictStr
+    firstName: StrictStr
+    lastName: StrictStr
+    password: StrictStr
+    timeZone: StrictStr = "Etc/GMT"
+    enabled: StrictBool = True
+    administrator: StrictBool = False
+    boardCreator: StrictBool = False
+    dateFormat: StrictStr = "MM/dd/yyyy"
+    licenseType: StrictStr = "full"
+    externalUserName: StrictStr | None = None
+
+    def to_domain(self) -> users.NewUser:
+        return users.NewUser(
+            email=self.emailAddress,
+            first_name=self.firstName,
+            last_name=self.lastName,
+            password=self.password,
+            time_zone=self.timeZone,
+            enabled=self.enabled,
+            administrator=self.administrator,
+            board_creator=self.boardCreator,
+            date_format=self.dateFormat,
+            license_type=self.licenseType,
+            external_user_name=self.externalUserName,
+        )
+
+
+class PasswordChange(BaseModel):
+    password: StrictStr
+
+
+@router.get("/user/me", operation_id="getCurrentUser")
+async def get_me(actor: Actor, db: Db, base_url: BaseUrl) -> JSONResponse:
+    async with db.read() as conn:
+        view = await users.get_me(conn, actor=actor)
+    return ok(shapes.user_detail(view, base_url=base_url, me=True))
+
+
+@router.patch("/user/me", operation_id="updateCurrentUser")
+async def patch_me(actor: Actor, db: Db, base_url: BaseUrl, body: MeUpdate = Body()) -> JSONResponse:
+    async with db.begin() as conn:
+        view = await users.update_me(conn, actor=actor, changes=_changes(body))
+    return ok(shapes.user_detail(view, base_url=base_url, me=True))
+
+
+@router.get("/user/me/board/recent", operation_id="listRecentBoards")
+async def list_recent_boards(actor: Actor) -> JSONResponse:
+    # Boards do not exist yet in this release, so nobody has opened one.
+    return ok({"boards": []})
+
+
+@router.get("/user", operation_id="listUsers")
+async def list_users(
+    actor: Actor,
+    db: Db,
+    base_url: BaseUrl,
+    page: PageParams = paging(100),
+    sortBy: Annotated[str, Query()] = "lastName",  # noqa: N803
+    search: Annotated[str | None, Query(max_length=255)] = None,
+) -> JSONResponse:
+    async with db.read() as conn:
+        total, records = await users.list_users(
+            conn, actor=actor, offset=page.offset, limit=page.limit, sort_by=sortBy, search=search
+        )
+    items: list[dict[str, Any]] = [shapes.user_list_item(u, base_url=base_url) for u in records]
+    return ok(
+        {
+            "pageMeta": page_meta(total=total, offset=page.offset, limit=page.limit, returned=len(items)),
+            "users": items,
+        }
+    )
+
+
+@router.post("/user", operation_id="createUser")
+async def create_user(actor: Actor, db: Db, base_url: BaseUrl, body: UserCreate = Body()) -> JSONResponse:
+    async with db.begin() as conn:
+        view = await users.create_user(conn, actor=actor, new=body.to_domain())
+    return ok(shapes.user_detail(view, base_url=base_url))
+
+
+@router.get("/user/{userId}", operation_id="getUser")
+async def get_user(actor: Actor, db: Db, base_url: BaseUrl, userId: UserId) -> JSONResponse:  # noqa: N803
+    async with db.read() as conn:
+        view = await users.get_user(conn, actor=actor, user_id=userId)
+    return ok(shapes.user_detail(view, base_url=base_url))
+
+
+@router.patch("/user/{userId}", operation_id="updateUser")
+async def patch_user(
+    actor: Actor, ctx: Ctx, base_url: BaseUrl, userId: UserId, body: UserUpdate = Body()  # noqa: N803
+) -> JSONResponse:
+    async with ctx.db.begin() as conn:
+        view = await users.update_user(
+            conn, actor=actor, user_id=userId, changes=_changes(body), cache=ctx.credentials
+        )
+    return ok(shapes.user_detail(view, base_url=base_url))
+
+
+@router.patch("/user/{userId}/password", operation_id="updateUserPassword")
+async def patch_password(
+    actor: Actor, ctx: Ctx, base_url: BaseUrl, userId: UserId, body: PasswordChange = Body()  # noqa: N803
+) -> JSONResponse:
+    async with ctx.db.begin() as conn:
+        view = await users.set_password(
+            conn, actor=actor, user_id=userId, password=body.password, cache=ctx.credentials
+        )
+    return ok(shapes.user_detail(view, base_url=base_url))
+
+
+@router.delete("/user/{userId}", status_code=204, operation_id="deleteUser")
+async def delete_user(actor: Actor, ctx: Ctx, userId: UserId) -> Response:  # noqa: N803
+    async with ctx.db.begin() as conn:
+        await users.delete_user(conn, actor=actor, user_id=userId, cache=ctx.credentials)
+    return no_content()

@@ -1,0 +1,52 @@
+"""Runtime configuration.
+
+One `Settings` object is built by the CLI (or by a test) and passed to `create_app`; nothing else reads
+the environment.  Every variable carries the `LANEKIT_` prefix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{Path('var') / 'lanekit.sqlite3'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LANEKIT_", extra="ignore", frozen=True)
+
+    database_url: str = Field(default_factory=_default_database_url)
+    redis_url: SecretStr | None = None
+    rate_limit: str = "120/minute"
+    max_body_bytes: int = 1_048_576
+    default_account: str | None = None
+    # Size of the in-process cache of recently verified Basic credentials (per process).
+    auth_cache_size: int = 1024
+    # A PostgreSQL pool per process; SQLite ignores it.
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
+    # How long a writer waits for the SQLite write lock before giving up with 503.
+    sqlite_busy_timeout_ms: int = 30_000
+    public_url: str | None = None
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _check_rate_limit(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate limit such as '120/minute': {value!r}") from exc
+        return value
+
+    @field_validator("max_body_bytes", "auth_cache_size")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value <= 0:
+            raise ValueError("must be positive")
+        return value

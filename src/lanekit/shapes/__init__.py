@@ -1,0 +1,1 @@
+"""Every JSON body Lanekit emits: pure functions from records, no I/O."""

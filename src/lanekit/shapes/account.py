@@ -1,0 +1,80 @@
+"""Account bodies: `GET /io/account` (flat settings) and the different `PATCH /io/account` reply."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lanekit.domain.accounts import AccountView
+from lanekit.shapes.common import ident
+
+# Features Lanekit has or reports as on; the contract lists them as account flags.
+_FEATURE_FLAGS: dict[str, Any] = {
+    "userLimit": 10000,
+    "country": "",
+    "region": "",
+    "enableCumulativeFlowDiagram": True,
+    "enableCycleTimeDiagram": True,
+    "enableCardDistributionDiagram": True,
+    "enableEfficiencyDiagram": True,
+    "enableProcessControlDiagram": True,
+    "enableAdvancedRoleSecurity": True,
+    "enableTaskBoards": True,
+    "enableDrillThroughBoards": True,
+    "enableMultipleDrillThroughBoards": True,
+    "enableQuickConnectionsUI": True,
+    "enableCustomCardFields": True,
+    "defaultRoleId": 4,
+    "numberOfDaysToRetrieveAnalyticsEventsFor": 90,
+    "enableSharedBoards": True,
+    "allowMultiUserAssignments": True,
+    "enableNodeCardCreate": True,
+    "enableConnectedCardsGallery": True,
+    "disableCalendarView": False,
+    "allowBoardTemplatesCreate": True,
+    "allowBoardTemplatesImportExport": True,
+    "allowAllTemplates": True,
+    "allowCardsInBoardTemplates": True,
+    "allowBoardCreationFromTemplates": True,
+    "expiresOn": None,
+    "reportingApiTokenExpirationInMinutes": 60,
+    "reportingApiResponseCacheDurationInMinutes": 1440,
+    "enableReportingApiCardExport": True,
+    "enableReportingApiCardLaneHistory": True,
+    "enableReportingApiCurrentUserAssignments": True,
+    "enableReportingApiHistoricalUserAssignments": True,
+    "enableReportingApiLanes": True,
+    "enableReportingApiTags": True,
+    "enableReportingApiTasks": True,
+    "enableReportingApiTaskLanes": True,
+    "enableReportingApiCustomFields": True,
+    "enableReportingApiBlockedHistory": True,
+    "enableReportingApiComments": True,
+    "enableReportingApiConnections": True,
+    "enableExportBoardHistory": True,
+    "enableReportTimelineActualDate": True,
+    "enableCardHistoryHealthTab": True,
+    "accountType": "leanKitForEnterprise",
+    "accountStatus": "active",
+}
+
+
+def account_settings(view: AccountView) -> dict[str, Any]:
+    """The flat `GET /io/account` object.  `defaultNewBoardRole` is the role's number here, as documented."""
+    from lanekit.domain.enums import BOARD_ROLES
+
+    return {
+        "id": ident(view.account.id),
+        **_FEATURE_FLAGS,
+        "defaultNewBoardRole": BOARD_ROLES.index(view.settings["defaultNewBoardRole"]),
+    }
+
+
+def account_updated(view: AccountView) -> dict[str, Any]:
+    return {
+        "id": ident(view.account.id),
+        "title": view.account.title,
+        "defaultNewBoardRole": view.settings["defaultNewBoardRole"],
+        "subscribeUsersToAssignedCardsByDefault": view.settings["subscribeUsersToAssignedCardsByDefault"],
+        "enableOKRs": view.settings["enableOKRs"],
+        "advancedSecurity": dict(view.advanced_security),
+    }

@@ -1,0 +1,40 @@
+"""The only copy of each formatting rule: ids, dates, paging."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+
+def ident(value: int | None) -> str | None:
+    """Ids are 64-bit integers in storage and digit strings on the wire."""
+    return None if value is None else str(value)
+
+
+def instant(value: datetime | None) -> str | None:
+    """UTC, ISO 8601 with `Z`, second precision."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def plain_date(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def page_meta(*, total: int, offset: int, limit: int, returned: int) -> dict[str, int]:
+    """`pageMeta` per house rule 4: 1-based rows, both 0 on an empty page."""
+    return {
+        "totalRecords": total,
+        "offset": offset,
+        "limit": limit,
+        "startRow": offset + 1 if returned else 0,
+        "endRow": offset + returned if returned else 0,
+    }
+
+
+def error_body(status: int, reason: str, message: str, details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"statusCode": status, "error": reason, "message": message}
+    if details:
+        body["details"] = details
+    return body

@@ -1,0 +1,1 @@
+"""Tables, queries and migrations: no HTTP and no business rules."""

@@ -1,0 +1,104 @@
+"""Engines and the transaction helpers every request uses.
+
+The only module that knows the two dialects apart.  SQLite runs in WAL mode with `synchronous=NORMAL`,
+foreign keys on and a busy timeout; a write transaction starts with `BEGIN IMMEDIATE` so that a writer waits
+for the lock up front (and is queued by the busy timeout) instead of failing half-way through when a read
+lock cannot be upgraded.  PostgreSQL runs at READ COMMITTED; writers that must not lose each other's updates
+lock or compare-and-set in SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from lanekit.settings import Settings
+
+_WRITE = "lanekit_write"
+
+
+def async_url(raw: str) -> URL:
+    """Turn a plain `sqlite:///…` or `postgresql://…` URL into the async driver Lanekit uses."""
+    url = make_url(raw)
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        return url.set(drivername="sqlite+aiosqlite")
+    if backend in ("postgresql", "postgres"):
+        return url.set(drivername="postgresql+asyncpg")
+    raise ValueError(f"unsupported database URL scheme: {url.drivername!r} (use sqlite:// or postgresql://)")
+
+
+def make_engine(settings: Settings) -> AsyncEngine:
+    url = async_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        return _make_sqlite_engine(url, settings)
+    return create_async_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_pre_ping=False,
+        connect_args={"server_settings": {"application_name": "lanekit"}},
+    )
+
+
+def _make_sqlite_engine(url: URL, settings: Settings) -> AsyncEngine:
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    timeout_s = settings.sqlite_busy_timeout_ms / 1000
+    engine = create_async_engine(
+        url,
+        connect_args={"timeout": timeout_s, "check_same_thread": False},
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the driver so that `_on_begin` decides how to BEGIN.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(settings.sqlite_busy_timeout_ms)}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = "IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "DEFERRED"
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+class Database:
+    """The one way request code gets a connection: a read or a write transaction.
+
+    `begin()` is the request's single write transaction: it commits when the block exits normally and rolls
+    back when it raises.  `read()` is a read-only snapshot.  Domain and storage code never commit.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.connect() as conn:
+            await conn.execution_options(**{_WRITE: True})
+            async with conn.begin():
+                yield conn
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,77 @@
+"""The in-process test harness: one app per test, clients per account and per user."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from lanekit.app import create_app
+from lanekit.settings import Settings
+from lanekit.storage.engine import Database
+from lanekit.storage.records import AccountRecord, UserRecord
+from tests.factories.accounts import make_account
+from tests.factories.users import DEFAULT_PASSWORD, make_user
+
+
+@dataclass
+class Tenant:
+    """An account with its administrator, as a test sees it."""
+
+    account: AccountRecord
+    admin: UserRecord
+    admin_password: str
+    host: str
+
+
+def basic(login: str, password: str) -> dict[str, str]:
+    raw = base64.b64encode(f"{login}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {raw}"}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+class Lanekit:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.app: FastAPI = create_app(settings)
+        self.db: Database = self.app.state.ctx.db
+        self._clients: list[httpx.AsyncClient] = []
+
+    async def tenant(self, name: str | None = None) -> Tenant:
+        name = name or f"t{uuid.uuid4().hex[:12]}"
+        async with self.db.begin() as conn:
+            account = await make_account(conn, name=name)
+            admin = await make_user(conn, account, administrator=True, email=f"admin@{name}.example")
+        return Tenant(account, admin, DEFAULT_PASSWORD, f"{name}.lanekit.test")
+
+    async def user(self, tenant: Tenant, **overrides: Any) -> UserRecord:
+        async with self.db.begin() as conn:
+            return await make_user(conn, tenant.account, **overrides)
+
+    def client(self, tenant: Tenant | None = None, *, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
+        host = tenant.host if tenant else "unknown.lanekit.test"
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app, raise_app_exceptions=False),
+            base_url=f"http://{host}",
+            headers=headers or {},
+        )
+        self._clients.append(client)
+        return client
+
+    def as_user(self, tenant: Tenant, user: UserRecord, password: str = DEFAULT_PASSWORD) -> httpx.AsyncClient:
+        return self.client(tenant, headers=basic(user.email, password))
+
+    def as_admin(self, tenant: Tenant) -> httpx.AsyncClient:
+        return self.as_user(tenant, tenant.admin, tenant.admin_password)
+
+    async def close(self) -> None:
+        for client in self._clients:
+            await client.aclose()
+        await self.db.dispose()
