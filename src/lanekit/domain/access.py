@@ -1,11 +1,173 @@
-"""Who may do what.  Account-level rules now; board roles join this table with the boards feature."""
+"""Who may do what: one table of action → minimum board role, and the one query that resolves a board role.
+
+Roles rise `none < boardReader < boardUser < boardManager < boardAdministrator` (§1.6).  A caller's
+*effective* role on a board is the highest of
+
+- their explicit `board_roles` row,
+- the board's `sharedBoardRole` when the board `isShared` (every user of the account gets it),
+- `boardAdministrator` when they are an account administrator.
+
+A caller whose effective role is `none` cannot tell the board exists: `board_access` raises `NotFound`, as
+it does for deleted boards and boards of another account.  A known board with too low a role is `Forbidden`.
+
+Archived boards are read-only for everyone (account administrators included); the only changes allowed on
+them are the account administrator's `board.unarchive` and `board.delete` (decision 031).
+"""
 
 from __future__ import annotations
 
-from lanekit.domain.errors import Forbidden
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from lanekit.domain.enums import BOARD_ROLES
+from lanekit.domain.errors import Forbidden, NotFound
 from lanekit.domain.types import Actor
+from lanekit.storage.queries import boards as board_queries
+from lanekit.storage.records import BoardRecord
+
+NONE = "none"
+READER = "boardReader"
+USER = "boardUser"
+MANAGER = "boardManager"
+ADMINISTRATOR = "boardAdministrator"
+# Not a board role: only an account administrator passes.
+ACCOUNT_ADMIN = "accountAdministrator"
+
+ROLE_RANK = {role: rank for rank, role in enumerate(BOARD_ROLES)}
+
+# The minimum role for each action on a board or anything on it.
+ACTIONS: dict[str, str] = {
+    # board
+    "board.read": READER,
+    "board.configure": ADMINISTRATOR,
+    "board.archive": ADMINISTRATOR,
+    "board.unarchive": ACCOUNT_ADMIN,
+    "board.delete": ACCOUNT_ADMIN,
+    "board.copy": READER,
+    "board.users.read": READER,
+    "board.users": ADMINISTRATOR,
+    # layout, lanes and WIP
+    "board.layout": MANAGER,
+    "lane.update": MANAGER,
+    "board.wip": MANAGER,
+    # board configuration owned by administrators
+    "cardType.read": READER,
+    "cardType.manage": ADMINISTRATOR,
+    "customIcon.read": READER,
+    "customIcon.manage": ADMINISTRATOR,
+    "customField.read": READER,
+    "customField.manage": ADMINISTRATOR,
+    "template.create": ADMINISTRATOR,
+    # cards
+    "card.read": READER,
+    "card.create": USER,
+    "card.update": USER,
+    "card.move": USER,
+    "card.assign": USER,
+    "card.block": USER,
+    "card.comment": USER,
+    "card.attach": USER,
+    "card.connect": USER,
+    "card.delete": USER,
+}
+
+# Actions that leave an archived board unchanged (every other action is refused on one).
+_ARCHIVE_SAFE = frozenset(
+    {
+        "board.read",
+        "board.copy",
+        "board.users.read",
+        "cardType.read",
+        "customIcon.read",
+        "customField.read",
+        "card.read",
+        "board.unarchive",
+        "board.delete",
+        "template.create",
+    }
+)
+
+
+def rank(role: str) -> int:
+    return ROLE_RANK.get(role, 0)
+
+
+def effective_role(*, explicit: str | None, is_shared: bool, shared_role: str, account_admin: bool) -> str:
+    """The highest of the explicit role, the shared role of a shared board and the account admin's."""
+    if account_admin:
+        return ADMINISTRATOR
+    candidates = [explicit or NONE]
+    if is_shared:
+        candidates.append(shared_role)
+    return max(candidates, key=rank)
+
+
+@dataclass(frozen=True, slots=True)
+class BoardAccess:
+    """A board together with what the caller may do on it."""
+
+    actor: Actor
+    board: BoardRecord
+    # The caller's own `board_roles` row, if any.
+    explicit_role: str | None
+    effective_role: str
+
+    @property
+    def board_id(self) -> int:
+        return self.board.id
+
+    def allows(self, action: str) -> bool:
+        needed = ACTIONS[action]
+        if self.board.is_archived and action not in _ARCHIVE_SAFE:
+            return False
+        if needed == ACCOUNT_ADMIN:
+            return self.actor.administrator
+        return rank(self.effective_role) >= rank(needed)
+
+
+async def board_access(conn: AsyncConnection, *, actor: Actor, board_id: int) -> BoardAccess:
+    """Load a live board of the caller's account with the caller's role, in one query.
+
+    Raises NotFound when the board does not exist, is deleted, belongs to another account or the caller
+    has no role on it.
+    """
+    found = await board_queries.fetch_with_role(
+        conn, account_id=actor.account_id, board_id=board_id, user_id=actor.user_id
+    )
+    if found is None:
+        raise NotFound("board", board_id)
+    board, explicit = found
+    effective = effective_role(
+        explicit=explicit,
+        is_shared=board.is_shared,
+        shared_role=board.shared_board_role,
+        account_admin=actor.administrator,
+    )
+    if effective == NONE:
+        raise NotFound("board", board_id)
+    return BoardAccess(actor=actor, board=board, explicit_role=explicit, effective_role=effective)
+
+
+def require(access: BoardAccess, action: str) -> None:
+    """Raise Forbidden unless the caller's role on the board allows `action` (a key of ACTIONS)."""
+    if access.allows(action):
+        return
+    if access.board.is_archived and action not in _ARCHIVE_SAFE:
+        raise Forbidden(
+            f"board {access.board.id} is archived; it is read-only until an administrator unarchives it"
+        )
+    needed = ACTIONS[action]
+    if needed == ACCOUNT_ADMIN:
+        raise Forbidden("this action requires an account administrator")
+    raise Forbidden(f"this action requires the {needed} role on board {access.board.id}")
 
 
 def require_account_admin(actor: Actor) -> None:
     if not actor.administrator:
         raise Forbidden("this action requires an account administrator")
+
+
+def require_board_creator(actor: Actor) -> None:
+    if not (actor.board_creator or actor.administrator):
+        raise Forbidden("creating a board requires the board creator or administrator account role")

@@ -27,6 +27,14 @@ BOARD_ROLE_LABELS = {
     "boardAdministrator": "Administrator",
 }
 
+# Lanes (§1.6): name → the numeric id the board GET lists.
+LANE_CLASS_TYPES = {"active": 0, "backlog": 1, "archive": 2}
+LANE_TYPES = {"ready": 1, "inProcess": 2, "completed": 3, "untyped": 99}
+CARD_STATUSES = ("notStarted", "started", "finished")
+LANE_ORIENTATIONS = ("vertical", "horizontal")
+PRIORITIES = {"low": 0, "normal": 1, "high": 2, "critical": 3}
+CUSTOM_FIELD_TYPES = ("text", "number", "date", "choice", "multi")
+
 # The TimeZones page of the LeanKit docs; values must match exactly.
 TIME_ZONES = frozenset(
     """

@@ -56,3 +56,94 @@ class TokenRecord:
     description: str
     token_hash: str
     created_on: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BoardRecord:
+    id: int
+    account_id: int
+    title: str
+    description: str
+    created_on: datetime
+    created_by: int | None
+    version: int
+    is_archived: bool
+    is_deleted: bool
+    is_welcome: bool
+    is_shared: bool
+    shared_board_role: str
+    base_wip_on_card_size: bool
+    exclude_completed_and_archive_violations: bool
+    allow_users_to_delete_cards: bool
+    default_card_type_id: int | None
+    default_task_type_id: int | None
+    settings: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class LaneRecord:
+    id: int
+    account_id: int
+    board_id: int
+    parent_lane_id: int | None
+    position: int
+    title: str
+    description: str | None
+    lane_class_type: str
+    lane_type: str
+    card_status: str
+    orientation: str
+    columns: int
+    wip_limit: int
+    is_default_drop_lane: bool
+    is_connection_done_lane: bool
+    sort_by: str | None
+    created_on: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CardTypeRecord:
+    id: int
+    account_id: int
+    board_id: int
+    position: int
+    name: str
+    color_hex: str
+    is_card_type: bool
+    is_task_type: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CustomIconRecord:
+    id: int
+    account_id: int
+    board_id: int
+    position: int
+    name: str
+    policy: str | None
+    icon_color: str
+    icon_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class CustomFieldRecord:
+    id: int
+    account_id: int
+    board_id: int
+    position: int
+    type: str
+    label: str
+    help_text: str | None
+    choice_configuration: dict[str, Any] | None
+    created_on: datetime
+    created_by: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class BoardRoleRecord:
+    id: int
+    account_id: int
+    board_id: int
+    user_id: int
+    role: str
+    wip: int | None

@@ -1,0 +1,198 @@
+"""Boards: reads (`fetch_*`, `list_*`) and writes (`insert_*`, `update_*`, `bump_version`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, false, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from lanekit.storage.records import BoardRecord
+from lanekit.storage.tables import board_roles, board_visits, boards
+
+
+def _board(row: Any) -> BoardRecord:
+    return BoardRecord(**{c.name: row._mapping[c.name] for c in boards.c})
+
+
+async def fetch_with_role(
+    conn: AsyncConnection, *, account_id: int, board_id: int, user_id: int
+) -> tuple[BoardRecord, str | None] | None:
+    """A live board of the account and the user's explicit role on it (None without a role row)."""
+    row = (
+        await conn.execute(
+            select(boards, board_roles.c.role.label("explicit_role"))
+            .select_from(
+                boards.outerjoin(
+                    board_roles, and_(board_roles.c.board_id == boards.c.id, board_roles.c.user_id == user_id)
+                )
+            )
+            .where(boards.c.id == board_id, boards.c.account_id == account_id, boards.c.is_deleted == false())
+        )
+    ).first()
+    if row is None:
+        return None
+    return _board(row), row._mapping["explicit_role"]
+
+
+async def fetch(conn: AsyncConnection, *, account_id: int, board_id: int) -> BoardRecord | None:
+    """A live (not deleted) board of the account."""
+    row = (
+        await conn.execute(
+            select(boards).where(
+                boards.c.id == board_id, boards.c.account_id == account_id, boards.c.is_deleted == false()
+            )
+        )
+    ).first()
+    return _board(row) if row else None
+
+
+@dataclass(frozen=True, slots=True)
+class BoardWithRole:
+    board: BoardRecord
+    explicit_role: str | None
+
+
+async def list_visible_candidates(
+    conn: AsyncConnection,
+    *,
+    account_id: int,
+    user_id: int,
+    every_board: bool,
+    include_archived: bool,
+    search: str | None = None,
+    board_ids: list[int] | None = None,
+) -> list[BoardWithRole]:
+    """Live boards the user might see: shared ones, ones with a role row, or all (`every_board`, admins).
+
+    The caller computes the effective role; this only narrows the rows.
+    """
+    joined = boards.outerjoin(
+        board_roles, and_(board_roles.c.board_id == boards.c.id, board_roles.c.user_id == user_id)
+    )
+    where: list[Any] = [boards.c.account_id == account_id, boards.c.is_deleted == false()]
+    if not every_board:
+        where.append(or_(boards.c.is_shared, board_roles.c.id.is_not(None)))
+    if not include_archived:
+        where.append(boards.c.is_archived == false())
+    if search:
+        where.append(boards.c.title.ilike(f"%{search}%"))
+    if board_ids is not None:
+        where.append(boards.c.id.in_(board_ids))
+    rows = (
+        await conn.execute(
+            select(boards, board_roles.c.role.label("explicit_role")).select_from(joined).where(*where)
+        )
+    ).all()
+    return [BoardWithRole(_board(r), r._mapping["explicit_role"]) for r in rows]
+
+
+async def list_states(conn: AsyncConnection, *, account_id: int, board_ids: list[int]) -> list[BoardRecord]:
+    """Boards of the account with these ids, deleted ones included (for `inaccessibleBoards`)."""
+    if not board_ids:
+        return []
+    rows = (
+        await conn.execute(
+            select(boards).where(boards.c.account_id == account_id, boards.c.id.in_(board_ids))
+        )
+    ).all()
+    return [_board(r) for r in rows]
+
+
+async def insert_board(conn: AsyncConnection, **values: Any) -> BoardRecord:
+    row = (await conn.execute(insert(boards).values(**values).returning(*boards.c))).one()
+    return _board(row)
+
+
+async def update_board(
+    conn: AsyncConnection, *, account_id: int, board_id: int, **values: Any
+) -> BoardRecord:
+    """Change columns and grow the version by one, in one statement."""
+    row = (
+        await conn.execute(
+            update(boards)
+            .where(boards.c.id == board_id, boards.c.account_id == account_id)
+            .values(version=boards.c.version + 1, **values)
+            .returning(*boards.c)
+        )
+    ).one()
+    return _board(row)
+
+
+async def bump_version(conn: AsyncConnection, *, board_id: int) -> int:
+    """Grow `boards.version` by one and return the new value.
+
+    Everything that changes a board or anything on it calls this in its transaction.  It also takes the
+    board row's write lock (PostgreSQL), so writers that bump first are serialised on the board.
+    """
+    return int(
+        (
+            await conn.execute(
+                update(boards)
+                .where(boards.c.id == board_id)
+                .values(version=boards.c.version + 1)
+                .returning(boards.c.version)
+            )
+        ).scalar_one()
+    )
+
+
+async def record_visit(
+    conn: AsyncConnection,
+    *,
+    account_id: int,
+    user_id: int,
+    board_id: int,
+    now: datetime,
+    stale_before: datetime,
+) -> None:
+    """Upsert the user's last visit, writing only when the stored one is older than `stale_before`."""
+    dialect = conn.dialect.name
+    maker = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = maker(board_visits).values(
+        user_id=user_id, board_id=board_id, account_id=account_id, visited_on=now
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[board_visits.c.user_id, board_visits.c.board_id],
+        set_={"visited_on": now},
+        where=board_visits.c.visited_on < stale_before,
+    )
+    await conn.execute(stmt)
+
+
+async def fetch_visit(conn: AsyncConnection, *, user_id: int, board_id: int) -> datetime | None:
+    row = (
+        await conn.execute(
+            select(board_visits.c.visited_on).where(
+                board_visits.c.user_id == user_id, board_visits.c.board_id == board_id
+            )
+        )
+    ).first()
+    return row[0] if row else None
+
+
+async def list_recent_visits(
+    conn: AsyncConnection, *, account_id: int, user_id: int, limit: int
+) -> list[tuple[BoardRecord, str | None]]:
+    """The user's most recently visited live boards, newest first, with their explicit role."""
+    joined = boards.join(board_visits, board_visits.c.board_id == boards.c.id).outerjoin(
+        board_roles, and_(board_roles.c.board_id == boards.c.id, board_roles.c.user_id == user_id)
+    )
+    rows = (
+        await conn.execute(
+            select(boards, board_roles.c.role.label("explicit_role"))
+            .select_from(joined)
+            .where(
+                board_visits.c.user_id == user_id,
+                boards.c.account_id == account_id,
+                boards.c.is_deleted == false(),
+            )
+            .order_by(board_visits.c.visited_on.desc(), boards.c.id.desc())
+            .limit(limit)
+        )
+    ).all()
+    return [(_board(r), r._mapping["explicit_role"]) for r in rows]

@@ -1,0 +1,45 @@
+"""Boards built through the domain, and board roles granted the way the API grants them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from lanekit.domain.boards import NewBoard, create_board
+from lanekit.domain.types import Actor
+from lanekit.storage.queries import board_roles as role_queries
+from lanekit.storage.records import AccountRecord, BoardRecord, BoardRoleRecord, UserRecord
+
+
+def actor_of(user: UserRecord) -> Actor:
+    return Actor(
+        account_id=user.account_id,
+        user_id=user.id,
+        administrator=user.administrator,
+        board_creator=user.board_creator,
+    )
+
+
+async def make_board(
+    conn: AsyncConnection, account: AccountRecord, *, creator: UserRecord, **overrides: Any
+) -> BoardRecord:
+    """A blank board (default layout, card types, icons) by `creator`; NewBoard fields may be overridden.
+
+    The creator must be a board creator or an account administrator, as through the API.
+    """
+    assert creator.account_id == account.id, "the creator must belong to the account"
+    values: dict[str, Any] = {"title": f"Board {uuid.uuid4().hex[:8]}"}
+    values.update(overrides)
+    return await create_board(conn, actor=actor_of(creator), new=NewBoard(**values))
+
+
+async def grant_role(
+    conn: AsyncConnection, board: BoardRecord, user: UserRecord, role: str, *, wip: int | None = None
+) -> BoardRoleRecord:
+    """Give `user` an explicit role on `board` (replacing any role they had)."""
+    await role_queries.delete_roles(conn, board_ids=[board.id], user_ids=[user.id])
+    return await role_queries.insert_role(
+        conn, account_id=board.account_id, board_id=board.id, user_id=user.id, role=role, wip=wip
+    )
