@@ -214,11 +214,18 @@ def _column_values(user: UserRecord, changes: UserChanges) -> dict[str, Any]:
     for flag in ("enabled", "administrator", "board_creator", "external_user_name"):
         if flag in given:
             values[flag] = given[flag]
+    # Profile settings live in the settings document; an explicit null removes one (it reads as its default).
     settings = dict(user.settings)
-    if given.get("locale", UNSET) is not UNSET:
-        settings["locale"] = _check_choice(given["locale"], LOCALES, "locale")
-    if given.get("use_monday_for_start_of_week", UNSET) is not UNSET:
-        settings["useMondayForCalendarWeekViewStart"] = bool(given["use_monday_for_start_of_week"])
+    if "locale" in given:
+        if given["locale"] is None:
+            settings.pop("locale", None)
+        else:
+            settings["locale"] = _check_choice(given["locale"], LOCALES, "locale")
+    if "use_monday_for_start_of_week" in given:
+        if given["use_monday_for_start_of_week"] is None:
+            settings.pop("useMondayForCalendarWeekViewStart", None)
+        else:
+            settings["useMondayForCalendarWeekViewStart"] = bool(given["use_monday_for_start_of_week"])
     if settings != user.settings:
         values["settings"] = settings
     return values

@@ -9,11 +9,17 @@ from lanekit.domain.users import BoardRoleGrant, UserView
 from lanekit.shapes.common import ident, instant
 from lanekit.storage.records import UserRecord
 
+# Every settings key of the Appendix B example, so a client of `GET /io/user/me` finds each one.  Values a
+# user never set are null (joeleanOptInDate, avatarBounds) or the LeanKit default (docs/decisions/001).
 ME_SETTINGS_DEFAULTS: dict[str, Any] = {
     "recentBoards": [],
     "favoriteBoards": [],
     "useMondayForCalendarWeekViewStart": False,
     "locale": "en-US",
+    "joeleanOptInDate": None,
+    "avatarBounds": None,
+    "theme": "legacy",
+    "cardLayout": "modern",
 }
 
 

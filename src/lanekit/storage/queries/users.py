@@ -73,14 +73,16 @@ _SORTS: dict[str, list[Any]] = {
 def _search_filter(search: str | None) -> list[ColumnElement[bool]]:
     if not search:
         return []
-    pattern = f"%{search.lower()}%"
+    # `%`, `_` and the escape character itself are literal characters in a search, not wildcards.
+    escaped = search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
     return [
         or_(
-            func.lower(users.c.first_name).like(pattern),
-            func.lower(users.c.last_name).like(pattern),
-            func.lower(users.c.first_name + " " + users.c.last_name).like(pattern),
-            users.c.email_key.like(pattern),
-            users.c.username_key.like(pattern),
+            func.lower(users.c.first_name).like(pattern, escape="\\"),
+            func.lower(users.c.last_name).like(pattern, escape="\\"),
+            func.lower(users.c.first_name + " " + users.c.last_name).like(pattern, escape="\\"),
+            users.c.email_key.like(pattern, escape="\\"),
+            users.c.username_key.like(pattern, escape="\\"),
         )
     ]
 
