@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 
@@ -147,3 +147,94 @@ class BoardRoleRecord:
     user_id: int
     role: str
     wip: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CardRecord:
+    id: int
+    account_id: int
+    board_id: int
+    lane_id: int
+    rank: str
+    title: str
+    description: str | None
+    type_id: int
+    custom_icon_id: int | None
+    priority: str
+    size: int
+    tags: list[str]
+    custom_id: str | None
+    external_links: list[dict[str, Any]]
+    planned_start: date | None
+    planned_finish: date | None
+    actual_start: datetime | None
+    actual_finish: datetime | None
+    is_blocked: bool
+    blocked_reason: str | None
+    blocked_on: datetime | None
+    created_on: datetime
+    created_by: int | None
+    updated_on: datetime
+    updated_by: int | None
+    moved_on: datetime | None
+    moved_by: int | None
+    archived_on: datetime | None
+    archived_by: int | None
+    deleted_on: datetime | None
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class UserRef:
+    """The few user columns a card or an event shows."""
+
+    id: int
+    email: str
+    first_name: str
+    last_name: str
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+@dataclass(frozen=True, slots=True)
+class CardFieldValueRecord:
+    card_id: int
+    field_id: int
+    type: str
+    label: str
+    position: int
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class CardReadRecord:
+    """A card with everything its shapes show, read in one statement plus batched assignees and fields."""
+
+    card: CardRecord
+    index: int
+    board: BoardRecord
+    lane: LaneRecord
+    card_type: CardTypeRecord
+    icon: CustomIconRecord | None
+    created_by: UserRef | None
+    updated_by: UserRef | None
+    moved_by: UserRef | None
+    archived_by: UserRef | None
+    assignees: tuple[UserRef, ...]
+    field_values: tuple[CardFieldValueRecord, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    id: int
+    account_id: int
+    board_id: int
+    card_id: int | None
+    type: str
+    user_id: int | None
+    occurred_on: datetime
+    board_version: int
+    data: dict[str, Any]
+    user: UserRef | None
