@@ -84,33 +84,44 @@ async def update_account(conn: AsyncConnection, *, actor: Actor, changes: dict[s
         title = str(changes["title"] or "").strip()
         if not title:
             raise Invalid("title", "must not be empty")
+    # An explicit null puts a setting back to its default (the default is simply not stored).
     if "defaultNewBoardRole" in changes:
-        if changes["defaultNewBoardRole"] not in BOARD_ROLES:
-            raise Invalid("defaultNewBoardRole", f"must be one of {', '.join(BOARD_ROLES)}")
-        stored["defaultNewBoardRole"] = changes["defaultNewBoardRole"]
+        role = changes["defaultNewBoardRole"]
+        if role is None:
+            stored.pop("defaultNewBoardRole", None)
+        elif role not in BOARD_ROLES:
+            raise Invalid("defaultNewBoardRole", f"{role!r} is not one of {', '.join(BOARD_ROLES)}")
+        else:
+            stored["defaultNewBoardRole"] = role
     for flag in ("subscribeUsersToAssignedCardsByDefault", "enableOKRs"):
         if flag in changes:
-            stored[flag] = bool(changes[flag])
+            if changes[flag] is None:
+                stored.pop(flag, None)
+            else:
+                stored[flag] = bool(changes[flag])
     if "advancedSecurity" in changes:
-        security = dict(stored.get("advancedSecurity", {}))
-        for key, value in changes["advancedSecurity"].items():
+        given = changes["advancedSecurity"]
+        security = {} if given is None else dict(stored.get("advancedSecurity", {}))
+        for key, value in (given or {}).items():
             if key not in ADVANCED_SECURITY_DEFAULTS:
-                raise Invalid(f"advancedSecurity.{key}", "is not an advanced security setting")
+                raise Invalid(f"advancedSecurity/{key}", "is not an advanced security setting")
+            if value is None:
+                security.pop(key, None)
+                continue
             if key in ADVANCED_SECURITY_INTS and value < 0:
-                raise Invalid(f"advancedSecurity.{key}", "must not be negative")
+                raise Invalid(f"advancedSecurity/{key}", "must not be negative")
             security[key] = value
-        stored["advancedSecurity"] = security
-    updated = await account_queries.update_account(
-        conn, current.account.id, title=title, settings=stored
-    )
+        if security:
+            stored["advancedSecurity"] = security
+        else:
+            stored.pop("advancedSecurity", None)
+    updated = await account_queries.update_account(conn, current.account.id, title=title, settings=stored)
     return view(updated)
 
 
 async def create_account(conn: AsyncConnection, *, name: str, title: str | None = None) -> AccountRecord:
     name = check_account_name(name)
-    return await account_queries.insert_account(
-        conn, name=name, title=title or name, created_on=clock.now()
-    )
+    return await account_queries.insert_account(conn, name=name, title=title or name, created_on=clock.now())
 
 
 class AccountResolver:
