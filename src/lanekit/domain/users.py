@@ -14,6 +14,7 @@ from lanekit.domain.enums import DATE_FORMATS, LICENSE_TYPES, LOCALES, TIME_ZONE
 from lanekit.domain.errors import Conflict, Invalid, NotFound
 from lanekit.domain.passwords import check_password_rules, hash_password
 from lanekit.domain.types import UNSET, Actor
+from lanekit.storage.queries import board_roles as board_role_queries
 from lanekit.storage.queries import users as user_queries
 from lanekit.storage.records import UserRecord
 
@@ -98,8 +99,9 @@ def _check_choice(value: str, allowed: Any, field_name: str) -> str:
 
 
 async def board_roles_of(conn: AsyncConnection, *, account_id: int, user_id: int) -> list[BoardRoleGrant]:
-    """The user's board roles.  Boards arrive with the boards feature; until then a user has none."""
-    return []
+    """The user's explicit board roles on live boards of the account, by board id."""
+    rows = await board_role_queries.list_for_user(conn, account_id=account_id, user_id=user_id)
+    return [BoardRoleGrant(board_id=r.board_id, wip=r.wip, role=r.role) for r in rows]
 
 
 async def get_me(conn: AsyncConnection, *, actor: Actor) -> UserView:
