@@ -10,7 +10,7 @@ from fastapi import Depends, FastAPI
 from lanekit import __version__
 from lanekit.domain.accounts import AccountResolver
 from lanekit.domain.auth import CredentialCache
-from lanekit.http import account, auth, errors, health, users
+from lanekit.http import account, auth, card_types, custom_fields, custom_icons, errors, health, users
 from lanekit.http.deps import AppContext, require_actor
 from lanekit.http.middleware import RateLimitHeadersMiddleware, TenancyMiddleware, TransportMiddleware
 from lanekit.http.ratelimit import RateLimiter
@@ -19,7 +19,14 @@ from lanekit.settings import Settings
 from lanekit.storage.engine import Database, make_engine
 
 # Routers under /io that every request must authenticate for.
-AUTHENTICATED_ROUTERS = (auth.router, users.router, account.router)
+AUTHENTICATED_ROUTERS = (
+    auth.router,
+    users.router,
+    account.router,
+    card_types.router,
+    custom_icons.router,
+    custom_fields.router,
+)
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.storage.records import CardTypeRecord
-from lanekit.storage.tables import card_types
+from lanekit.storage.tables import card_types, cards
 
 
 def _card_type(row: Any) -> CardTypeRecord:
@@ -29,3 +30,62 @@ async def list_for_board(conn: AsyncConnection, *, account_id: int, board_id: in
 async def insert_card_type(conn: AsyncConnection, **values: Any) -> CardTypeRecord:
     row = (await conn.execute(insert(card_types).values(**values).returning(*card_types.c))).one()
     return _card_type(row)
+
+
+async def fetch(
+    conn: AsyncConnection, *, account_id: int, board_id: int, card_type_id: int
+) -> CardTypeRecord | None:
+    row = (
+        await conn.execute(
+            select(card_types).where(
+                card_types.c.id == card_type_id,
+                card_types.c.board_id == board_id,
+                card_types.c.account_id == account_id,
+            )
+        )
+    ).first()
+    return _card_type(row) if row else None
+
+
+async def next_position(conn: AsyncConnection, *, board_id: int) -> int:
+    """One past the board's last card type."""
+    top = (
+        await conn.execute(select(func.max(card_types.c.position)).where(card_types.c.board_id == board_id))
+    ).scalar_one()
+    return 0 if top is None else int(top) + 1
+
+
+async def update_card_type(
+    conn: AsyncConnection, *, account_id: int, board_id: int, card_type_id: int, **values: Any
+) -> CardTypeRecord:
+    row = (
+        await conn.execute(
+            update(card_types)
+            .where(
+                card_types.c.id == card_type_id,
+                card_types.c.board_id == board_id,
+                card_types.c.account_id == account_id,
+            )
+            .values(**values)
+            .returning(*card_types.c)
+        )
+    ).one()
+    return _card_type(row)
+
+
+async def reassign_cards(
+    conn: AsyncConnection, *, board_id: int, from_type_id: int, to_type_id: int, moment: datetime
+) -> int:
+    """Give every card of one type another type, each card's version growing by one; returns the count."""
+    result = await conn.execute(
+        update(cards)
+        .where(cards.c.board_id == board_id, cards.c.type_id == from_type_id)
+        .values(type_id=to_type_id, version=cards.c.version + 1, updated_on=moment)
+    )
+    return int(result.rowcount or 0)
+
+
+async def delete_card_type(conn: AsyncConnection, *, board_id: int, card_type_id: int) -> None:
+    await conn.execute(
+        delete(card_types).where(card_types.c.id == card_type_id, card_types.c.board_id == board_id)
+    )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.storage.records import CustomFieldRecord
-from lanekit.storage.tables import custom_fields
+from lanekit.storage.tables import card_field_values, cards, custom_fields
 
 
 def _field(row: Any) -> CustomFieldRecord:
@@ -29,3 +30,26 @@ async def list_for_board(conn: AsyncConnection, *, account_id: int, board_id: in
 async def insert_custom_field(conn: AsyncConnection, **values: Any) -> CustomFieldRecord:
     row = (await conn.execute(insert(custom_fields).values(**values).returning(*custom_fields.c))).one()
     return _field(row)
+
+
+async def update_field(conn: AsyncConnection, *, board_id: int, field_id: int, **values: Any) -> None:
+    await conn.execute(
+        update(custom_fields)
+        .where(custom_fields.c.id == field_id, custom_fields.c.board_id == board_id)
+        .values(**values)
+    )
+
+
+async def touch_cards_with_values(conn: AsyncConnection, *, field_ids: list[int], moment: datetime) -> None:
+    """Grow the version of every card holding a value of these fields (before the fields go)."""
+    holders = select(card_field_values.c.card_id).where(card_field_values.c.field_id.in_(field_ids))
+    await conn.execute(
+        update(cards).where(cards.c.id.in_(holders)).values(version=cards.c.version + 1, updated_on=moment)
+    )
+
+
+async def delete_fields(conn: AsyncConnection, *, board_id: int, field_ids: list[int]) -> None:
+    """Remove fields; their card values go with them (ON DELETE CASCADE)."""
+    await conn.execute(
+        delete(custom_fields).where(custom_fields.c.board_id == board_id, custom_fields.c.id.in_(field_ids))
+    )

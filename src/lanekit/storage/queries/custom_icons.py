@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.storage.records import CustomIconRecord
-from lanekit.storage.tables import custom_icons
+from lanekit.storage.tables import cards, custom_icons
 
 
 def _icon(row: Any) -> CustomIconRecord:
@@ -29,3 +30,59 @@ async def list_for_board(conn: AsyncConnection, *, account_id: int, board_id: in
 async def insert_custom_icon(conn: AsyncConnection, **values: Any) -> CustomIconRecord:
     row = (await conn.execute(insert(custom_icons).values(**values).returning(*custom_icons.c))).one()
     return _icon(row)
+
+
+async def fetch(
+    conn: AsyncConnection, *, account_id: int, board_id: int, icon_id: int
+) -> CustomIconRecord | None:
+    row = (
+        await conn.execute(
+            select(custom_icons).where(
+                custom_icons.c.id == icon_id,
+                custom_icons.c.board_id == board_id,
+                custom_icons.c.account_id == account_id,
+            )
+        )
+    ).first()
+    return _icon(row) if row else None
+
+
+async def next_position(conn: AsyncConnection, *, board_id: int) -> int:
+    """One past the board's last custom icon."""
+    last = select(func.max(custom_icons.c.position)).where(custom_icons.c.board_id == board_id)
+    top = (await conn.execute(last)).scalar_one()
+    return 0 if top is None else int(top) + 1
+
+
+async def update_custom_icon(
+    conn: AsyncConnection, *, account_id: int, board_id: int, icon_id: int, **values: Any
+) -> CustomIconRecord:
+    row = (
+        await conn.execute(
+            update(custom_icons)
+            .where(
+                custom_icons.c.id == icon_id,
+                custom_icons.c.board_id == board_id,
+                custom_icons.c.account_id == account_id,
+            )
+            .values(**values)
+            .returning(*custom_icons.c)
+        )
+    ).one()
+    return _icon(row)
+
+
+async def clear_from_cards(conn: AsyncConnection, *, board_id: int, icon_id: int, moment: datetime) -> int:
+    """Take the icon off every card that shows it, each card's version growing by one; returns the count."""
+    result = await conn.execute(
+        update(cards)
+        .where(cards.c.board_id == board_id, cards.c.custom_icon_id == icon_id)
+        .values(custom_icon_id=None, version=cards.c.version + 1, updated_on=moment)
+    )
+    return int(result.rowcount or 0)
+
+
+async def delete_custom_icon(conn: AsyncConnection, *, board_id: int, icon_id: int) -> None:
+    await conn.execute(
+        delete(custom_icons).where(custom_icons.c.id == icon_id, custom_icons.c.board_id == board_id)
+    )

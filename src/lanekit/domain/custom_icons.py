@@ -1,0 +1,169 @@
+"""Custom icons, shown as "Class of Service" (§8): list, read, create, change, delete.
+
+`iconColor` is accepted as `#212121` or `212121` and stored as six lower-case hex digits without `#`.
+`iconName` names the picture (`blank_icon`, `lk_icons_final_01-03`); `iconPath` is derived from both.
+Deleting an icon that cards still use clears it from those cards first (decision 051).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from lanekit.domain import clock
+from lanekit.domain.access import BoardAccess, board_access, require
+from lanekit.domain.errors import Invalid, NotFound
+from lanekit.domain.types import UNSET, Actor
+from lanekit.storage.queries import boards as board_queries
+from lanekit.storage.queries import custom_icons as icon_queries
+from lanekit.storage.records import CustomIconRecord
+
+MAX_NAME = 255
+MAX_POLICY = 20_000
+DEFAULT_ICON_COLOR = "212121"
+DEFAULT_ICON_NAME = "blank_icon"
+_ICON_COLOR = re.compile(r"^#?([0-9A-Fa-f]{6})$")
+# It becomes part of a path, so only plain file-name characters.
+_ICON_NAME = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
+
+
+@dataclass(frozen=True, slots=True)
+class NewCustomIcon:
+    name: str
+    icon_color: str | None = DEFAULT_ICON_COLOR
+    policy: str | None = None
+    icon_name: str | None = DEFAULT_ICON_NAME
+
+
+@dataclass(frozen=True, slots=True)
+class CustomIconChanges:
+    """A partial update; UNSET fields are left alone.  Null colour or picture goes back to the default."""
+
+    name: Any = UNSET
+    icon_color: Any = UNSET
+    policy: Any = UNSET
+    icon_name: Any = UNSET
+
+    def given(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not UNSET}
+
+
+def check_name(value: Any, field_name: str = "name") -> str:
+    if not isinstance(value, str):
+        raise Invalid(field_name, "must be a string")
+    text = value.strip()
+    if not text:
+        raise Invalid(field_name, "must not be empty")
+    if len(text) > MAX_NAME:
+        raise Invalid(field_name, f"must be at most {MAX_NAME} characters")
+    return text
+
+
+def check_icon_color(value: Any, field_name: str = "iconColor") -> str:
+    if value is None:
+        return DEFAULT_ICON_COLOR
+    match = _ICON_COLOR.match(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        raise Invalid(field_name, f"must be a colour as #RRGGBB or RRGGBB, got {value!r}")
+    return match.group(1).lower()
+
+
+def check_icon_name(value: Any, field_name: str = "iconName") -> str:
+    if value is None:
+        return DEFAULT_ICON_NAME
+    if not isinstance(value, str):
+        raise Invalid(field_name, "must be a string")
+    name = value.strip().removesuffix(".png")
+    if not _ICON_NAME.match(name):
+        raise Invalid(field_name, "must be an icon name of letters, digits, '_' or '-'")
+    return name
+
+
+def check_policy(value: Any, field_name: str = "policy") -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise Invalid(field_name, "must be a string or null")
+    if len(value) > MAX_POLICY:
+        raise Invalid(field_name, f"must be at most {MAX_POLICY} characters")
+    return value
+
+
+async def _open(conn: AsyncConnection, *, actor: Actor, board_id: int, action: str) -> BoardAccess:
+    found = await board_access(conn, actor=actor, board_id=board_id)
+    require(found, action)
+    return found
+
+
+async def _fetch(conn: AsyncConnection, *, actor: Actor, board_id: int, icon_id: int) -> CustomIconRecord:
+    record = await icon_queries.fetch(conn, account_id=actor.account_id, board_id=board_id, icon_id=icon_id)
+    if record is None:
+        raise NotFound("custom icon", icon_id)
+    return record
+
+
+async def list_custom_icons(conn: AsyncConnection, *, actor: Actor, board_id: int) -> list[CustomIconRecord]:
+    await _open(conn, actor=actor, board_id=board_id, action="customIcon.read")
+    return await icon_queries.list_for_board(conn, account_id=actor.account_id, board_id=board_id)
+
+
+async def get_custom_icon(
+    conn: AsyncConnection, *, actor: Actor, board_id: int, icon_id: int
+) -> CustomIconRecord:
+    await _open(conn, actor=actor, board_id=board_id, action="customIcon.read")
+    return await _fetch(conn, actor=actor, board_id=board_id, icon_id=icon_id)
+
+
+async def create_custom_icon(
+    conn: AsyncConnection, *, actor: Actor, board_id: int, new: NewCustomIcon
+) -> CustomIconRecord:
+    await _open(conn, actor=actor, board_id=board_id, action="customIcon.manage")
+    record = await icon_queries.insert_custom_icon(
+        conn,
+        account_id=actor.account_id,
+        board_id=board_id,
+        position=await icon_queries.next_position(conn, board_id=board_id),
+        name=check_name(new.name),
+        policy=check_policy(new.policy),
+        icon_color=check_icon_color(new.icon_color),
+        icon_name=check_icon_name(new.icon_name),
+    )
+    await board_queries.bump_version(conn, board_id=board_id)
+    return record
+
+
+async def update_custom_icon(
+    conn: AsyncConnection, *, actor: Actor, board_id: int, icon_id: int, changes: CustomIconChanges
+) -> CustomIconRecord:
+    await _open(conn, actor=actor, board_id=board_id, action="customIcon.manage")
+    current = await _fetch(conn, actor=actor, board_id=board_id, icon_id=icon_id)
+    given = changes.given()
+    values: dict[str, Any] = {}
+    if "name" in given:
+        if given["name"] is None:
+            raise Invalid("name", "must not be null")
+        values["name"] = check_name(given["name"])
+    if "icon_color" in given:
+        values["icon_color"] = check_icon_color(given["icon_color"])
+    if "icon_name" in given:
+        values["icon_name"] = check_icon_name(given["icon_name"])
+    if "policy" in given:
+        values["policy"] = check_policy(given["policy"])
+    if not values:
+        return current
+    record = await icon_queries.update_custom_icon(
+        conn, account_id=actor.account_id, board_id=board_id, icon_id=icon_id, **values
+    )
+    await board_queries.bump_version(conn, board_id=board_id)
+    return record
+
+
+async def delete_custom_icon(conn: AsyncConnection, *, actor: Actor, board_id: int, icon_id: int) -> None:
+    await _open(conn, actor=actor, board_id=board_id, action="customIcon.manage")
+    current = await _fetch(conn, actor=actor, board_id=board_id, icon_id=icon_id)
+    await icon_queries.clear_from_cards(conn, board_id=board_id, icon_id=current.id, moment=clock.now())
+    await icon_queries.delete_custom_icon(conn, board_id=board_id, icon_id=current.id)
+    await board_queries.bump_version(conn, board_id=board_id)
