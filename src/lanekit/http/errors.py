@@ -15,11 +15,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from lanekit.domain import errors
-from lanekit.shapes.common import error_body
+from lanekit.shapes.common import error_body, reason_phrase
 
 log = logging.getLogger("lanekit.http")
 
@@ -39,10 +41,14 @@ STATUS_OF: dict[type[errors.LanekitError], int] = {
 
 
 def error_response(
-    status: int, message: str, *, details: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None
+    status: int,
+    message: str,
+    *,
+    details: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    reason = HTTPStatus(status).phrase
-    return JSONResponse(error_body(status, reason, message, details), status_code=status, headers=headers)
+    body = error_body(status, reason_phrase(status), message, details)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def status_for(exc: errors.LanekitError) -> int:
@@ -92,6 +98,20 @@ def validation_message(exc: RequestValidationError) -> tuple[str, list[dict[str,
     return f"{first['field']}: {first['message']}", details
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route offers at this path.
+
+    Starlette's 405 names only the methods of the first route whose path matched, while one path is often
+    served by several routes (GET and PATCH /io/user/me).
+    """
+    path = request.scope["path"]
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        if route.path and route.methods and compile_path(route.path)[0].match(path):
+            methods |= route.methods
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
     async def on_lanekit_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, errors.LanekitError)
@@ -102,12 +122,17 @@ def install(app: FastAPI) -> None:
         message, details = validation_message(exc)
         return error_response(422, message, details=details)
 
-    async def on_http_error(_request: Request, exc: Exception) -> JSONResponse:
+    async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        headers = dict(exc.headers or {})
         if exc.status_code == 404 and message == "Not Found":
             message = "no such endpoint"
-        return error_response(exc.status_code, message, headers=exc.headers)
+        if exc.status_code == 405:
+            allowed = allowed_methods(request)
+            headers["Allow"] = ", ".join(allowed)
+            message = f"{request.method} is not allowed here; use {' or '.join(allowed)}"
+        return error_response(exc.status_code, message, headers=headers or None)
 
     async def on_operational_error(request: Request, exc: Exception) -> JSONResponse:
         if "locked" in str(exc) or "busy" in str(exc):

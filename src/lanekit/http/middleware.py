@@ -5,17 +5,19 @@ from __future__ import annotations
 import json
 import uuid
 from typing import Any
+from urllib.parse import quote
 
+from fastapi.routing import iter_route_contexts
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lanekit.domain.accounts import AccountResolver
-from lanekit.shapes.common import error_body
+from lanekit.shapes.common import error_body, reason_phrase
 
 OVERRIDABLE = {"PUT", "PATCH", "DELETE", "GET"}
 
 
-async def _send_json(send: Send, status: int, reason: str, message: str) -> None:
-    body = json.dumps(error_body(status, reason, message)).encode()
+async def _send_json(send: Send, status: int, message: str) -> None:
+    body = json.dumps(error_body(status, reason_phrase(status), message)).encode()
     await send(
         {
             "type": "http.response.start",
@@ -26,17 +28,57 @@ async def _send_json(send: Send, status: int, reason: str, message: str) -> None
     await send({"type": "http.response.body", "body": body})
 
 
+class PathCase:
+    """Respells path segments in the case the routes use (house rule 8): `/io/USER/me` → `/io/user/me`.
+
+    LeanKit clients differ in case (`/customField` vs `/customfield`).  Every literal segment of every
+    route is learnt, lower-cased, on the first request; a request segment that is not itself a literal of
+    some route but equals one ignoring case is replaced by that literal.  Path parameters (numeric ids) are
+    left alone, and where two routes spell a literal differently each spelling still reaches its own route.
+    """
+
+    def __init__(self) -> None:
+        self._exact: set[str] | None = None
+        self._by_lower: dict[str, str] = {}
+
+    def _learn(self, app: Any) -> set[str]:
+        exact: set[str] = set()
+        for route in iter_route_contexts(getattr(app, "routes", [])):
+            for segment in (route.path or "").split("/"):
+                if segment and not segment.startswith("{"):
+                    exact.add(segment)
+                    self._by_lower.setdefault(segment.lower(), segment)
+        self._exact = exact
+        return exact
+
+    def canonical(self, app: Any, path: str) -> str:
+        exact = self._exact if self._exact is not None else self._learn(app)
+        segments = path.split("/")
+        changed = False
+        for index, segment in enumerate(segments):
+            if segment in exact:
+                continue
+            spelling = self._by_lower.get(segment.lower())
+            if spelling is not None:
+                segments[index] = spelling
+                changed = True
+        return "/".join(segments) if changed else path
+
+
 class TransportMiddleware:
-    """Method override on POST, trailing slashes, a request id, and the request-body size limit.
+    """Method override on POST, trailing slashes, path case, a request id, and the request-body size limit.
 
     A body over the limit is refused with 413 before the handler runs: by its Content-Length when given,
     else while it streams in (it is buffered up to the limit, which is small).
     """
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, unlimited_prefixes: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, unlimited_prefixes: tuple[str, ...] = ()
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.unlimited_prefixes = unlimited_prefixes
+        self.path_case = PathCase()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -51,8 +93,12 @@ class TransportMiddleware:
                 scope["method"] = method
         path: str = scope["path"]
         if len(path) > 1 and path.endswith("/"):
-            scope["path"] = path.rstrip("/") or "/"
-            scope["raw_path"] = scope["path"].encode()
+            path = path.rstrip("/") or "/"
+        if "app" in scope:
+            path = self.path_case.canonical(scope["app"], path)
+        if path != scope["path"]:
+            scope["path"] = path
+            scope["raw_path"] = quote(path).encode("ascii")
         request_id = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex
         scope.setdefault("state", {})
         scope["state"] = {**scope["state"], "request_id": request_id}
@@ -72,10 +118,10 @@ class TransportMiddleware:
             try:
                 declared = int(length)
             except ValueError:
-                await _send_json(send_with_id, 400, "Bad Request", "Content-Length is not a number")
+                await _send_json(send_with_id, 400, "Content-Length is not a number")
                 return
             if declared > self.max_body_bytes:
-                await _send_json(send_with_id, 413, "Content Too Large", self._too_large())
+                await _send_json(send_with_id, 413, self._too_large())
                 return
             await self.app(scope, receive, send_with_id)
             return
@@ -92,7 +138,7 @@ class TransportMiddleware:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body_bytes:
-                await _send_json(send_with_id, 413, "Content Too Large", self._too_large())
+                await _send_json(send_with_id, 413, self._too_large())
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from http import HTTPStatus
 from typing import Any
+
+# RFC 9110 names, pinned so that the wire does not change with the Python version (docs/decisions/002).
+_REASON_PHRASES = {413: "Content Too Large", 416: "Range Not Satisfiable", 422: "Unprocessable Content"}
 
 
 def ident(value: int | None) -> str | None:
@@ -33,7 +37,14 @@ def page_meta(*, total: int, offset: int, limit: int, returned: int) -> dict[str
     }
 
 
-def error_body(status: int, reason: str, message: str, details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def reason_phrase(status: int) -> str:
+    """The `error` member of an error body: the status code's reason phrase."""
+    return _REASON_PHRASES.get(status) or HTTPStatus(status).phrase
+
+
+def error_body(
+    status: int, reason: str, message: str, details: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     body: dict[str, Any] = {"statusCode": status, "error": reason, "message": message}
     if details:
         body["details"] = details
