@@ -1,0 +1,1 @@
+"""Lanekit's load bench: `python -m bench` (see bench/README.md)."""

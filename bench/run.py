@@ -1,0 +1,262 @@
+"""One bench run: per backend, load the data set, measure the floor, then every scenario against Lanekit."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import sqlite3
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from sqlalchemy.engine import make_url
+
+from bench import databases
+from bench.driver import (
+    HttpxLoader,
+    Measurement,
+    WrkLoader,
+    auth_headers,
+    floor_server,
+    lanekit_server,
+)
+from bench.generate import FULL, QUICK, Dataset, Spec, generate
+from bench.scenarios import FLOOR_TITLE, Context, Request, Scenario, available, floor_requests
+
+VAR = databases.REPO / "var" / "bench"
+Load = Callable[[list[Request], dict[str, str]], Awaitable[Measurement]]
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    backends: tuple[str, ...]
+    quick: bool
+    workers: int
+    connections: int
+    threads: int
+    duration: float
+    warmup: float
+    scenarios: list[Scenario]
+    keep_data: bool
+
+    @property
+    def spec(self) -> Spec:
+        return QUICK if self.quick else FULL
+
+    @property
+    def request_count(self) -> int:
+        """Requests built per varying scenario: more than a run can send, so write lists never wrap."""
+        return max(20_000, int(self.duration * 6_000))
+
+
+@dataclass(slots=True)
+class Result:
+    scenario: str
+    title: str
+    backend: str
+    available: bool
+    rps: float | None = None
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    errors: int | None = None
+    rss_mb: float | None = None
+    floor_rps: float | None = None
+    ratio: float | None = None
+    requests: int | None = None
+    note: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# --- database helpers the driver needs (raw drivers, like the generator) -----------------------------
+
+
+async def _query(url: str, sql_pg: str, sql_sqlite: str, *args: Any) -> list[tuple[Any, ...]]:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        conn = sqlite3.connect(parsed.database or "")
+        try:
+            return [tuple(r) for r in conn.execute(sql_sqlite, args).fetchall()]
+        finally:
+            conn.close()
+    pg = await asyncpg.connect(parsed.set(drivername="postgresql").render_as_string(hide_password=False))
+    try:
+        return [tuple(r) for r in await pg.fetch(sql_pg, *args)]
+    finally:
+        await pg.close()
+
+
+async def card_versions(url: str, account_id: int) -> dict[int, int]:
+    rows = await _query(
+        url,
+        "SELECT id, version FROM cards WHERE account_id = $1",
+        "SELECT id, version FROM cards WHERE account_id = ?",
+        account_id,
+    )
+    return {int(i): int(v) for i, v in rows}
+
+
+async def duplicate_ranks(url: str, account_id: int) -> int:
+    """Lanes where two live cards share a rank: what two racing writers leave behind."""
+    sql = (
+        "SELECT count(*) FROM (SELECT lane_id, rank FROM cards WHERE account_id = {p} AND deleted_on IS NULL "
+        "GROUP BY lane_id, rank HAVING count(*) > 1) AS d"
+    )
+    rows = await _query(url, sql.format(p="$1"), sql.format(p="?"), account_id)
+    return int(rows[0][0])
+
+
+# --- measuring -----------------------------------------------------------------------------------------
+
+
+async def measure(
+    scenario: Scenario,
+    *,
+    backend: str,
+    dataset: Dataset,
+    database_url: str,
+    openapi: dict[str, Any],
+    count: int,
+    load: Load,
+) -> Result:
+    """Build the scenario's requests and run them through `load`; the same path for wrk and httpx."""
+    if not available(scenario, openapi):
+        return Result(scenario.key, scenario.title, backend, available=False, note="not available")
+    ctx = Context(
+        dataset=dataset,
+        rng=random.Random(f"{dataset.spec.seed}-{scenario.key}"),
+        count=count,
+        card_versions=lambda: card_versions(database_url, dataset.account_id),
+    )
+    requests = await scenario.build(ctx)
+    headers = auth_headers(scenario.auth, email=dataset.email, password=dataset.password, token=dataset.token)
+    m = await load(requests, headers)
+    result = Result(
+        scenario.key, scenario.title, backend, available=True, rps=round(m.rps, 1), p50_ms=round(m.p50_ms, 2),
+        p99_ms=round(m.p99_ms, 2), errors=m.errors, requests=m.requests,
+    )  # fmt: skip
+    if scenario.writes:
+        dupes = await duplicate_ranks(database_url, dataset.account_id)
+        if dupes:
+            result.note = f"{dupes} lane/rank pairs held by two cards after the run"
+    return result
+
+
+def with_floor(results: list[Result], floor_rps: float | None) -> None:
+    for r in results:
+        r.floor_rps = floor_rps
+        if floor_rps and r.rps is not None:
+            r.ratio = round(r.rps / floor_rps, 3)
+
+
+async def load_dataset(backend: str, spec: Spec, *, keep: bool) -> tuple[str, Dataset]:
+    manifest = VAR / f"dataset-{backend}.json"
+    if keep and manifest.exists():
+        dataset = Dataset.from_json(json.loads(manifest.read_text()))
+        if dataset.spec == spec:
+            print(f"bench: {backend}: reusing the loaded data set", flush=True)
+            return databases.database_url(backend), dataset
+    url = await databases.fresh_database(backend)
+    print(f"bench: {backend}: loading {spec.cards:,} cards and {spec.events:,} events…", flush=True)
+    dataset = await generate(url, spec)
+    print(f"bench: {backend}: loaded in {dataset.seconds:.1f}s {dataset.counts}", flush=True)
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    manifest.write_text(json.dumps(dataset.to_json()))
+    return url, dataset
+
+
+async def run_backend(backend: str, options: Options, wrk: str) -> list[Result]:
+    url, dataset = await load_dataset(backend, options.spec, keep=options.keep_data)
+    work = VAR / backend
+    work.mkdir(parents=True, exist_ok=True)
+    loader = WrkLoader(wrk, connections=options.connections, threads=options.threads, work_dir=work)
+    rng = random.Random(dataset.spec.seed)
+
+    floor = floor_server(database_url=url, workers=options.workers, log=work / "floor.log")
+    floor.start("/healthz")
+    try:
+        floor_list = floor_requests(dataset, rng, options.request_count)
+        if options.warmup:
+            await asyncio.to_thread(loader.run, floor.base_url, floor_list, {}, options.warmup)
+        with floor.sample_while():
+            m = await asyncio.to_thread(loader.run, floor.base_url, floor_list, {}, options.duration)
+        floor_result = Result(
+            "floor", FLOOR_TITLE, backend, available=True, rps=round(m.rps, 1), p50_ms=round(m.p50_ms, 2),
+            p99_ms=round(m.p99_ms, 2), errors=m.errors, rss_mb=floor.rss_mb(), requests=m.requests,
+        )  # fmt: skip
+    finally:
+        floor.stop()
+    print(f"bench: {backend}: floor {floor_result.rps} req/s", flush=True)
+
+    server = lanekit_server(
+        database_url=url, account=dataset.account_name, workers=options.workers, log=work / "lanekit.log"
+    )
+    server.start("/readyz")
+    results: list[Result] = []
+    try:
+        async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
+            openapi = (await client.get("/io/openapi.json")).json()
+            # One Basic sign-in per worker first, one at a time: the measured window is the steady state of
+            # the credential cache, not 32 simultaneous Argon2 verifications of a cold start.
+            basic = auth_headers("basic", email=dataset.email, password=dataset.password, token=dataset.token)
+            for _ in range(options.workers * 3):
+                await client.get("/io/user/me", headers=basic)
+        if options.warmup:
+            me = [Request("GET", "/io/user/me")]
+            bearer = auth_headers(
+                "bearer", email=dataset.email, password=dataset.password, token=dataset.token
+            )
+            await asyncio.to_thread(loader.run, server.base_url, me, bearer, options.warmup)
+        for scenario in options.scenarios:
+
+            async def via_wrk(requests: list[Request], headers: dict[str, str]) -> Measurement:
+                with server.sample_while():
+                    return await asyncio.to_thread(
+                        loader.run, server.base_url, requests, headers, options.duration
+                    )
+
+            result = await measure(
+                scenario, backend=backend, dataset=dataset, database_url=url, openapi=openapi,
+                count=options.request_count, load=via_wrk,
+            )  # fmt: skip
+            if result.available:
+                result.rss_mb = server.rss_mb()
+            results.append(result)
+            shown = f"{result.rps} req/s, {result.errors} errors" if result.available else "not available"
+            print(f"bench: {backend}: ({scenario.key}) {shown}", flush=True)
+    finally:
+        server.stop()
+    with_floor([floor_result, *results], floor_result.rps)
+    return [floor_result, *results]
+
+
+async def run_in_process(
+    client: httpx.AsyncClient,
+    *,
+    backend: str,
+    dataset: Dataset,
+    database_url: str,
+    scenarios: list[Scenario],
+    concurrency: int = 4,
+    total: int = 40,
+) -> list[Result]:
+    """The smoke path: the same scenarios, requests and results, sent through an in-process client."""
+    openapi = (await client.get("/io/openapi.json")).json()
+    loader = HttpxLoader(client, concurrency=concurrency, total=total)
+    results = []
+    for scenario in scenarios:
+        result = await measure(
+            scenario, backend=backend, dataset=dataset, database_url=database_url, openapi=openapi,
+            count=max(total * 2, 100), load=loader.run,
+        )  # fmt: skip
+        results.append(result)
+    return results
+
+
+def results_path() -> Path:
+    return databases.REPO / "bench" / "results" / "latest.json"
