@@ -36,7 +36,9 @@ def create_app(settings: Settings) -> FastAPI:
         settings=settings,
         db=db,
         credentials=CredentialCache(settings.auth_cache_size),
-        rate_limiter=RateLimiter(settings.rate_limit, redis_url=redis_url),
+        rate_limiter=RateLimiter(
+            settings.rate_limit, redis_url=redis_url, key_prefix=settings.rate_limit_key_prefix
+        ),
     )
 
     @asynccontextmanager

@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     database_url: str = Field(default_factory=_default_database_url)
     redis_url: SecretStr | None = None
     rate_limit: str = "120/minute"
+    # Prefix of the rate-limit counters in Redis, so that installations sharing one Redis stay apart.
+    rate_limit_key_prefix: str = "lanekit"
     max_body_bytes: int = 1_048_576
     default_account: str | None = None
     # Size of the in-process cache of recently verified Basic credentials (per process).

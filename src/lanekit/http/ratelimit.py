@@ -6,6 +6,7 @@ memory, or in Redis when `LANEKIT_REDIS_URL` is set so that several processes sh
 
 from __future__ import annotations
 
+import logging
 import math
 from datetime import UTC, datetime
 from typing import NamedTuple
@@ -13,8 +14,11 @@ from typing import NamedTuple
 from limits import parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
+from limits.errors import StorageError
 
-from lanekit.domain.errors import RateLimited
+from lanekit.domain.errors import RateLimited, Unavailable
+
+log = logging.getLogger("lanekit.ratelimit")
 
 
 class Window(NamedTuple):
@@ -28,11 +32,17 @@ class Window(NamedTuple):
 
 
 class RateLimiter:
-    def __init__(self, rate: str, *, redis_url: str | None = None) -> None:
+    """`key_prefix` keeps installations (or test runs) that share one Redis apart; the in-memory store is
+    private to its process and ignores it.  An unreachable Redis fails closed: the request is refused with
+    Unavailable (503) rather than served without a limit (docs/decisions/003)."""
+
+    def __init__(self, rate: str, *, redis_url: str | None = None, key_prefix: str = "lanekit") -> None:
         self.item = parse(rate)
         storage: Storage
         if redis_url:
-            storage = RedisStorage(f"async+{redis_url}", implementation="redispy", key_prefix="lanekit")
+            storage = RedisStorage(
+                f"async+{redis_url}", implementation="redispy", key_prefix=key_prefix, wrap_exceptions=True
+            )
         else:
             storage = MemoryStorage()
         self.storage = storage
@@ -41,8 +51,12 @@ class RateLimiter:
     async def charge(self, account_id: int, user_id: int) -> Window:
         """Spend one point of the user's window and report what is left."""
         key = (str(account_id), str(user_id))
-        allowed = await self.limiter.hit(self.item, *key)
-        stats = await self.limiter.get_window_stats(self.item, *key)
+        try:
+            allowed = await self.limiter.hit(self.item, *key)
+            stats = await self.limiter.get_window_stats(self.item, *key)
+        except StorageError as exc:
+            log.error("rate-limit store failed: %s", type(exc.storage_error).__name__)
+            raise Unavailable("the rate-limit store is unreachable; retry shortly") from None
         reset = math.ceil(stats.reset_time)
         return Window(allowed, self.item.amount, stats.remaining, reset)
 
