@@ -10,7 +10,21 @@ from fastapi import Depends, FastAPI
 from lanekit import __version__
 from lanekit.domain.accounts import AccountResolver
 from lanekit.domain.auth import CredentialCache
-from lanekit.http import account, auth, card_types, custom_fields, custom_icons, errors, health, users
+from lanekit.http import (
+    account,
+    auth,
+    board_users,
+    boards,
+    card_activity,
+    card_types,
+    cards,
+    custom_fields,
+    custom_icons,
+    errors,
+    health,
+    layout,
+    users,
+)
 from lanekit.http.deps import AppContext, require_actor
 from lanekit.http.middleware import RateLimitHeadersMiddleware, TenancyMiddleware, TransportMiddleware
 from lanekit.http.ratelimit import RateLimiter
@@ -26,6 +40,12 @@ AUTHENTICATED_ROUTERS = (
     card_types.router,
     custom_icons.router,
     custom_fields.router,
+    # /board/access before /board/{boardId}: the literal path must win.
+    board_users.router,
+    cards.router,
+    card_activity.router,
+    layout.router,
+    boards.router,
 )
 
 

@@ -8,10 +8,11 @@ from fastapi import Body, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, StrictBool, StrictStr
 
-from lanekit.domain import users
+from lanekit.domain import boards, users
 from lanekit.domain.types import UserId
 from lanekit.http.deps import Actor, BaseUrl, Ctx, Db, PageParams, paging
 from lanekit.http.routing import make_router, no_content, ok
+from lanekit.shapes import boards as board_shapes
 from lanekit.shapes import users as shapes
 from lanekit.shapes.common import page_meta
 
@@ -109,9 +110,10 @@ async def patch_me(actor: Actor, db: Db, base_url: BaseUrl, body: MeUpdate = Bod
 
 
 @router.get("/user/me/board/recent", operation_id="listRecentBoards")
-async def list_recent_boards(actor: Actor) -> JSONResponse:
-    # Boards do not exist yet in this release, so nobody has opened one.
-    return ok({"boards": []})
+async def list_recent_boards(actor: Actor, db: Db) -> JSONResponse:
+    async with db.read() as conn:
+        recent = await boards.recent_boards(conn, actor=actor)
+    return ok({"boards": [board_shapes.recent_board(item) for item in recent]})
 
 
 @router.get("/user", operation_id="listUsers")

@@ -8,7 +8,7 @@ from sqlalchemy import and_, delete, false, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.storage.records import BoardRoleRecord, UserRecord
-from lanekit.storage.tables import board_roles, boards, users
+from lanekit.storage.tables import board_roles, boards, card_assignments, cards, users
 
 
 def _role(row: Any) -> BoardRoleRecord:
@@ -153,3 +153,15 @@ async def user_ids_by_email(conn: AsyncConnection, *, account_id: int, emails: l
         )
     ).all()
     return {str(r[0]): int(r[1]) for r in rows}
+
+
+async def unassign_cards(conn: AsyncConnection, *, board_ids: list[int], user_ids: list[int]) -> None:
+    """Remove the users' assignments to cards on these boards."""
+    if not board_ids or not user_ids:
+        return
+    on_boards = select(cards.c.id).where(cards.c.board_id.in_(board_ids))
+    await conn.execute(
+        delete(card_assignments).where(
+            card_assignments.c.user_id.in_(user_ids), card_assignments.c.card_id.in_(on_boards)
+        )
+    )

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.storage.records import BoardRecord
-from lanekit.storage.tables import board_roles, board_visits, boards
+from lanekit.storage.tables import board_roles, board_visits, boards, card_tags, cards
 
 
 def _board(row: Any) -> BoardRecord:
@@ -101,6 +101,35 @@ async def list_states(conn: AsyncConnection, *, account_id: int, board_ids: list
         )
     ).all()
     return [_board(r) for r in rows]
+
+
+async def list_tags(conn: AsyncConnection, *, board_id: int) -> list[str]:
+    """Tags on the board's live cards, alphabetically, each once."""
+    rows = (
+        await conn.execute(
+            select(card_tags.c.tag)
+            .distinct()
+            .join(cards, cards.c.id == card_tags.c.card_id)
+            .where(card_tags.c.board_id == board_id, cards.c.deleted_on.is_(None))
+            .order_by(card_tags.c.tag)
+        )
+    ).all()
+    return [str(r[0]) for r in rows]
+
+
+async def fetch_for_update(conn: AsyncConnection, *, account_id: int, board_id: int) -> BoardRecord | None:
+    """The live board row, locked until the transaction ends (PostgreSQL `FOR UPDATE`).
+
+    SQLite needs no row lock: a write transaction already holds the database's write lock (BEGIN IMMEDIATE).
+    """
+    row = (
+        await conn.execute(
+            select(boards)
+            .where(boards.c.id == board_id, boards.c.account_id == account_id, boards.c.is_deleted == false())
+            .with_for_update()
+        )
+    ).first()
+    return _board(row) if row else None
 
 
 async def insert_board(conn: AsyncConnection, **values: Any) -> BoardRecord:

@@ -1,0 +1,134 @@
+"""/io/board/:boardId/layout and lanes: the layout PUT, one lane PATCH, lane counts and leaf lanes (§6)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Body, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, StrictBool, StrictInt, StrictStr
+
+from lanekit.domain import layout
+from lanekit.domain.errors import Invalid
+from lanekit.domain.types import UNSET, BoardId, Id, LaneId
+from lanekit.http.deps import Actor, Db
+from lanekit.http.routing import make_router, ok
+from lanekit.shapes import lanes as shapes
+
+router = make_router("layout")
+
+
+class LayoutLane(BaseModel):
+    id: Id | None = None
+    title: StrictStr
+    type: StrictStr | None = None
+    classType: StrictStr | None = None
+    index: StrictInt | None = None
+    columns: StrictInt | None = None
+    orientation: StrictStr | None = None
+    isConnectionDoneLane: StrictBool = False
+    isDefaultDropLane: StrictBool = False
+    wipLimit: StrictInt | None = None
+    description: StrictStr | None = None
+    cardStatus: StrictStr | None = None
+    children: list[LayoutLane] = []
+
+    def to_domain(self) -> layout.LayoutLaneIn:
+        return layout.LayoutLaneIn(
+            id=self.id,
+            title=self.title,
+            lane_type=self.type,
+            class_type=self.classType,
+            index=self.index,
+            columns=self.columns,
+            orientation=self.orientation,
+            is_connection_done_lane=self.isConnectionDoneLane,
+            is_default_drop_lane=self.isDefaultDropLane,
+            wip_limit=self.wipLimit,
+            description=self.description if "description" in self.model_fields_set else UNSET,
+            card_status=self.cardStatus,
+            children=[child.to_domain() for child in self.children],
+        )
+
+
+class LayoutBody(BaseModel):
+    lanes: list[LayoutLane]
+    layoutChecksum: StrictStr
+
+
+class LaneUpdate(BaseModel):
+    title: StrictStr | None = None
+    # Accepted and ignored, as documented.
+    type: StrictStr | None = None
+    description: StrictStr | None = None
+    wipLimit: StrictInt | None = None
+    isDefaultDropLane: StrictBool | None = None
+    isConnectionDoneLane: StrictBool | None = None
+    cardStatus: StrictStr | None = None
+    sortBy: StrictStr | None = None
+
+    def to_domain(self) -> layout.LaneChanges:
+        names = {
+            "title": "title",
+            "description": "description",
+            "wipLimit": "wip_limit",
+            "isDefaultDropLane": "is_default_drop_lane",
+            "isConnectionDoneLane": "is_connection_done_lane",
+            "cardStatus": "card_status",
+            "sortBy": "sort_by",
+        }
+        given = self.model_dump(exclude_unset=True)
+        return layout.LaneChanges(**{names[key]: value for key, value in given.items() if key in names})
+
+
+@router.put("/board/{boardId}/layout", operation_id="updateBoardLayout")
+async def put_layout(actor: Actor, db: Db, boardId: BoardId, body: LayoutBody = Body()) -> JSONResponse:
+    async with db.begin() as conn:
+        result = await layout.replace_layout(
+            conn,
+            actor=actor,
+            board_id=boardId,
+            lanes=[lane.to_domain() for lane in body.lanes],
+            checksum=body.layoutChecksum,
+        )
+    return ok(shapes.layout(result.lanes, result.checksum))
+
+
+@router.patch("/board/{boardId}/lane/{laneId}", operation_id="updateLane")
+async def patch_lane(
+    actor: Actor,
+    db: Db,
+    boardId: BoardId,
+    laneId: LaneId,
+    body: LaneUpdate = Body(),
+) -> JSONResponse:
+    async with db.begin() as conn:
+        lane = await layout.update_lane(
+            conn, actor=actor, board_id=boardId, lane_id=laneId, changes=body.to_domain()
+        )
+    return ok(shapes.lane_patched(lane))
+
+
+@router.get("/board/{boardId}/laneCount", operation_id="getLaneCount")
+async def get_lane_count(
+    actor: Actor,
+    db: Db,
+    boardId: BoardId,
+    lanes: Annotated[str | None, Query(max_length=20000)] = None,
+) -> JSONResponse:
+    lane_ids = None
+    if lanes is not None:
+        parts = [part.strip() for part in lanes.split(",") if part.strip()]
+        if not all(part.isdigit() and 0 < int(part) < 2**63 for part in parts):
+            raise Invalid("lanes", "must be a comma-separated list of lane ids")
+        lane_ids = [int(part) for part in parts]
+    async with db.read() as conn:
+        counts = await layout.lane_counts(conn, actor=actor, board_id=boardId, lane_ids=lane_ids)
+    return ok(shapes.lane_counts(counts))
+
+
+@router.get("/board/{boardId}/leafLanes", operation_id="getLeafLanes")
+async def get_leaf_lanes(actor: Actor, db: Db, boardId: BoardId) -> JSONResponse:
+    async with db.read() as conn:
+        leaves = await layout.leaf_lanes(conn, actor=actor, board_id=boardId)
+    return ok(shapes.leaf_lanes(leaves))
