@@ -36,11 +36,18 @@ class BoardSetup:
         return f"/io/board/{self.board.id}"
 
 
-async def board_setup(lanekit: Lanekit) -> BoardSetup:
+async def board_setup(lanekit: Lanekit, *, roles: bool = True) -> BoardSetup:
+    """A board made by the account administrator; with `roles`, a user per board role and an outsider.
+
+    Without `roles` the role clients are the administrator's (creating users costs a password hash each).
+    """
     tenant = await lanekit.tenant()
     users: dict[str, UserRecord] = {}
     async with lanekit.db.begin() as conn:
         board = await make_board(conn, tenant.account, creator=tenant.admin)
+    if not roles:
+        admin = lanekit.as_admin(tenant)
+        return BoardSetup(tenant, board, admin, admin, admin, admin, admin, users)
     for role in ("boardReader", "boardUser", "boardManager", "none"):
         users[role] = await lanekit.user(tenant)
         if role != "none":

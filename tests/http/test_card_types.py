@@ -24,8 +24,8 @@ DEFAULT_TYPES = [
 
 
 async def test_list_shows_the_default_types_with_the_board_defaults_flagged(lanekit: Lanekit) -> None:
-    s = await board_setup(lanekit)
-    response = await s.reader.get(f"{s.base}/cardType")
+    s = await board_setup(lanekit, roles=False)
+    response = await s.admin.get(f"{s.base}/cardType")
     assert response.status_code == 200
     body = response.json()
     assert list(body) == ["cardTypes"]
@@ -48,9 +48,9 @@ async def test_list_shows_the_default_types_with_the_board_defaults_flagged(lane
 
 
 async def test_get_one_and_unknown_ids(lanekit: Lanekit) -> None:
-    s = await board_setup(lanekit)
+    s = await board_setup(lanekit, roles=False)
     listed = (await s.admin.get(f"{s.base}/cardType")).json()["cardTypes"]
-    one = await s.reader.get(f"{s.base}/cardType/{listed[1]['id']}")
+    one = await s.admin.get(f"{s.base}/cardType/{listed[1]['id']}")
     assert one.status_code == 200
     assert one.json() == listed[1]
     missing = await s.admin.get(f"{s.base}/cardType/999999999")
@@ -58,7 +58,7 @@ async def test_get_one_and_unknown_ids(lanekit: Lanekit) -> None:
     assert missing.json()["statusCode"] == 404
 
     # A card type of another board is not found through this board.
-    other = await board_setup(lanekit)
+    other = await board_setup(lanekit, roles=False)
     foreign = (await other.admin.get(f"{other.base}/cardType")).json()["cardTypes"][0]["id"]
     async with lanekit.db.begin() as conn:
         second = await make_board(conn, s.tenant.account, creator=s.tenant.admin)
@@ -67,7 +67,7 @@ async def test_get_one_and_unknown_ids(lanekit: Lanekit) -> None:
 
 
 async def test_create_returns_201_with_the_written_shape_and_bumps_the_version(lanekit: Lanekit) -> None:
-    s = await board_setup(lanekit)
+    s = await board_setup(lanekit, roles=False)
     before = await board_version(lanekit, s.board.id)
     response = await s.admin.post(
         f"{s.base}/cardType", json={"name": " Spike ", "colorHex": "#a1b2c3", "isCardType": True}
@@ -112,7 +112,7 @@ async def test_create_returns_201_with_the_written_shape_and_bumps_the_version(l
 async def test_create_rejects_bad_input_naming_the_field(
     lanekit: Lanekit, payload: dict[str, object], message: str
 ) -> None:
-    s = await board_setup(lanekit)
+    s = await board_setup(lanekit, roles=False)
     before = await board_version(lanekit, s.board.id)
     response = await s.admin.post(f"{s.base}/cardType", json=payload)
     assert response.status_code == 422
@@ -122,7 +122,7 @@ async def test_create_rejects_bad_input_naming_the_field(
 
 
 async def test_patch_changes_only_what_was_sent(lanekit: Lanekit) -> None:
-    s = await board_setup(lanekit)
+    s = await board_setup(lanekit, roles=False)
     defect = (await s.admin.get(f"{s.base}/cardType")).json()["cardTypes"][1]
     before = await board_version(lanekit, s.board.id)
     response = await s.admin.patch(
@@ -138,7 +138,7 @@ async def test_patch_changes_only_what_was_sent(lanekit: Lanekit) -> None:
         "isDefaultTaskType": False,
     }
     assert await board_version(lanekit, s.board.id) == before + 1
-    again = await s.reader.get(f"{s.base}/cardType/{defect['id']}")
+    again = await s.admin.get(f"{s.base}/cardType/{defect['id']}")
     assert again.json()["colorHex"] == "#00FF00" and again.json()["isTaskType"] is True
 
     renamed = await s.admin.patch(f"{s.base}/cardType/{defect['id']}", json={"name": "Bug"})
@@ -146,7 +146,7 @@ async def test_patch_changes_only_what_was_sent(lanekit: Lanekit) -> None:
 
 
 async def test_patch_validation_and_default_type_protection(lanekit: Lanekit) -> None:
-    s = await board_setup(lanekit)
+    s = await board_setup(lanekit, roles=False)
     types = (await s.admin.get(f"{s.base}/cardType")).json()["cardTypes"]
     default, subtask = types[0], types[-1]
     before = await board_version(lanekit, s.board.id)
@@ -174,7 +174,7 @@ async def test_patch_validation_and_default_type_protection(lanekit: Lanekit) ->
 
 
 async def test_delete_moves_cards_to_the_default_card_type(lanekit: Lanekit) -> None:
-    s = await board_setup(lanekit)
+    s = await board_setup(lanekit, roles=False)
     types = (await s.admin.get(f"{s.base}/cardType")).json()["cardTypes"]
     defect = int(types[1]["id"])
     card_id = await insert_card(lanekit, s.board, type_id=defect)
@@ -194,7 +194,7 @@ async def test_delete_moves_cards_to_the_default_card_type(lanekit: Lanekit) -> 
 
 
 async def test_delete_of_a_task_only_type_moves_its_cards_to_the_default_task_type(lanekit: Lanekit) -> None:
-    s = await board_setup(lanekit)
+    s = await board_setup(lanekit, roles=False)
     created = await s.admin.post(
         f"{s.base}/cardType", json={"name": "Chore", "colorHex": "#101010", "isTaskType": True}
     )
@@ -205,7 +205,7 @@ async def test_delete_of_a_task_only_type_moves_its_cards_to_the_default_task_ty
 
 
 async def test_the_board_defaults_cannot_be_deleted(lanekit: Lanekit) -> None:
-    s = await board_setup(lanekit)
+    s = await board_setup(lanekit, roles=False)
     before = await board_version(lanekit, s.board.id)
     for type_id, what in ((s.board.default_card_type_id, "card"), (s.board.default_task_type_id, "task")):
         response = await s.admin.delete(f"{s.base}/cardType/{type_id}")
@@ -236,7 +236,7 @@ async def test_roles_readers_read_only_administrators_change(lanekit: Lanekit) -
     ):
         assert (await call).status_code == 404
     # An administrator of another account does not see the board either.
-    stranger = await board_setup(lanekit)
+    stranger = await board_setup(lanekit, roles=False)
     assert (await stranger.admin.get(f"{s.base}/cardType")).status_code == 404
     assert (await stranger.admin.post(f"{s.base}/cardType", json=new)).status_code == 404
     # A board administrator who is not an account administrator may change types.
