@@ -238,3 +238,15 @@ class EventRecord:
     board_version: int
     data: dict[str, Any]
     user: UserRef | None
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateRecord:
+    id: int
+    account_id: int
+    name: str
+    description: str | None
+    # The board structure in the format of domain/templates.py.
+    structure: dict[str, Any]
+    created_on: datetime
+    created_by: int | None
