@@ -99,6 +99,9 @@ def test_user_limits() -> None:
     loads = [UserLoad(1, "Ann A", 2, 1), UserLoad(2, "Bob B", 2, 2), UserLoad(3, "Cy C", None, 50)]
     [breach] = user_breaches(loads)
     assert (breach.user_id, breach.limit, breach.load) == (2, 2, 3)
+    [many] = user_breaches([UserLoad(1, "Ann A", 3, 1, adding=3)])
+    assert many.load == 4
+    assert user_breaches([UserLoad(1, "Ann A", 3, 1, adding=2), UserLoad(2, "Bob B", 1, 5, adding=0)]) == []
 
 
 def test_enforce_refuses_without_comment_and_names_lane_and_limit() -> None:

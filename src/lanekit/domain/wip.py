@@ -39,6 +39,8 @@ class UserLoad:
     full_name: str
     limit: int | None
     assigned: int
+    # Cards this action assigns the user to.
+    adding: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,11 +119,11 @@ def lane_breaches(
 
 
 def user_breaches(users: Iterable[UserLoad]) -> list[UserBreach]:
-    """Users who would hold more cards than their board WIP limit after one more assignment each."""
+    """Users who would hold more cards than their board WIP limit after this action's assignments."""
     return [
-        UserBreach(u.user_id, u.full_name, u.limit, u.assigned + 1)
+        UserBreach(u.user_id, u.full_name, u.limit, u.assigned + u.adding)
         for u in users
-        if u.limit is not None and u.limit > 0 and u.assigned + 1 > u.limit
+        if u.limit is not None and u.limit > 0 and u.adding > 0 and u.assigned + u.adding > u.limit
     ]
 
 

@@ -1,0 +1,291 @@
+"""Card lists (cards.md §3.3–3.4), board card faces (§3.18) and tag usage: reads only.
+
+A list shows only cards on boards the caller can read.  Parameters arrive as a dict (query string or JSON
+body); a value outside a documented enum is refused with LeanKit's documented message form,
+`Invalid request: Failed "enum" criteria (pointer: #/select)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from lanekit.domain import card_values as values
+from lanekit.domain import clock
+from lanekit.domain.access import NONE, board_access, effective_role, require
+from lanekit.domain.errors import Invalid
+from lanekit.domain.types import Actor
+from lanekit.shapes.cards import LIST_INCLUDES
+from lanekit.storage.queries import boards as board_queries
+from lanekit.storage.queries import cards as card_queries
+from lanekit.storage.records import CardReadRecord
+
+MAX_LIMIT = 1000
+DEFAULT_LIMIT = 200
+SELECTS = ("cards", "taskCards", "both")
+SORTS = ("activity", "rank", "title")
+LANE_CLASS_TYPES = ("backlog", "active", "archive")
+SCALAR_PARAMS = (
+    "offset", "limit", "select", "board", "search", "customId", "type", "custom_icon", "since", "deleted", "sort",
+)
+LIST_PARAMS = ("lanes", "cards", "customIds", "types", "assignedUserIds", "lane_class_types", "only", "omit", "include")
+# Cards archived longer ago than this leave the board faces unless `ignoreArchiveDate` (LeanKit hides old
+# archive cards from the board view).
+ARCHIVE_WINDOW = timedelta(days=14)
+
+
+@dataclass(frozen=True, slots=True)
+class CardQuery:
+    offset: int = 0
+    limit: int = DEFAULT_LIMIT
+    select: str = "cards"
+    board_id: int | None = None
+    lane_ids: list[int] | None = None
+    card_ids: list[int] | None = None
+    search: str | None = None
+    custom_ids: list[str] | None = None
+    type_ids: list[int] | None = None
+    assigned_user_ids: list[int] | None = None
+    custom_icon_id: int | None = None
+    lane_class_types: list[str] | None = None
+    since: datetime | None = None
+    deleted: bool = False
+    only: list[str] | None = None
+    omit: list[str] | None = None
+    sort: str = "activity"
+    include: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class InaccessibleCard:
+    card_id: int
+    is_deleted: bool
+    has_access: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CardPage:
+    total: int
+    cards: list[CardReadRecord]
+    deleted_ids: list[int]
+    inaccessible: list[InaccessibleCard]
+
+
+def _enum_error(pointer: str) -> Invalid:
+    return Invalid(
+        "",
+        f'Invalid request: Failed "enum" criteria (pointer: #/{pointer})',
+        details=[{"field": pointer, "message": "is not one of the allowed values"}],
+    )
+
+
+def _enum(value: Any, allowed: tuple[str, ...], pointer: str) -> str:
+    if value not in allowed:
+        raise _enum_error(pointer)
+    return str(value)
+
+
+def _enum_list(value: Any, allowed: tuple[str, ...], pointer: str) -> list[str]:
+    items = _strings(value, pointer)
+    for i, item in enumerate(items):
+        if item not in allowed:
+            raise _enum_error(f"{pointer}/{i}")
+    return items
+
+
+def _strings(value: Any, field: str) -> list[str]:
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, str | int) and not isinstance(v, bool) for v in value):
+        raise Invalid(field, "must be an array of strings")
+    return [str(v) for v in value]
+
+
+def ids_of(value: Any, field: str) -> list[int] | None:
+    if value is None:
+        return None
+    return [values.check_id(v, f"{field}/{i}") for i, v in enumerate(_strings(value, field))]
+
+
+def _int(value: Any, field: str, *, default: int, maximum: int | None = None) -> int:
+    if value is None:
+        return default
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise Invalid(field, "must be a whole number, 0 or more")
+    if maximum is not None and value > maximum:
+        raise Invalid(field, f"must be at most {maximum}")
+    return value
+
+
+def _bool(value: Any, field: str) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
+        return value.lower() in ("true", "1")
+    raise Invalid(field, "must be true or false")
+
+
+def _instant(value: Any, field: str) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise Invalid(field, "must be an ISO 8601 date-time")
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise Invalid(field, f"{value!r} is not an ISO 8601 date-time") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def parse_query(raw: dict[str, Any], *, from_query_string: bool) -> CardQuery:
+    """Check every parameter; unknown ones are ignored (clients send extras such as `preset`)."""
+    if not isinstance(raw, dict):
+        raise Invalid("body", "must be a JSON object")
+    search = raw.get("search")
+    if search is not None and not isinstance(search, str):
+        raise Invalid("search", "must be a string")
+    custom_ids = _strings(raw["customIds"], "customIds") if raw.get("customIds") is not None else None
+    if raw.get("customId") is not None:
+        custom_ids = [*(custom_ids or []), str(raw["customId"])]
+    type_ids = ids_of(raw.get("types"), "types")
+    if raw.get("type") is not None:
+        type_ids = [*(type_ids or []), values.check_id(raw["type"], "type")]
+    include = raw.get("include")
+    sort_default = "rank" if search else "activity"
+    return CardQuery(
+        offset=_int(raw.get("offset"), "offset", default=0),
+        limit=_int(raw.get("limit"), "limit", default=DEFAULT_LIMIT, maximum=MAX_LIMIT),
+        select=_enum(raw.get("select", "cards"), SELECTS, "select"),
+        board_id=None if raw.get("board") is None else values.check_id(raw["board"], "board"),
+        lane_ids=ids_of(raw.get("lanes"), "lanes"),
+        card_ids=ids_of(raw.get("cards"), "cards"),
+        search=search.strip() if search and search.strip() else None,
+        custom_ids=custom_ids,
+        type_ids=type_ids,
+        assigned_user_ids=ids_of(raw.get("assignedUserIds"), "assignedUserIds"),
+        custom_icon_id=None if raw.get("custom_icon") is None else values.check_id(raw["custom_icon"], "custom_icon"),
+        lane_class_types=None
+        if raw.get("lane_class_types") is None
+        else _enum_list(raw["lane_class_types"], LANE_CLASS_TYPES, "lane_class_types"),
+        since=_instant(raw.get("since"), "since"),
+        deleted=_bool(raw.get("deleted"), "deleted"),
+        only=None if raw.get("only") is None else _strings(raw["only"], "only"),
+        omit=None if raw.get("omit") is None else _strings(raw["omit"], "omit"),
+        sort=_enum(raw.get("sort") or sort_default, SORTS, "sort"),
+        include=frozenset(() if include is None else _enum_list(include, LIST_INCLUDES, "include")),
+    )
+
+
+async def readable_board_ids(conn: AsyncConnection, *, actor: Actor, board_ids: list[int] | None) -> set[int]:
+    candidates = await board_queries.list_visible_candidates(
+        conn,
+        account_id=actor.account_id,
+        user_id=actor.user_id,
+        every_board=actor.administrator,
+        include_archived=True,
+        board_ids=board_ids,
+    )
+    return {
+        c.board.id
+        for c in candidates
+        if effective_role(
+            explicit=c.explicit_role,
+            is_shared=c.board.is_shared,
+            shared_role=c.board.shared_board_role,
+            account_admin=actor.administrator,
+        )
+        != NONE
+    }
+
+
+async def list_cards(conn: AsyncConnection, *, actor: Actor, query: CardQuery) -> CardPage:
+    boards = await readable_board_ids(
+        conn, actor=actor, board_ids=None if query.board_id is None else [query.board_id]
+    )
+    if query.select == "taskCards":
+        # Task cards arrive with task boards; until then no card is a task card.
+        boards = set()
+    card_filter = card_queries.CardFilter(
+        account_id=actor.account_id,
+        board_ids=sorted(boards),
+        deleted=query.deleted,
+        lane_ids=query.lane_ids,
+        card_ids=query.card_ids,
+        search=query.search,
+        custom_ids=query.custom_ids,
+        type_ids=query.type_ids,
+        assigned_user_ids=query.assigned_user_ids,
+        custom_icon_id=query.custom_icon_id,
+        lane_class_types=query.lane_class_types,
+        since=query.since,
+    )
+    where = card_queries.filter_where(card_filter)
+    inaccessible = await _inaccessible(conn, actor=actor, requested=query.card_ids, readable=boards)
+    if query.deleted:
+        total, ids = await card_queries.list_deleted_ids(conn, where=where, offset=query.offset, limit=query.limit)
+        return CardPage(total, [], ids, inaccessible)
+    total = await card_queries.count_where(conn, where=where)
+    records = await card_queries.list_read(
+        conn,
+        where=where,
+        order_by=card_queries.sort_order(query.sort),
+        offset=query.offset,
+        limit=query.limit,
+        with_fields="customFields" in query.include,
+    )
+    return CardPage(total, records, [], inaccessible)
+
+
+async def _inaccessible(
+    conn: AsyncConnection, *, actor: Actor, requested: list[int] | None, readable: set[int]
+) -> list[InaccessibleCard]:
+    if not requested:
+        return []
+    states = {c: (b, d) for c, b, d in await card_queries.list_states(conn, account_id=actor.account_id, card_ids=requested)}
+    found: list[InaccessibleCard] = []
+    for card_id in dict.fromkeys(requested):
+        state = states.get(card_id)
+        if state is None:
+            found.append(InaccessibleCard(card_id, is_deleted=False, has_access=False))
+        elif state[0] not in readable:
+            found.append(InaccessibleCard(card_id, is_deleted=state[1], has_access=False))
+        elif state[1]:
+            found.append(InaccessibleCard(card_id, is_deleted=True, has_access=True))
+    return found
+
+
+async def board_faces(
+    conn: AsyncConnection,
+    *,
+    actor: Actor,
+    board_id: int,
+    lane_ids: list[int] | None,
+    card_ids: list[int] | None,
+    ignore_archive_date: bool,
+    offset: int,
+    limit: int,
+) -> tuple[int, list[CardReadRecord]]:
+    access = await board_access(conn, actor=actor, board_id=board_id)
+    require(access, "card.read")
+    return await card_queries.list_board_faces(
+        conn,
+        board_id=board_id,
+        lane_ids=lane_ids,
+        card_ids=card_ids,
+        archived_after=None if ignore_archive_date else clock.now() - ARCHIVE_WINDOW,
+        offset=offset,
+        limit=limit,
+    )
+
+
+async def tag_usage(conn: AsyncConnection, *, actor: Actor, board_id: int) -> dict[str, int]:
+    access = await board_access(conn, actor=actor, board_id=board_id)
+    require(access, "card.read")
+    return await card_queries.tag_usage(conn, board_id=board_id)

@@ -1,0 +1,457 @@
+"""`PATCH /io/card/:cardId` and `PATCH /io/card/bulk` (cards.md §3.5–3.6): JSON Patch on a card.
+
+The operations apply, in order, to a plain dict view of the card (`jsonpatch` does the pointer work on the
+collections); each value is checked as its operation is applied, so an error names the operation
+(`#/2/value`).  Only when every operation has applied are the differences written, in one UPDATE that is a
+compare-and-set on the version; any error before that leaves the card untouched.
+
+LeanKit extensions to RFC 6902 that clients rely on: `add` and `replace` are the same for single-valued
+paths; `remove` with a `value` on a collection removes that value wherever it is; `/customFields/<n>` picks
+the field by the `fieldId` inside the value (the index is only a slot); `test` on `/version` is the
+optimistic-concurrency check (§4.3).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+import jsonpatch
+import jsonpointer
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from lanekit.domain import card_values as values
+from lanekit.domain import clock, events, wip
+from lanekit.domain.access import require
+from lanekit.domain.card_common import (
+    access_for_card,
+    bump_boards,
+    check_lane_wip,
+    lane_entry,
+    lanes_by_id,
+    lock_cards,
+    ranks_at,
+    save_events,
+    target_lane,
+)
+from lanekit.domain.cards import assignable_users, check_type, user_wip
+from lanekit.domain.errors import Conflict, Invalid, VersionMismatch
+from lanekit.domain.types import Actor
+from lanekit.storage.queries import card_types as type_queries
+from lanekit.storage.queries import cards as card_queries
+from lanekit.storage.queries import custom_fields as field_queries
+from lanekit.storage.queries import custom_icons as icon_queries
+from lanekit.storage.queries import lanes as lane_queries
+from lanekit.storage.records import CardRecord
+
+OPS = ("add", "replace", "remove", "test")
+COLLECTIONS = ("tags", "assignedUserIds", "planningIncrementIds")
+SCALARS = (
+    "title",
+    "typeId",
+    "blockReason",
+    "isBlocked",
+    "customIconId",
+    "customId",
+    "description",
+    "externalLink",
+    "index",
+    "laneId",
+    "parentCardId",
+    "plannedStart",
+    "plannedFinish",
+    "mirrorSourceCardId",
+    "size",
+    "wipOverrideComment",
+    "version",
+    "priority",
+    "isHeader",
+)
+PATHS = frozenset((*COLLECTIONS, *SCALARS, "customFields"))
+# What `remove` leaves on a single-valued path; absent keys cannot be removed.
+REMOVED = {
+    "blockReason": None,
+    "isBlocked": False,
+    "customIconId": None,
+    "customId": None,
+    "description": None,
+    "externalLink": None,
+    "plannedStart": None,
+    "plannedFinish": None,
+    "mirrorSourceCardId": None,
+    "parentCardId": None,
+    "size": 0,
+    "wipOverrideComment": None,
+    "priority": "normal",
+    "isHeader": False,
+}
+
+
+@dataclass
+class _State:
+    doc: dict[str, Any]
+    origin: dict[str, int]
+    # fieldId → (stored value or None, op index)
+    fields: dict[int, tuple[Any, int]]
+
+
+def _check_scalar(key: str, value: Any, where: str) -> Any:
+    """The normalised value of a single-valued path; raises Invalid naming `where`."""
+    if key == "title":
+        return values.check_title(value, where)
+    if key in ("typeId", "laneId"):
+        return values.check_id(value, where)
+    if key == "customIconId":
+        return None if value is None else values.check_id(value, where)
+    if key in ("description", "blockReason"):
+        return values.check_text(value, where)
+    if key == "customId":
+        return values.check_short_text(value, where)
+    if key == "externalLink":
+        return values.check_external_link(value, where)
+    if key == "index":
+        return values.check_index(value, where)
+    if key in ("plannedStart", "plannedFinish"):
+        return values.check_date(value, where)
+    if key == "size":
+        return values.check_size(value, where)
+    if key == "priority":
+        return values.check_priority(value, where)
+    if key in ("isBlocked", "isHeader"):
+        return values.check_bool(value, where)
+    if key == "wipOverrideComment":
+        if value is not None and not isinstance(value, str):
+            raise Invalid(where, "must be a string")
+        return value
+    if key == "parentCardId":
+        raise Invalid(where, "card connections are not available on this server yet")
+    if key == "mirrorSourceCardId":
+        raise Invalid(where, "card mirroring is not available on this server yet")
+    raise Invalid(where, "cannot be set")
+
+
+def _check_element(key: str, value: Any, where: str) -> Any:
+    if key == "tags":
+        return values.check_tag(value, where)
+    if key == "assignedUserIds":
+        return str(values.check_id(value, where))
+    raise Invalid(where, f"planning increment {value!r} not found")
+
+
+def _parse(raw: Any, i: int) -> tuple[str, list[str], dict[str, Any]]:
+    if not isinstance(raw, dict):
+        raise Invalid(f"#/{i}", "must be an operation object {op, path, value}")
+    op, path = raw.get("op"), raw.get("path")
+    if op not in OPS:
+        raise Invalid(f"#/{i}/op", f"must be one of {', '.join(OPS)}")
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise Invalid(f"#/{i}/path", "must be a JSON pointer such as /title")
+    try:
+        parts = jsonpointer.JsonPointer(path).parts
+    except jsonpointer.JsonPointerException:
+        raise Invalid(f"#/{i}/path", f"{path!r} is not a JSON pointer") from None
+    if not parts or parts[0] not in PATHS:
+        raise Invalid(f"#/{i}/path", f"unknown path {path!r}")
+    collection = parts[0] in COLLECTIONS or parts[0] == "customFields"
+    if len(parts) > 2 or (len(parts) == 2 and not collection):
+        raise Invalid(f"#/{i}/path", f"unknown path {path!r}")
+    if len(parts) == 2 and parts[1] != "-" and not parts[1].isdigit():
+        raise Invalid(f"#/{i}/path", f"{parts[1]!r} is not an array index")
+    if op in ("add", "replace", "test") and "value" not in raw:
+        raise Invalid(f"#/{i}/value", "is required")
+    if parts[0] == "version" and op != "test":
+        raise Invalid(f"#/{i}/op", "/version is read-only; only test is allowed on it")
+    return op, parts, raw
+
+
+def _apply_collection(state: _State, i: int, op: str, parts: list[str], raw: dict[str, Any]) -> None:
+    key = parts[0]
+    where = f"#/{i}/value"
+    current: list[Any] = state.doc[key]
+    if op == "remove" and "value" in raw:
+        # Remove by value, wherever it is (LeanKit extension; Pipedream also sends the index).
+        target = raw["value"]
+        wanted = str(values.check_id(target, where)) if key == "assignedUserIds" else target
+        state.doc[key] = [v for v in current if v != wanted]
+    elif len(parts) == 1:
+        if op == "remove":
+            state.doc[key] = []
+        else:
+            if not isinstance(raw["value"], list):
+                raise Invalid(where, "must be an array")
+            state.doc[key] = [_check_element(key, v, f"{where}/{n}") for n, v in enumerate(raw["value"])]
+    else:
+        patch: dict[str, Any] = {"op": op, "path": "/" + "/".join(parts)}
+        if op != "remove":
+            patch["value"] = _check_element(key, raw["value"], where)
+        try:
+            state.doc = jsonpatch.apply_patch(state.doc, [patch])
+        except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as exc:
+            raise Invalid(f"#/{i}/path", str(exc)) from None
+    if key == "tags":
+        state.doc[key] = values.dedupe_tags(state.doc[key])
+    if key == "assignedUserIds":
+        state.doc[key] = list(dict.fromkeys(state.doc[key]))
+    state.origin[key] = i
+
+
+def _apply_custom_field(state: _State, i: int, op: str, parts: list[str], raw: dict[str, Any]) -> None:
+    where = f"#/{i}/value"
+    if op == "remove":
+        target = raw.get("value")
+        if isinstance(target, dict):
+            target = target.get("fieldId")
+        if target is not None:
+            state.fields[values.check_id(target, where)] = (None, i)
+            return
+        if len(parts) == 1:
+            for entry in state.doc["customFields"]:
+                state.fields[int(entry["fieldId"])] = (None, i)
+            return
+        slot = int(parts[1]) if parts[1].isdigit() else -1
+        if not 0 <= slot < len(state.doc["customFields"]):
+            raise Invalid(f"#/{i}/path", f"the card has no custom field value at {slot}")
+        state.fields[int(state.doc["customFields"][slot]["fieldId"])] = (None, i)
+        return
+    items = raw["value"] if len(parts) == 1 and isinstance(raw["value"], list) else [raw["value"]]
+    for n, item in enumerate(items):
+        at = where if len(items) == 1 and not isinstance(raw["value"], list) else f"{where}/{n}"
+        if not isinstance(item, dict) or "fieldId" not in item:
+            raise Invalid(at, "must be an object {fieldId, value}")
+        state.fields[values.check_id(item["fieldId"], f"{at}/fieldId")] = (item.get("value"), i)
+
+
+def _apply(state: _State, i: int, op: str, parts: list[str], raw: dict[str, Any]) -> None:
+    key = parts[0]
+    if op == "test":
+        if key == "version":
+            return
+        try:
+            jsonpatch.apply_patch(state.doc, [{"op": "test", "path": raw["path"], "value": raw["value"]}])
+        except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException):
+            raise Invalid(f"#/{i}", f"test failed: {raw['path']} is not {raw['value']!r}") from None
+        return
+    if key == "customFields":
+        _apply_custom_field(state, i, op, parts, raw)
+    elif key in COLLECTIONS:
+        _apply_collection(state, i, op, parts, raw)
+    elif op == "remove":
+        if key not in REMOVED:
+            raise Invalid(f"#/{i}/op", f"/{key} cannot be removed")
+        if key in ("mirrorSourceCardId", "parentCardId") or key == "isHeader":
+            return
+        state.doc[key] = REMOVED[key]
+        state.origin[key] = i
+    else:
+        checked = _check_scalar(key, raw["value"], f"#/{i}/value")
+        if key != "isHeader":
+            state.doc[key] = checked
+            state.origin[key] = i
+
+
+def _view(card: CardRecord, assignees: list[int], fields: list[tuple[int, Any]]) -> dict[str, Any]:
+    return {
+        "title": card.title,
+        "typeId": card.type_id,
+        "assignedUserIds": [str(u) for u in assignees],
+        "blockReason": card.blocked_reason,
+        "isBlocked": card.is_blocked,
+        "customIconId": card.custom_icon_id,
+        "customId": card.custom_id,
+        "customFields": [{"fieldId": str(f), "value": v} for f, v in fields],
+        "description": card.description,
+        "externalLink": list(card.external_links),
+        "index": None,
+        "laneId": card.lane_id,
+        "parentCardId": None,
+        "plannedStart": card.planned_start,
+        "plannedFinish": card.planned_finish,
+        "planningIncrementIds": [],
+        "mirrorSourceCardId": None,
+        "size": card.size,
+        "tags": list(card.tags),
+        "wipOverrideComment": None,
+        "version": str(card.version),
+        "priority": card.priority,
+        "isHeader": False,
+    }
+
+
+def _shown(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return ", ".join(str(v.get("url") if isinstance(v, dict) else v) for v in value) or None
+    return str(value)
+
+
+# Columns whose change is reported as `cardChanged` (wire name → column).
+_CHANGED = {
+    "title": "title",
+    "description": "description",
+    "customId": "custom_id",
+    "priority": "priority",
+    "size": "size",
+    "plannedStart": "planned_start",
+    "plannedFinish": "planned_finish",
+    "typeId": "type_id",
+    "customIconId": "custom_icon_id",
+    "externalLink": "external_links",
+    "tags": "tags",
+}
+
+
+async def apply_patch(
+    conn: AsyncConnection, *, actor: Actor, card_id: int, ops: list[Any], expected_version: str | None
+) -> CardRecord:
+    parsed = [_parse(raw, i) for i, raw in enumerate(ops)]
+    [card] = await lock_cards(conn, actor=actor, card_ids=[card_id])
+    access = await access_for_card(conn, actor=actor, card_id=card_id, board_id=card.board_id)
+    require(access, "card.update")
+    expected = [str(raw["value"]) for op, parts, raw in parsed if op == "test" and parts[0] == "version"]
+    if expected_version is not None:
+        expected.insert(0, expected_version.strip())
+    for wanted in expected:
+        if wanted != str(card.version):
+            raise VersionMismatch(expected=wanted, actual=str(card.version))
+    versions = await bump_boards(conn, board_ids=[card.board_id])
+    board = access.board
+
+    touched = {parts[0] for _, parts, _ in parsed}
+    current_assignees: list[int] = []
+    if "assignedUserIds" in touched:
+        current_assignees = (await card_queries.list_assignee_ids(conn, card_ids=[card.id])).get(card.id, [])
+    current_fields: list[tuple[int, Any]] = []
+    if "customFields" in touched and any(op == "remove" for op, parts, _ in parsed if parts[0] == "customFields"):
+        current_fields = [
+            (v.field_id, v.value)
+            for v in (await card_queries.list_field_values(conn, card_ids=[card.id])).get(card.id, [])
+        ]
+    original = _view(card, current_assignees, current_fields)
+    state = _State(doc=copy.deepcopy(original), origin={}, fields={})
+    for i, (op, parts, raw) in enumerate(parsed):
+        _apply(state, i, op, parts, raw)
+    doc = state.doc
+
+    def at(key: str) -> str:
+        return f"#/{state.origin.get(key, 0)}/value"
+
+    now = clock.now()
+    columns: dict[str, Any] = {}
+    lanes = lanes_by_id(await lane_queries.list_for_board(conn, account_id=actor.account_id, board_id=board.id))
+    from_lane = lanes[card.lane_id]
+    lane = from_lane
+    if doc["laneId"] != card.lane_id:
+        lane = target_lane(lanes, doc["laneId"], field=at("laneId"))
+    if "typeId" in state.origin and doc["typeId"] != card.type_id:
+        types = {t.id: t for t in await type_queries.list_for_board(conn, account_id=actor.account_id, board_id=board.id)}
+        check_type(types, board, doc["typeId"], at("typeId"))
+    if doc["customIconId"] is not None and doc["customIconId"] != card.custom_icon_id:
+        icons = await icon_queries.list_for_board(conn, account_id=actor.account_id, board_id=board.id)
+        if doc["customIconId"] not in {x.id for x in icons}:
+            raise Invalid(at("customIconId"), f"custom icon {doc['customIconId']} is not an icon of this board")
+    field_values: dict[int, Any] = {}
+    if state.fields:
+        defs = {f.id: f for f in await field_queries.list_for_board(conn, account_id=actor.account_id, board_id=board.id)}
+        for field_id, (value, i) in state.fields.items():
+            if field_id not in defs:
+                raise Invalid(f"#/{i}/value/fieldId", f"custom field {field_id} is not a field of this board")
+            field_values[field_id] = values.check_field_value(defs[field_id], value, f"#/{i}/value/value")
+
+    comment = doc["wipOverrideComment"]
+    new_events: list[events.NewEvent] = []
+    # Assignments.
+    wanted_users = [int(u) for u in doc["assignedUserIds"]]
+    plus = [u for u in wanted_users if u not in current_assignees]
+    minus = [u for u in current_assignees if u not in wanted_users]
+    users = await assignable_users(
+        conn, actor=actor, board=board, lanes=lanes, user_ids=plus + minus, field_name=at("assignedUserIds")
+    )
+    user_breaches, user_comment = user_wip({u: users[u] for u in plus}, {u: 1 for u in plus}, comment, at("assignedUserIds"))
+    # Position.
+    lane_breaches: list[wip.LaneBreach] = []
+    lane_comment = None
+    if lane.id != card.lane_id:
+        lane_breaches, lane_comment = await check_lane_wip(
+            conn,
+            board=board,
+            lanes=lanes,
+            target_lane_id=lane.id,
+            incoming=[wip.Incoming(card.lane_id, doc["size"])],
+            comment=comment,
+            field=at("laneId"),
+        )
+    if lane.id != card.lane_id or "index" in state.origin:
+        [columns["rank"]] = await ranks_at(conn, lane_id=lane.id, index=doc["index"], exclude=[card.id])
+        columns.update(lane_entry(card, lane, now=now, user_id=actor.user_id))
+
+    changes: list[events.FieldChange] = []
+    for name, column in _CHANGED.items():
+        new_value = doc[name]
+        if name == "externalLink":
+            new_value = new_value or []
+        old_value = getattr(card, column)
+        if new_value != old_value:
+            columns[column] = new_value
+            changes.append(events.FieldChange(name, _shown(old_value), _shown(new_value)))
+    # Blocking (§4.2): isBlocked decides; a reason alone blocks an unblocked card.
+    blocked, reason = card.is_blocked, card.blocked_reason
+    if "isBlocked" in state.origin:
+        blocked = doc["isBlocked"]
+    elif "blockReason" in state.origin and doc["blockReason"] and doc["blockReason"].strip():
+        blocked = True
+    if "blockReason" in state.origin:
+        reason = doc["blockReason"] if doc["blockReason"] and doc["blockReason"].strip() else None
+    if blocked != card.is_blocked:
+        columns.update(is_blocked=blocked, blocked_on=now)
+        columns["blocked_reason"] = reason if blocked else None
+    elif blocked and reason != card.blocked_reason:
+        columns["blocked_reason"] = reason
+
+    columns.update(updated_on=now, updated_by=actor.user_id)
+    updated = await card_queries.update_card(
+        conn, account_id=actor.account_id, card_id=card.id, expected_version=card.version, **columns
+    )
+    if updated is None:
+        raise Conflict(f"card {card.id} changed during the update; retry it")
+    if "tags" in columns:
+        await card_queries.replace_tags(conn, board_id=board.id, card_id=card.id, tags=updated.tags)
+    await card_queries.delete_assignments(conn, pairs=[(card.id, u) for u in minus])
+    await card_queries.insert_assignments(conn, account_id=actor.account_id, pairs=[(card.id, u) for u in plus], now=now)
+    await card_queries.replace_field_values(conn, card_id=card.id, values=field_values)
+
+    if changes:
+        new_events.append(events.card_changed(updated, changes))
+    if blocked != card.is_blocked:
+        maker = events.card_blocked if blocked else events.card_unblocked
+        new_events.append(maker(updated, reason))
+    if "rank" in columns:
+        new_events.append(events.card_moved(updated, from_lane, lane))
+    new_events += [events.user_assigned(updated, users[u][0]) for u in plus]
+    new_events += [events.user_unassigned(updated, users[u][0]) for u in minus]
+    if lane_comment is not None:
+        new_events += [events.lane_wip_exceeded(updated, b.lane_id, b.lane_title, lane_comment) for b in lane_breaches]
+    if user_comment is not None:
+        new_events += [events.user_wip_exceeded(updated, users[b.user_id][0], user_comment) for b in user_breaches]
+    if field_values and not changes:
+        names = [events.FieldChange("customFields", None, None)]
+        new_events.append(events.card_changed(updated, names))
+    await save_events(conn, actor=actor, now=now, versions=versions, events=new_events)
+    return updated
+
+
+async def bulk_update(conn: AsyncConnection, *, actor: Actor, card_ids: list[int], ops: list[Any]) -> None:
+    """The same operations on every card, all or none (§3.6); `/mirrorSourceCardId` is refused."""
+    if not card_ids:
+        raise Invalid("cardIds", "must name at least one card")
+    if not ops:
+        raise Invalid("updates", "must hold at least one operation")
+    for i, raw in enumerate(ops):
+        if isinstance(raw, dict) and str(raw.get("path", "")).startswith("/mirrorSourceCardId"):
+            raise Invalid(f"updates/{i}/path", "/mirrorSourceCardId cannot be changed in bulk")
+    for card_id in sorted(set(card_ids)):
+        try:
+            await apply_patch(conn, actor=actor, card_id=card_id, ops=ops, expected_version=None)
+        except Invalid as exc:
+            raise Invalid(f"card {card_id}: {exc.field}" if exc.field else f"card {card_id}", exc.why) from None

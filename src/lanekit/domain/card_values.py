@@ -1,0 +1,191 @@
+"""Checks for the values a card takes (create body, PATCH ops, bulk): each raises Invalid naming `field`."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from typing import Any
+
+from lanekit.domain.enums import PRIORITIES
+from lanekit.domain.errors import Invalid
+from lanekit.domain.types import MAX_ID
+from lanekit.storage.records import CustomFieldRecord
+
+MAX_TITLE = 255
+MAX_TAG = 255
+MAX_SIZE = 2**31 - 1
+MAX_TEXT = 100_000
+
+
+def check_id(value: Any, field: str) -> int:
+    if isinstance(value, bool):
+        raise Invalid(field, "must be an id (a string of digits)")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip())
+    else:
+        raise Invalid(field, "must be an id (a string of digits)")
+    if not 1 <= number <= MAX_ID:
+        raise Invalid(field, "is not a valid id")
+    return number
+
+
+def check_ids(value: Any, field: str) -> list[int]:
+    if not isinstance(value, list):
+        raise Invalid(field, "must be an array of ids")
+    return list(dict.fromkeys(check_id(v, f"{field}/{i}") for i, v in enumerate(value)))
+
+
+def check_title(value: Any, field: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid(field, "must be a non-empty string")
+    if len(value) > MAX_TITLE:
+        raise Invalid(field, f"must be at most {MAX_TITLE} characters")
+    return value.strip()
+
+
+def check_text(value: Any, field: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise Invalid(field, "must be a string")
+    if len(value) > MAX_TEXT:
+        raise Invalid(field, f"must be at most {MAX_TEXT} characters")
+    return value
+
+
+def check_short_text(value: Any, field: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise Invalid(field, "must be a string")
+    if len(value) > MAX_TITLE:
+        raise Invalid(field, f"must be at most {MAX_TITLE} characters")
+    return value if value.strip() else None
+
+
+def check_priority(value: Any, field: str) -> str:
+    if value not in PRIORITIES:
+        raise Invalid(field, f"must be one of {', '.join(PRIORITIES)}")
+    return str(value)
+
+
+def check_size(value: Any, field: str) -> int:
+    """Sizes are integers; the docs type it as a string in one table, so digit strings are accepted."""
+    if value is None:
+        return 0
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid(field, "must be a whole number")
+    if not 0 <= value <= MAX_SIZE:
+        raise Invalid(field, "must be between 0 and 2147483647")
+    return value
+
+
+def check_index(value: Any, field: str) -> int | None:
+    """A 0-based lane position; -1 (the documented default) means the end of the lane."""
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid(field, "must be a whole number")
+    if value == -1:
+        return None
+    if value < 0:
+        raise Invalid(field, "must be 0 or more (or -1 for the end of the lane)")
+    return value
+
+
+def check_date(value: Any, field: str) -> date | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise Invalid(field, "must be a date YYYY-MM-DD")
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        raise Invalid(field, f"{value!r} is not a date YYYY-MM-DD") from None
+
+
+def check_tags(value: Any, field: str) -> list[str]:
+    if not isinstance(value, list):
+        raise Invalid(field, "must be an array of strings")
+    return dedupe_tags([check_tag(t, f"{field}/{i}") for i, t in enumerate(value)])
+
+
+def check_tag(value: Any, field: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid(field, "must be a non-empty string")
+    if len(value.strip()) > MAX_TAG:
+        raise Invalid(field, f"must be at most {MAX_TAG} characters")
+    return value.strip()
+
+
+def dedupe_tags(tags: list[str]) -> list[str]:
+    return list(dict.fromkeys(tags))
+
+
+def check_external_link(value: Any, field: str) -> list[dict[str, Any]]:
+    """The singular `externalLink` of create/PATCH becomes the card's one-element `externalLinks`."""
+    if value is None:
+        return []
+    if not isinstance(value, dict):
+        raise Invalid(field, "must be an object {label, url}")
+    label, url = value.get("label"), value.get("url")
+    if label is not None and not isinstance(label, str):
+        raise Invalid(f"{field}/label", "must be a string")
+    if url is not None and not isinstance(url, str):
+        raise Invalid(f"{field}/url", "must be a string")
+    if not (label or url):
+        return []
+    return [{"label": label or url, "url": url}]
+
+
+def check_bool(value: Any, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise Invalid(field, "must be true or false")
+    return value
+
+
+def check_field_value(field_def: CustomFieldRecord, value: Any, field: str) -> Any:
+    """A custom field value in its stored form (None clears); `value` may come as a string (§3.5)."""
+    if value is None or value == "":
+        return None
+    kind = field_def.type
+    choices = list((field_def.choice_configuration or {}).get("choices") or [])
+    if kind == "text":
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            raise Invalid(field, "must be a string")
+        return str(value)
+    if kind == "number":
+        number: Any = value
+        if isinstance(value, str):
+            try:
+                number = float(value.strip())
+            except ValueError:
+                raise Invalid(field, f"{value!r} is not a number") from None
+        if isinstance(number, bool) or not isinstance(number, int | float) or not math.isfinite(number):
+            raise Invalid(field, "must be a number")
+        return int(number) if float(number).is_integer() else number
+    if kind == "date":
+        parsed = check_date(value, field)
+        return parsed.isoformat() if parsed else None
+    if kind == "choice":
+        if not isinstance(value, str) or (choices and value not in choices):
+            raise Invalid(field, f"must be one of the field's choices: {', '.join(choices)}")
+        return value
+    if kind == "multi":
+        items = value if isinstance(value, list) else [value]
+        if not all(isinstance(v, str) for v in items):
+            raise Invalid(field, "must be an array of the field's choices")
+        wrong = [v for v in items if choices and v not in choices]
+        if wrong:
+            raise Invalid(field, f"{wrong[0]!r} is not one of the field's choices")
+        return list(dict.fromkeys(items)) or None
+    raise Invalid(field, f"field type {kind!r} cannot be set")

@@ -1,0 +1,357 @@
+"""Cards: create, read one, delete, assign (cards.md §3.1, §3.2, §3.8–3.10).
+
+PATCH lives in card_patch.py, moves in moves.py, lists and faces in card_lists.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from lanekit.domain import card_values as values
+from lanekit.domain import clock, events, wip
+from lanekit.domain.access import MANAGER, board_access, rank, require
+from lanekit.domain.card_common import (
+    access_for_card,
+    accesses_for_cards,
+    bump_boards,
+    check_lane_wip,
+    default_drop_lane,
+    excluded_wip_lanes,
+    lane_entry,
+    lanes_by_id,
+    lock_cards,
+    ranks_at,
+    save_events,
+    target_lane,
+)
+from lanekit.domain.errors import Forbidden, Invalid, NotFound
+from lanekit.domain.types import Actor
+from lanekit.storage.queries import card_types as type_queries
+from lanekit.storage.queries import cards as card_queries
+from lanekit.storage.queries import custom_fields as field_queries
+from lanekit.storage.queries import custom_icons as icon_queries
+from lanekit.storage.queries import lanes as lane_queries
+from lanekit.storage.records import BoardRecord, CardReadRecord, CardRecord, CustomFieldRecord, UserRef
+
+
+@dataclass(frozen=True, slots=True)
+class NewCard:
+    """A create body after syntax checks; values are checked here, naming the body field at fault."""
+
+    title: Any
+    board_id: int | None = None
+    lane_id: int | None = None
+    index: Any = None
+    parent_card_id: int | None = None
+    type_id: Any = None
+    assigned_user_ids: Any = None
+    description: Any = None
+    size: Any = None
+    block_reason: Any = None
+    priority: Any = None
+    custom_icon_id: Any = None
+    custom_id: Any = None
+    external_link: Any = None
+    planned_start: Any = None
+    planned_finish: Any = None
+    tags: Any = None
+    wip_override_comment: Any = None
+    custom_fields: Any = None
+    index_field: str = "destination.index"
+    lane_field: str = "destination.laneId"
+    board_field: str = "destination.boardId"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def check_type(type_ids: dict[int, Any], board: BoardRecord, value: Any, field_name: str) -> int:
+    if value is None:
+        if board.default_card_type_id in type_ids:
+            return board.default_card_type_id
+        for type_id, card_type in type_ids.items():
+            if card_type.is_card_type:
+                return type_id
+        if type_ids:
+            return next(iter(type_ids))
+        raise Invalid(field_name, "the board has no card types")
+    type_id = values.check_id(value, field_name)
+    if type_id not in type_ids:
+        raise Invalid(field_name, f"card type {type_id} is not a card type of this board")
+    return type_id
+
+
+def check_custom_fields(
+    defs: dict[int, CustomFieldRecord], value: Any, field_name: str
+) -> dict[int, Any]:
+    """`[{fieldId, value}]` → {field id: stored value or None}."""
+    if value is None:
+        return {}
+    if not isinstance(value, list):
+        raise Invalid(field_name, "must be an array of {fieldId, value}")
+    found: dict[int, Any] = {}
+    for i, item in enumerate(value):
+        where = f"{field_name}/{i}"
+        if not isinstance(item, dict):
+            raise Invalid(where, "must be an object {fieldId, value}")
+        field_id = values.check_id(item.get("fieldId"), f"{where}/fieldId")
+        definition = defs.get(field_id)
+        if definition is None:
+            raise Invalid(f"{where}/fieldId", f"custom field {field_id} is not a field of this board")
+        found[field_id] = values.check_field_value(definition, item.get("value"), f"{where}/value")
+    return found
+
+
+async def assignable_users(
+    conn: AsyncConnection,
+    *,
+    actor: Actor,
+    board: BoardRecord,
+    lanes: dict[int, Any],
+    user_ids: Sequence[int],
+    field_name: str,
+) -> dict[int, tuple[UserRef, int | None, int]]:
+    """The users by id with their board WIP limit and held cards; an unknown id is Invalid."""
+    found = {
+        u.id: (u, limit, held)
+        for u, limit, held in await card_queries.fetch_assignable_users(
+            conn,
+            account_id=actor.account_id,
+            board_id=board.id,
+            user_ids=user_ids,
+            excluded_lane_ids=excluded_wip_lanes(board, lanes),
+        )
+    }
+    for user_id in user_ids:
+        if user_id not in found:
+            raise Invalid(field_name, f"user {user_id} not found")
+    return found
+
+
+def user_wip(
+    users: dict[int, tuple[UserRef, int | None, int]], adding: dict[int, int], comment: Any, field_name: str
+) -> tuple[list[wip.UserBreach], str | None]:
+    loads = [
+        wip.UserLoad(u.id, u.full_name, limit, held, adding=adding.get(u.id, 0)) for u, limit, held in users.values()
+    ]
+    breaches = wip.user_breaches(loads)
+    recorded = wip.enforce(field=field_name, users=breaches, comment=_comment(comment))
+    return breaches, recorded
+
+
+def _comment(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise Invalid("wipOverrideComment", "must be a string")
+    return value
+
+
+async def create_card(conn: AsyncConnection, *, actor: Actor, new: NewCard) -> CardRecord:
+    if new.parent_card_id is not None:
+        raise Invalid("destination.cardId", "task boards are not available on this server yet")
+    title = values.check_title(new.title, "title")
+    board_id = new.board_id
+    if new.lane_id is not None:
+        lane_row = await card_queries.fetch_lane(conn, account_id=actor.account_id, lane_id=new.lane_id)
+        if lane_row is None:
+            raise Invalid(new.lane_field, f"lane {new.lane_id} not found")
+        if board_id is not None and lane_row.board_id != board_id:
+            raise Invalid(new.lane_field, f"lane {new.lane_id} is not on board {board_id}")
+        board_id = lane_row.board_id
+    if board_id is None:
+        raise Invalid("destination", "must give a boardId or a laneId")
+    access = await board_access(conn, actor=actor, board_id=board_id)
+    require(access, "card.create")
+    board = access.board
+    # First write: takes the board lock, so the WIP loads and ranks read below are current.
+    versions = await bump_boards(conn, board_ids=[board.id])
+    index = None if new.index is None else values.check_index(new.index, new.index_field)
+    size = values.check_size(new.size, "size")
+    priority = "normal" if new.priority is None else values.check_priority(new.priority, "priority")
+    tags = [] if new.tags is None else values.check_tags(new.tags, "tags")
+    block_reason = values.check_text(new.block_reason, "blockReason")
+    description = values.check_text(new.description, "description")
+    custom_id = values.check_short_text(new.custom_id, "customId")
+    links = values.check_external_link(new.external_link, "externalLink")
+    planned_start = values.check_date(new.planned_start, "plannedStart")
+    planned_finish = values.check_date(new.planned_finish, "plannedFinish")
+    user_ids = [] if new.assigned_user_ids is None else values.check_ids(new.assigned_user_ids, "assignedUserIds")
+
+    lanes = lanes_by_id(await lane_queries.list_for_board(conn, account_id=actor.account_id, board_id=board.id))
+    if new.lane_id is not None:
+        lane = target_lane(lanes, new.lane_id, field=new.lane_field)
+    else:
+        lane = default_drop_lane(lanes, field=new.board_field)
+    types = {t.id: t for t in await type_queries.list_for_board(conn, account_id=actor.account_id, board_id=board.id)}
+    type_id = check_type(types, board, new.type_id, "typeId")
+    icon_id = None
+    if new.custom_icon_id is not None:
+        icon_id = values.check_id(new.custom_icon_id, "customIconId")
+        icons = await icon_queries.list_for_board(conn, account_id=actor.account_id, board_id=board.id)
+        if icon_id not in {i.id for i in icons}:
+            raise Invalid("customIconId", f"custom icon {icon_id} is not an icon of this board")
+    field_values: dict[int, Any] = {}
+    if new.custom_fields:
+        defs = {f.id: f for f in await field_queries.list_for_board(conn, account_id=actor.account_id, board_id=board.id)}
+        field_values = check_custom_fields(defs, new.custom_fields, "customFields")
+    users = await assignable_users(
+        conn, actor=actor, board=board, lanes=lanes, user_ids=user_ids, field_name="assignedUserIds"
+    )
+    user_breaches, user_comment = user_wip(users, {u: 1 for u in user_ids}, new.wip_override_comment, "assignedUserIds")
+    lane_breaches, lane_comment = await check_lane_wip(
+        conn,
+        board=board,
+        lanes=lanes,
+        target_lane_id=lane.id,
+        incoming=[wip.Incoming(None, size)],
+        comment=_comment(new.wip_override_comment),
+        field=new.lane_field if new.lane_id is not None else new.board_field,
+    )
+
+    [rank_key] = await ranks_at(conn, lane_id=lane.id, index=index, exclude=[])
+    now = clock.now()
+    row: dict[str, Any] = dict(
+        account_id=actor.account_id,
+        board_id=board.id,
+        rank=rank_key,
+        title=title,
+        description=description,
+        type_id=type_id,
+        custom_icon_id=icon_id,
+        priority=priority,
+        size=size,
+        tags=tags,
+        custom_id=custom_id,
+        external_links=links,
+        planned_start=planned_start,
+        planned_finish=planned_finish,
+        is_blocked=bool(block_reason and block_reason.strip()),
+        blocked_reason=block_reason if block_reason and block_reason.strip() else None,
+        blocked_on=now if block_reason and block_reason.strip() else None,
+        created_on=now,
+        created_by=actor.user_id,
+        updated_on=now,
+        updated_by=actor.user_id,
+        moved_on=None,
+        moved_by=None,
+        actual_start=None,
+        actual_finish=None,
+        archived_on=None,
+        archived_by=None,
+        deleted_on=None,
+        version=1,
+    )
+    row.update(lane_entry(None, lane, now=now, user_id=actor.user_id))
+    card = await card_queries.insert_card(conn, **row)
+    await card_queries.insert_assignments(
+        conn, account_id=actor.account_id, pairs=[(card.id, u) for u in user_ids], now=now
+    )
+    await card_queries.insert_tags(conn, board_id=board.id, card_id=card.id, tags=tags)
+    await card_queries.replace_field_values(conn, card_id=card.id, values=field_values)
+
+    new_events = [events.card_created(card, lane)]
+    if card.is_blocked:
+        new_events.append(events.card_blocked(card, card.blocked_reason))
+    new_events += [events.user_assigned(card, users[u][0]) for u in user_ids]
+    if lane_comment is not None:
+        new_events += [events.lane_wip_exceeded(card, b.lane_id, b.lane_title, lane_comment) for b in lane_breaches]
+    if user_comment is not None:
+        new_events += [events.user_wip_exceeded(card, users[b.user_id][0], user_comment) for b in user_breaches]
+    await save_events(conn, actor=actor, now=now, versions=versions, events=new_events)
+    return card
+
+
+async def get_card(conn: AsyncConnection, *, actor: Actor, card_id: int) -> CardReadRecord:
+    read = await card_queries.fetch_read(conn, account_id=actor.account_id, card_id=card_id)
+    if read is None:
+        raise NotFound("card", card_id)
+    access = await access_for_card(conn, actor=actor, card_id=card_id, board_id=read.card.board_id)
+    require(access, "card.read")
+    return read
+
+
+async def delete_cards(conn: AsyncConnection, *, actor: Actor, card_ids: list[int]) -> None:
+    """Soft-delete: the rows stay for `/changes` and `deleted=true` lists; every read skips them."""
+    if not card_ids:
+        raise Invalid("cardIds", "must name at least one card")
+    cards = await lock_cards(conn, actor=actor, card_ids=card_ids)
+    accesses = await accesses_for_cards(conn, actor=actor, cards=cards, action="card.delete")
+    for access in accesses.values():
+        if not access.board.allow_users_to_delete_cards and rank(access.effective_role) < rank(MANAGER):
+            raise Forbidden(
+                f"board {access.board.id} does not allow users to delete cards (allowUsersToDeleteCards)"
+            )
+    versions = await bump_boards(conn, board_ids=accesses)
+    now = clock.now()
+    await card_queries.mark_deleted(conn, card_ids=card_ids, now=now, user_id=actor.user_id)
+    await save_events(conn, actor=actor, now=now, versions=versions, events=[events.card_deleted(c) for c in cards])
+
+
+async def assign(
+    conn: AsyncConnection,
+    *,
+    actor: Actor,
+    card_ids: list[int],
+    assign_ids: list[int],
+    unassign_ids: list[int],
+    team_ids: list[int],
+    wip_override_comment: Any,
+) -> dict[int, int]:
+    """Assign and unassign users on every card; returns each touched board's new version."""
+    if not card_ids:
+        raise Invalid("cardIds", "must name at least one card")
+    if team_ids:
+        raise Invalid("teamIdsToAssign", f"team {team_ids[0]} not found")
+    cards = await lock_cards(conn, actor=actor, card_ids=card_ids)
+    accesses = await accesses_for_cards(conn, actor=actor, cards=cards, action="card.assign")
+    versions = await bump_boards(conn, board_ids=accesses)
+    current = await card_queries.list_assignee_ids(conn, card_ids=card_ids)
+    users: dict[int, tuple[UserRef, int | None, int]] = {}
+    breaches_by_board: dict[int, tuple[list[wip.UserBreach], str | None]] = {}
+    for board_id, access in accesses.items():
+        on_board = [c for c in cards if c.board_id == board_id]
+        lanes: dict[int, Any] = {}
+        if access.board.exclude_completed_and_archive_violations:
+            lanes = lanes_by_id(await lane_queries.list_for_board(conn, account_id=actor.account_id, board_id=board_id))
+        found = await assignable_users(
+            conn,
+            actor=actor,
+            board=access.board,
+            lanes=lanes,
+            user_ids=list(dict.fromkeys(assign_ids + unassign_ids)),
+            field_name="userIdsToAssign",
+        )
+        users.update(found)
+        adding = {u: sum(1 for c in on_board if u not in current.get(c.id, [])) for u in assign_ids}
+        breaches_by_board[board_id] = user_wip(
+            {u: found[u] for u in assign_ids}, adding, wip_override_comment, "userIdsToAssign"
+        )
+
+    now = clock.now()
+    added: list[tuple[int, int]] = []
+    removed: list[tuple[int, int]] = []
+    new_events: list[events.NewEvent] = []
+    changed: list[CardRecord] = []
+    for card in cards:
+        held = current.get(card.id, [])
+        plus = [u for u in assign_ids if u not in held and u not in unassign_ids]
+        minus = [u for u in unassign_ids if u in held]
+        added += [(card.id, u) for u in plus]
+        removed += [(card.id, u) for u in minus]
+        new_events += [events.user_assigned(card, users[u][0]) for u in plus]
+        new_events += [events.user_unassigned(card, users[u][0]) for u in minus]
+        breaches, recorded = breaches_by_board[card.board_id]
+        if recorded is not None:
+            new_events += [events.user_wip_exceeded(card, users[b.user_id][0], recorded) for b in breaches if b.user_id in plus]
+        if plus or minus:
+            changed.append(card)
+    await card_queries.delete_assignments(conn, pairs=removed)
+    await card_queries.insert_assignments(conn, account_id=actor.account_id, pairs=added, now=now)
+    await card_queries.update_many(
+        conn, rows=[{"card_id": c.id, "updated_on": now, "updated_by": actor.user_id} for c in changed]
+    )
+    await save_events(conn, actor=actor, now=now, versions=versions, events=new_events)
+    return versions

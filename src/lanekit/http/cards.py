@@ -1,0 +1,345 @@
+"""/io/card: create, get, list, JSON-Patch update, bulk, move, delete, assign (cards.md §3.1–3.10),
+and the board-level card reads `GET /io/board/:boardId/card` (faces) and `GET /io/board/:boardId/tag`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Body, Header, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict
+
+from lanekit.domain import card_lists, card_patch, cards, moves
+from lanekit.domain.card_values import check_index
+from lanekit.domain.errors import Invalid
+from lanekit.domain.types import BoardId, CardId, Id
+from lanekit.http.deps import Actor, BaseUrl, Db, PageParams, paging
+from lanekit.http.routing import make_router, no_content, ok
+from lanekit.shapes import cards as shapes
+from lanekit.shapes.common import ident, page_meta
+
+router = make_router("card")
+
+_LENIENT = ConfigDict(extra="ignore")
+
+
+class Destination(BaseModel):
+    model_config = _LENIENT
+    boardId: Id | None = None
+    laneId: Id | None = None
+    cardId: Id | None = None
+    index: Any = None
+    laneTitle: str | None = None
+
+
+class CardCreate(BaseModel):
+    model_config = _LENIENT
+    title: Any = None
+    destination: Destination | None = None
+    # The older top-level form (§3.1, backward compatibility).
+    boardId: Id | None = None
+    laneId: Id | None = None
+    index: Any = None
+    typeId: Any = None
+    assignedUserIds: Any = None
+    description: Any = None
+    size: Any = None
+    blockReason: Any = None
+    priority: Any = None
+    customIconId: Any = None
+    customId: Any = None
+    externalLink: Any = None
+    plannedStart: Any = None
+    plannedFinish: Any = None
+    tags: Any = None
+    wipOverrideComment: Any = None
+    customFields: Any = None
+
+    def to_domain(self) -> cards.NewCard:
+        dest = self.destination
+        uses_destination = dest is not None and (dest.boardId or dest.laneId or dest.cardId) is not None
+        if uses_destination:
+            assert dest is not None
+            board_id, lane_id, index, parent = dest.boardId, dest.laneId, dest.index, dest.cardId
+            prefix = "destination."
+        else:
+            board_id, lane_id, index, parent = self.boardId, self.laneId, self.index, None
+            prefix = ""
+            if dest is not None and dest.index is not None and index is None:
+                index, prefix = dest.index, "destination."
+        return cards.NewCard(
+            title=self.title,
+            board_id=board_id,
+            lane_id=lane_id,
+            index=index,
+            parent_card_id=parent,
+            type_id=self.typeId,
+            assigned_user_ids=self.assignedUserIds,
+            description=self.description,
+            size=self.size,
+            block_reason=self.blockReason,
+            priority=self.priority,
+            custom_icon_id=self.customIconId,
+            custom_id=self.customId,
+            external_link=self.externalLink,
+            planned_start=self.plannedStart,
+            planned_finish=self.plannedFinish,
+            tags=self.tags,
+            wip_override_comment=self.wipOverrideComment,
+            custom_fields=self.customFields,
+            index_field=f"{prefix}index",
+            lane_field=f"{prefix}laneId",
+            board_field=f"{prefix}boardId",
+        )
+
+
+class MoveDestination(BaseModel):
+    model_config = _LENIENT
+    laneId: Id | None = None
+    boardId: Id | None = None
+    cardId: Id | None = None
+    index: Any = None
+
+
+class CardMove(BaseModel):
+    model_config = _LENIENT
+    cardIds: list[Id]
+    destination: MoveDestination
+    wipOverrideComment: str | None = None
+
+
+class CardIds(BaseModel):
+    model_config = _LENIENT
+    cardIds: list[Id]
+
+
+class CardAssign(BaseModel):
+    model_config = _LENIENT
+    cardIds: list[Id]
+    userIdsToAssign: list[Id] = []
+    teamIdsToAssign: list[Id] = []
+    userIdsToUnassign: list[Id] = []
+    teamIdsToUnassign: list[Id] = []
+    # Spellings seen in the docs' first example and in clients (§3.10, §7).
+    userIdToUnassign: list[Id] = []
+    teamIdToUnassign: list[Id] = []
+    userIds: list[Id] = []
+    wipOverrideComment: Any = None
+
+
+class BulkUpdate(BaseModel):
+    model_config = _LENIENT
+    cardIds: list[Id]
+    updates: list[Any]
+
+
+# --- create / read ---------------------------------------------------------------------------------------
+
+
+@router.post("/card", operation_id="createCard", status_code=201)
+async def create_card(
+    actor: Actor,
+    db: Db,
+    base_url: BaseUrl,
+    body: CardCreate = Body(),
+    returnFullRecord: Annotated[bool, Query()] = False,  # noqa: N803
+) -> JSONResponse:
+    async with db.begin() as conn:
+        card = await cards.create_card(conn, actor=actor, new=body.to_domain())
+    if not returnFullRecord:
+        return ok({"id": ident(card.id)}, 201)
+    async with db.read() as conn:
+        read = await cards.get_card(conn, actor=actor, card_id=card.id)
+    return ok(shapes.card_detail(read, base_url=base_url), 201)
+
+
+# --- lists (before /card/{cardId} so the literal paths win) ---------------------------------------------
+
+
+def _csv(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _list_response(result: card_lists.CardPage, *, base_url: str, query: card_lists.CardQuery) -> JSONResponse:
+    if query.deleted:
+        items: list[dict[str, Any]] = [{"id": ident(i)} for i in result.deleted_ids]
+    else:
+        items = [
+            shapes.select_fields(
+                shapes.card_list_item(r, base_url=base_url, include=query.include),
+                only=query.only,
+                omit=query.omit,
+            )
+            for r in result.cards
+        ]
+    body: dict[str, Any] = {
+        "cards": items,
+        "pageMeta": page_meta(total=result.total, offset=query.offset, limit=query.limit, returned=len(items)),
+    }
+    if query.card_ids is not None:
+        body["inaccessibleCards"] = [
+            {"id": ident(i.card_id), "isDeleted": i.is_deleted, "hasAccess": i.has_access}
+            for i in result.inaccessible
+        ]
+    return ok(body)
+
+
+@router.get("/card", operation_id="listCards")
+async def list_cards(actor: Actor, db: Db, base_url: BaseUrl, request: Request) -> JSONResponse:
+    params = request.query_params
+    raw: dict[str, Any] = {}
+    for key in card_lists.SCALAR_PARAMS:
+        if key in params:
+            raw[key] = params[key]
+    for key in card_lists.LIST_PARAMS:
+        if key in params:
+            raw[key] = _csv(params[key])
+    query = card_lists.parse_query(raw, from_query_string=True)
+    async with db.read() as conn:
+        result = await card_lists.list_cards(conn, actor=actor, query=query)
+    return _list_response(result, base_url=base_url, query=query)
+
+
+@router.post("/card/list", operation_id="listCardsByBody")
+async def list_cards_by_body(
+    actor: Actor, db: Db, base_url: BaseUrl, body: Annotated[dict[str, Any] | None, Body()] = None
+) -> JSONResponse:
+    query = card_lists.parse_query(body or {}, from_query_string=False)
+    async with db.read() as conn:
+        result = await card_lists.list_cards(conn, actor=actor, query=query)
+    return _list_response(result, base_url=base_url, query=query)
+
+
+# --- writes on many cards --------------------------------------------------------------------------------
+
+
+@router.post("/card/move", operation_id="moveCards")
+async def move_cards(actor: Actor, db: Db, body: CardMove = Body()) -> JSONResponse:
+    if body.destination.cardId is not None:
+        raise Invalid("destination.cardId", "task boards are not available on this server yet")
+    index = None if body.destination.index is None else check_index(body.destination.index, "destination.index")
+    async with db.begin() as conn:
+        await moves.move_cards(
+            conn,
+            actor=actor,
+            card_ids=body.cardIds,
+            destination=moves.MoveDestination(
+                lane_id=body.destination.laneId, board_id=body.destination.boardId, index=index
+            ),
+            wip_override_comment=body.wipOverrideComment,
+        )
+    return ok({})
+
+
+@router.post("/card/assign", operation_id="assignCards")
+async def assign_cards(actor: Actor, db: Db, body: CardAssign = Body()) -> JSONResponse:
+    async with db.begin() as conn:
+        versions = await cards.assign(
+            conn,
+            actor=actor,
+            card_ids=body.cardIds,
+            assign_ids=list(dict.fromkeys(body.userIdsToAssign + body.userIds)),
+            unassign_ids=list(dict.fromkeys(body.userIdsToUnassign + body.userIdToUnassign)),
+            team_ids=body.teamIdsToAssign,
+            wip_override_comment=body.wipOverrideComment,
+        )
+    return ok({"updatedBoards": [{"boardId": ident(b), "version": str(v)} for b, v in versions.items()]})
+
+
+@router.delete("/card", operation_id="deleteCards", status_code=204)
+async def delete_cards(actor: Actor, db: Db, body: CardIds = Body()) -> Response:
+    async with db.begin() as conn:
+        await cards.delete_cards(conn, actor=actor, card_ids=body.cardIds)
+    return no_content()
+
+
+@router.patch("/card/bulk", operation_id="updateCardsBulk", status_code=202)
+async def bulk_update(actor: Actor, db: Db, body: BulkUpdate = Body()) -> Response:
+    async with db.begin() as conn:
+        await card_patch.bulk_update(conn, actor=actor, card_ids=body.cardIds, ops=body.updates)
+    return Response(status_code=202)
+
+
+# --- one card --------------------------------------------------------------------------------------------
+
+
+@router.get("/card/{cardId}", operation_id="getCard")
+async def get_card(
+    actor: Actor,
+    db: Db,
+    base_url: BaseUrl,
+    cardId: CardId,  # noqa: N803
+    excludeComments: Annotated[bool, Query()] = False,  # noqa: N803
+) -> JSONResponse:
+    async with db.read() as conn:
+        read = await cards.get_card(conn, actor=actor, card_id=cardId)
+    return ok(shapes.card_detail(read, base_url=base_url, exclude_comments=excludeComments))
+
+
+@router.patch("/card/{cardId}", operation_id="updateCard")
+async def patch_card(
+    actor: Actor,
+    db: Db,
+    base_url: BaseUrl,
+    cardId: CardId,  # noqa: N803
+    body: Annotated[Any, Body()] = None,
+    version: Annotated[str | None, Header(alias="x-lk-resource-version")] = None,
+) -> JSONResponse:
+    ops = body if isinstance(body, list) else [body] if isinstance(body, dict) else None
+    if ops is None:
+        raise Invalid("body", "must be an array of JSON Patch operations")
+    async with db.begin() as conn:
+        await card_patch.apply_patch(conn, actor=actor, card_id=cardId, ops=ops, expected_version=version)
+    async with db.read() as conn:
+        read = await cards.get_card(conn, actor=actor, card_id=cardId)
+    return ok(shapes.card_detail(read, base_url=base_url))
+
+
+@router.delete("/card/{cardId}", operation_id="deleteCard", status_code=204)
+async def delete_card(actor: Actor, db: Db, cardId: CardId) -> Response:  # noqa: N803
+    async with db.begin() as conn:
+        await cards.delete_cards(conn, actor=actor, card_ids=[cardId])
+    return no_content()
+
+
+# --- board-level card reads ------------------------------------------------------------------------------
+
+
+@router.get("/board/{boardId}/card", operation_id="listBoardCardFaces", tags=["preview"])
+async def list_board_cards(
+    actor: Actor,
+    db: Db,
+    base_url: BaseUrl,
+    boardId: BoardId,  # noqa: N803
+    page: PageParams = paging(200),
+    lanes: Annotated[str | None, Query()] = None,
+    cards_param: Annotated[str | None, Query(alias="cards")] = None,
+    ignoreArchiveDate: Annotated[bool, Query()] = False,  # noqa: N803
+) -> JSONResponse:
+    async with db.read() as conn:
+        total, records = await card_lists.board_faces(
+            conn,
+            actor=actor,
+            board_id=boardId,
+            lane_ids=card_lists.ids_of(_csv(lanes), "lanes"),
+            card_ids=card_lists.ids_of(_csv(cards_param), "cards"),
+            ignore_archive_date=ignoreArchiveDate,
+            offset=page.offset,
+            limit=page.limit,
+        )
+    faces = [shapes.card_face(r, base_url=base_url) for r in records]
+    return ok(
+        {
+            "pageMeta": page_meta(total=total, offset=page.offset, limit=page.limit, returned=len(faces)),
+            "cards": faces,
+        }
+    )
+
+
+@router.get("/board/{boardId}/tag", operation_id="listBoardTags")
+async def list_board_tags(actor: Actor, db: Db, boardId: BoardId) -> JSONResponse:  # noqa: N803
+    async with db.read() as conn:
+        usage = await card_lists.tag_usage(conn, actor=actor, board_id=boardId)
+    return ok({"tags": usage})

@@ -1,0 +1,313 @@
+"""The LeanKit card shapes (cards.md §2), each built from one `CardReadRecord`.
+
+- `card_detail`: the full card (§2.1) of `GET /io/card/:cardId`, create with `returnFullRecord`, PATCH.
+- `card_list_item`: the flattened list item (§2.3) of `GET /io/card` / `POST /io/card/list`.
+- `card_face`: the card face (§2.4) of `GET /io/board/:boardId/card`.
+
+Collaboration fields (comments, attachments, connections, task boards) are present with their empty values
+until the features that fill them exist.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from lanekit.domain.board_defaults import board_settings, icon_path
+from lanekit.shapes.common import ident, instant, plain_date
+from lanekit.shapes.users import avatar_url
+from lanekit.storage.records import CardFieldValueRecord, CardReadRecord, UserRef
+
+ICON_CARD_COLOR = "#FFFFFF"
+
+
+def instant_ms(value: datetime | None) -> str | None:
+    """Card faces use millisecond precision (§1, Dates)."""
+    if value is None:
+        return None
+    moment = value.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def user_ref(user: UserRef | None, *, base_url: str) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    return {
+        "id": ident(user.id),
+        "emailAddress": user.email,
+        "fullName": user.full_name,
+        "avatar": avatar_url(base_url, user.id),
+    }
+
+
+def assigned_user(user: UserRef, *, base_url: str) -> dict[str, Any]:
+    return {
+        "id": ident(user.id),
+        "emailAddress": user.email,
+        "fullName": user.full_name,
+        "firstName": user.first_name,
+        "lastName": user.last_name,
+        "avatar": avatar_url(base_url, user.id),
+    }
+
+
+def _settings(read: CardReadRecord) -> dict[str, Any]:
+    return board_settings(read.board.settings)
+
+
+def custom_id(read: CardReadRecord) -> dict[str, Any]:
+    settings = _settings(read)
+    value = read.card.custom_id
+    prefix = settings.get("prefix") if settings.get("isPrefixEnabled") else None
+    url = None
+    template = settings.get("format")
+    if value and settings.get("isHyperlinkEnabled") and isinstance(template, str) and template:
+        shown = f"{prefix or ''}{value}" if settings.get("isPrefixIncludedInHyperlink") else value
+        url = template.replace("{id}", shown)
+    return {"value": value, "prefix": prefix, "url": url}
+
+
+def blocked_status(read: CardReadRecord, *, with_date: bool = True) -> dict[str, Any]:
+    body: dict[str, Any] = {"isBlocked": read.card.is_blocked, "reason": read.card.blocked_reason}
+    if with_date:
+        body["date"] = instant(read.card.blocked_on)
+    return body
+
+
+def board_ref(read: CardReadRecord) -> dict[str, Any]:
+    return {
+        "id": ident(read.board.id),
+        "title": read.board.title,
+        "version": str(read.board.version),
+        "isArchived": read.board.is_archived,
+    }
+
+
+def lane_ref(read: CardReadRecord) -> dict[str, Any]:
+    lane = read.lane
+    return {
+        "cardLimit": lane.wip_limit,
+        "description": lane.description,
+        "id": ident(lane.id),
+        "index": lane.position,
+        "laneClassType": lane.lane_class_type,
+        "laneType": lane.lane_type,
+        "orientation": lane.orientation,
+        "title": lane.title,
+        "taskBoard": None,
+        "cardStatus": lane.card_status,
+    }
+
+
+def type_ref(read: CardReadRecord) -> dict[str, Any]:
+    return {"id": ident(read.card_type.id), "title": read.card_type.name, "cardColor": read.card_type.color_hex}
+
+
+def custom_icon(read: CardReadRecord, *, base_url: str, with_policy: bool = True) -> dict[str, Any] | None:
+    icon = read.icon
+    if icon is None:
+        return None
+    body: dict[str, Any] = {
+        "id": ident(icon.id),
+        "title": icon.name,
+        "cardColor": ICON_CARD_COLOR,
+        "iconColor": icon.icon_color,
+        "iconName": icon.icon_name,
+        "iconPath": base_url.rstrip("/") + icon_path(icon.icon_color, icon.icon_name),
+    }
+    if with_policy:
+        body["policy"] = icon.policy or ""
+    return body
+
+
+def field_value(value: CardFieldValueRecord) -> dict[str, Any]:
+    return {"fieldId": ident(value.field_id), "type": value.type, "label": value.label, "value": value.value}
+
+
+def external_links(read: CardReadRecord) -> list[dict[str, Any]]:
+    return [{"label": link.get("label"), "url": link.get("url")} for link in read.card.external_links]
+
+
+def _dates(read: CardReadRecord) -> dict[str, Any]:
+    card = read.card
+    return {
+        "plannedStart": plain_date(card.planned_start),
+        "plannedFinish": plain_date(card.planned_finish),
+        "actualStart": instant(card.actual_start),
+        "actualFinish": instant(card.actual_finish),
+        "createdOn": instant(card.created_on),
+        "updatedOn": instant(card.updated_on),
+        "movedOn": instant(card.moved_on),
+        "archivedOn": instant(card.archived_on),
+    }
+
+
+def card_detail(read: CardReadRecord, *, base_url: str, exclude_comments: bool = False) -> dict[str, Any]:
+    """The full card (§2.1)."""
+    card = read.card
+    body: dict[str, Any] = {
+        "id": ident(card.id),
+        "title": card.title,
+        "description": card.description,
+        "index": read.index,
+        "version": str(card.version),
+        "priority": card.priority,
+        "size": card.size,
+        "tags": list(card.tags),
+        "color": read.card_type.color_hex,
+        "iconPath": None,
+        "customIconLabel": _settings(read)["customIconFieldLabel"],
+        "customIcon": custom_icon(read, base_url=base_url),
+        "customId": custom_id(read),
+        "externalLinks": external_links(read),
+        **_dates(read),
+        "blockedStatus": blocked_status(read),
+        "board": board_ref(read),
+        "lane": lane_ref(read),
+        "type": type_ref(read),
+        "taskBoardStats": None,
+        "subscriptionId": None,
+        "createdBy": user_ref(read.created_by, base_url=base_url),
+        "updatedBy": user_ref(read.updated_by, base_url=base_url),
+        "movedBy": user_ref(read.moved_by, base_url=base_url),
+        "archivedBy": user_ref(read.archived_by, base_url=base_url),
+        "assignedUsers": [assigned_user(u, base_url=base_url) for u in read.assignees],
+        "assignedTeams": [],
+        "attachments": [],
+        "commentsCount": 0,
+        "childCommentsCount": 0,
+        "comments": [],
+        "parentCards": [],
+        "customFields": [field_value(v) for v in read.field_values],
+        "planningIncrements": [],
+        "connectedCardStats": None,
+    }
+    if exclude_comments:
+        del body["comments"]
+    return body
+
+
+LIST_INCLUDES = ("customFields", "parentCards", "connectedCardStats", "externalAssociations", "dependencies")
+
+
+def card_list_item(read: CardReadRecord, *, base_url: str, include: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The list item (§2.3); `include` adds the optional blocks."""
+    card = read.card
+    body: dict[str, Any] = {
+        "assignedUsers": [
+            {
+                "id": ident(u.id),
+                "fullName": u.full_name,
+                "emailAddress": u.email,
+                "avatar": avatar_url(base_url, u.id),
+            }
+            for u in read.assignees
+        ],
+        "assignedTeams": [],
+        "id": ident(card.id),
+        "index": read.index,
+        "version": str(card.version),
+        "title": card.title,
+        "description": card.description,
+        "priority": card.priority,
+        "size": card.size,
+        **_dates(read),
+        "tags": list(card.tags),
+        "containingCardId": None,
+        "color": read.card_type.color_hex,
+        "iconPath": None,
+        "customIconLabel": _settings(read)["customIconFieldLabel"],
+        "customIcon": custom_icon(read, base_url=base_url, with_policy=False),
+        "blockedStatus": blocked_status(read),
+        "board": board_ref(read),
+        "customId": custom_id(read),
+        "externalLinks": external_links(read),
+        "lane": lane_ref(read),
+        "type": type_ref(read),
+        "taskBoardStats": None,
+        "planningIncrements": [],
+    }
+    if "customFields" in include:
+        body["customFields"] = [{"id": ident(v.field_id), "value": v.value} for v in read.field_values]
+    if "parentCards" in include:
+        body["parentCards"] = []
+    if "connectedCardStats" in include:
+        body["connectedCardStats"] = None
+    if "externalAssociations" in include:
+        body["externalAssociations"] = []
+    if "dependencies" in include:
+        body["dependencies"] = {"incoming": [], "outgoing": []}
+    return body
+
+
+def is_done(read: CardReadRecord) -> bool:
+    return read.lane.lane_class_type == "archive" or read.lane.lane_type == "completed"
+
+
+def card_face(read: CardReadRecord, *, base_url: str) -> dict[str, Any]:
+    """The card face (§2.4)."""
+    card = read.card
+    identity = custom_id(read)
+    icon = custom_icon(read, base_url=base_url, with_policy=False)
+    if icon is not None and read.icon is not None:
+        del icon["title"]
+        icon["iconPath"] = icon_path(read.icon.icon_color, read.icon.icon_name)
+    return {
+        "id": ident(card.id),
+        "title": card.title,
+        "index": read.index,
+        "laneId": ident(card.lane_id),
+        "boardId": ident(card.board_id),
+        "color": read.card_type.color_hex,
+        "tags": list(card.tags),
+        "size": card.size,
+        "priority": card.priority,
+        "plannedStart": plain_date(card.planned_start),
+        "plannedFinish": plain_date(card.planned_finish),
+        "actualStart": instant_ms(card.actual_start),
+        "actualFinish": instant_ms(card.actual_finish),
+        "archivedOn": instant_ms(card.archived_on),
+        "isDone": is_done(read),
+        "createdOn": instant_ms(card.created_on),
+        "movedOn": instant_ms(card.moved_on),
+        "updatedOn": instant_ms(card.updated_on),
+        "externalLinks": external_links(read),
+        "customIconLabel": _settings(read)["customIconFieldLabel"],
+        "blockedStatus": blocked_status(read, with_date=False),
+        "customIcon": icon,
+        "customHeader": {
+            "value": identity["value"],
+            "header": f"{identity['prefix'] or ''}{identity['value']}" if identity["value"] else None,
+            "url": identity["url"],
+        },
+        "customId": identity,
+        "taskBoardStats": None,
+        "containingCardId": None,
+        "cardType": {"id": ident(read.card_type.id), "name": read.card_type.name},
+        "subscriptionId": None,
+        "parentCards": [],
+        "assignedUsers": [
+            {
+                "id": ident(u.id),
+                "fullName": u.full_name,
+                "emailAddress": u.email,
+                "avatar": avatar_url(base_url, u.id),
+            }
+            for u in read.assignees
+        ],
+        "connectedCardStats": None,
+        "canView": True,
+        "customFields": {ident(v.field_id): v.value for v in read.field_values},
+        "planningIncrementIds": [],
+    }
+
+
+def select_fields(body: dict[str, Any], *, only: list[str] | None, omit: list[str] | None) -> dict[str, Any]:
+    """`only` keeps the named keys (and `id`), `omit` drops them (cards.md §6.6: `id` always stays)."""
+    if only:
+        wanted = set(only) | {"id"}
+        body = {k: v for k, v in body.items() if k in wanted}
+    if omit:
+        dropped = set(omit) - {"id"}
+        body = {k: v for k, v in body.items() if k not in dropped}
+    return body

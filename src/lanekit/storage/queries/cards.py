@@ -1,0 +1,641 @@
+"""Cards: reads (`fetch_*`, `list_*`, `count_*`) and writes (`insert_*`, `update_*`, `replace_*`).
+
+Every statement is scoped to an account.  A card's `index` is derived here, on read, from its rank: the number
+of live cards of its lane that sort before it by (rank, id) (domain/positions.py explains the keys).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import Subquery
+
+from lanekit.storage.records import (
+    BoardRecord,
+    CardFieldValueRecord,
+    CardReadRecord,
+    CardRecord,
+    CardTypeRecord,
+    CustomIconRecord,
+    LaneRecord,
+    UserRef,
+)
+from lanekit.storage.tables import (
+    board_roles,
+    boards,
+    card_assignments,
+    card_field_values,
+    card_tags,
+    card_types,
+    cards,
+    custom_fields,
+    custom_icons,
+    lanes,
+    users,
+)
+
+_others = cards.alias("c_before")
+_PEOPLE = ("created_by", "updated_by", "moved_by", "archived_by")
+_people = {name: users.alias(f"u_{name}") for name in _PEOPLE}
+
+
+def _card(row: Any) -> CardRecord:
+    m = row._mapping
+    return CardRecord(**{c.name: m[c.name] for c in cards.c})
+
+
+def live(table: Any = cards) -> ColumnElement[bool]:
+    return table.c.deleted_on.is_(None)  # type: ignore[no-any-return]
+
+
+def index_expression() -> Any:
+    """The card's 0-based position in its lane, as a correlated count over the (lane_id, rank) index."""
+    return (
+        select(func.count())
+        .select_from(_others)
+        .where(
+            _others.c.lane_id == cards.c.lane_id,
+            _others.c.deleted_on.is_(None),
+            or_(
+                _others.c.rank < cards.c.rank, and_(_others.c.rank == cards.c.rank, _others.c.id < cards.c.id)
+            ),
+        )
+        .scalar_subquery()
+    )
+
+
+def _read_select(index: Any | None = None) -> Select[Any]:
+    """Card columns plus board, lane, type, icon and the four people, each table's columns prefixed."""
+    columns: list[Any] = [*cards.c, (index if index is not None else index_expression()).label("x_index")]
+    columns += [c.label(f"b_{c.name}") for c in boards.c]
+    columns += [c.label(f"l_{c.name}") for c in lanes.c]
+    columns += [c.label(f"t_{c.name}") for c in card_types.c]
+    columns += [c.label(f"i_{c.name}") for c in custom_icons.c]
+    joined = (
+        cards.join(boards, boards.c.id == cards.c.board_id)
+        .join(lanes, lanes.c.id == cards.c.lane_id)
+        .join(card_types, card_types.c.id == cards.c.type_id)
+        .outerjoin(custom_icons, custom_icons.c.id == cards.c.custom_icon_id)
+    )
+    for name, alias in _people.items():
+        columns += [
+            alias.c.id.label(f"p_{name}_id"),
+            alias.c.email.label(f"p_{name}_email"),
+            alias.c.first_name.label(f"p_{name}_first_name"),
+            alias.c.last_name.label(f"p_{name}_last_name"),
+        ]
+        joined = joined.outerjoin(alias, alias.c.id == cards.c[name])
+    return select(*columns).select_from(joined)
+
+
+def _prefixed(row: Any, prefix: str, table: Any) -> dict[str, Any]:
+    m = row._mapping
+    return {c.name: m[f"{prefix}{c.name}"] for c in table.c}
+
+
+def _read_record(
+    row: Any, assignees: dict[int, list[UserRef]], fields: dict[int, list[CardFieldValueRecord]]
+) -> CardReadRecord:
+    m = row._mapping
+    card = _card(row)
+    people: dict[str, UserRef | None] = {}
+    for name in _PEOPLE:
+        user_id = m[f"p_{name}_id"]
+        people[name] = (
+            None
+            if user_id is None
+            else UserRef(user_id, m[f"p_{name}_email"], m[f"p_{name}_first_name"], m[f"p_{name}_last_name"])
+        )
+    icon = None if m["i_id"] is None else CustomIconRecord(**_prefixed(row, "i_", custom_icons))
+    return CardReadRecord(
+        card=card,
+        index=int(m["x_index"]),
+        board=BoardRecord(**_prefixed(row, "b_", boards)),
+        lane=LaneRecord(**_prefixed(row, "l_", lanes)),
+        card_type=CardTypeRecord(**_prefixed(row, "t_", card_types)),
+        icon=icon,
+        created_by=people["created_by"],
+        updated_by=people["updated_by"],
+        moved_by=people["moved_by"],
+        archived_by=people["archived_by"],
+        assignees=tuple(assignees.get(card.id, ())),
+        field_values=tuple(fields.get(card.id, ())),
+    )
+
+
+async def list_assignees(conn: AsyncConnection, *, card_ids: Sequence[int]) -> dict[int, list[UserRef]]:
+    """Assigned users of many cards in one statement, in assignment order."""
+    if not card_ids:
+        return {}
+    rows = (
+        await conn.execute(
+            select(
+                card_assignments.c.card_id, users.c.id, users.c.email, users.c.first_name, users.c.last_name
+            )
+            .select_from(card_assignments.join(users, users.c.id == card_assignments.c.user_id))
+            .where(card_assignments.c.card_id.in_(card_ids))
+            .order_by(card_assignments.c.card_id, card_assignments.c.assigned_on, users.c.id)
+        )
+    ).all()
+    found: dict[int, list[UserRef]] = {}
+    for r in rows:
+        found.setdefault(r.card_id, []).append(UserRef(r.id, r.email, r.first_name, r.last_name))
+    return found
+
+
+async def list_field_values(
+    conn: AsyncConnection, *, card_ids: Sequence[int]
+) -> dict[int, list[CardFieldValueRecord]]:
+    """Custom field values of many cards in one statement, in the board's field order."""
+    if not card_ids:
+        return {}
+    rows = (
+        await conn.execute(
+            select(
+                card_field_values.c.card_id,
+                card_field_values.c.field_id,
+                card_field_values.c.value,
+                custom_fields.c.type,
+                custom_fields.c.label,
+                custom_fields.c.position,
+            )
+            .select_from(
+                card_field_values.join(custom_fields, custom_fields.c.id == card_field_values.c.field_id)
+            )
+            .where(card_field_values.c.card_id.in_(card_ids))
+            .order_by(card_field_values.c.card_id, custom_fields.c.position, custom_fields.c.id)
+        )
+    ).all()
+    found: dict[int, list[CardFieldValueRecord]] = {}
+    for r in rows:
+        found.setdefault(r.card_id, []).append(
+            CardFieldValueRecord(r.card_id, r.field_id, r.type, r.label, r.position, r.value)
+        )
+    return found
+
+
+async def _complete(
+    conn: AsyncConnection, rows: Sequence[Any], *, with_fields: bool = True
+) -> list[CardReadRecord]:
+    ids = [r._mapping["id"] for r in rows]
+    assignees = await list_assignees(conn, card_ids=ids)
+    fields = await list_field_values(conn, card_ids=ids) if with_fields else {}
+    return [_read_record(r, assignees, fields) for r in rows]
+
+
+async def fetch_read(conn: AsyncConnection, *, account_id: int, card_id: int) -> CardReadRecord | None:
+    """A live card with everything its full shape shows (three statements)."""
+    rows = (
+        await conn.execute(
+            _read_select().where(cards.c.id == card_id, cards.c.account_id == account_id, live())
+        )
+    ).all()
+    if not rows:
+        return None
+    return (await _complete(conn, rows))[0]
+
+
+async def fetch(conn: AsyncConnection, *, account_id: int, card_id: int) -> CardRecord | None:
+    row = (
+        await conn.execute(
+            select(cards).where(cards.c.id == card_id, cards.c.account_id == account_id, live())
+        )
+    ).first()
+    return _card(row) if row else None
+
+
+async def fetch_many_for_update(
+    conn: AsyncConnection, *, account_id: int, card_ids: Sequence[int]
+) -> list[CardRecord]:
+    """Live cards by id, row-locked in id order (PostgreSQL) so that concurrent writers queue on them.
+
+    Lock order for every card write: card rows (ascending id) first, then board rows (bump_version).
+    """
+    rows = (
+        await conn.execute(
+            select(cards)
+            .where(cards.c.id.in_(list(card_ids)), cards.c.account_id == account_id, live())
+            .order_by(cards.c.id)
+            .with_for_update()
+        )
+    ).all()
+    return [_card(r) for r in rows]
+
+
+# --- lists -----------------------------------------------------------------------------------------------
+
+
+async def count_where(conn: AsyncConnection, *, where: Sequence[ColumnElement[bool]]) -> int:
+    return int((await conn.execute(select(func.count()).select_from(cards).where(*where))).scalar_one())
+
+
+async def list_read(
+    conn: AsyncConnection,
+    *,
+    where: Sequence[ColumnElement[bool]],
+    order_by: Sequence[Any],
+    offset: int,
+    limit: int,
+    with_fields: bool,
+) -> list[CardReadRecord]:
+    """One page of cards matching `where` (plus batched assignees and, if asked, field values)."""
+    if limit == 0:
+        return []
+    rows = (
+        await conn.execute(_read_select().where(*where).order_by(*order_by).offset(offset).limit(limit))
+    ).all()
+    return await _complete(conn, rows, with_fields=with_fields)
+
+
+async def list_board_faces(
+    conn: AsyncConnection,
+    *,
+    board_id: int,
+    lane_ids: Sequence[int] | None,
+    card_ids: Sequence[int] | None,
+    archived_after: datetime | None,
+    offset: int,
+    limit: int,
+) -> tuple[int, list[CardReadRecord]]:
+    """A board's cards in board order (lane position, then rank), indexes from one window over the board."""
+    ranked: Subquery = (
+        select(
+            cards.c.id.label("rid"),
+            (
+                func.row_number().over(partition_by=cards.c.lane_id, order_by=(cards.c.rank, cards.c.id)) - 1
+            ).label("ridx"),
+        )
+        .where(cards.c.board_id == board_id, live())
+        .subquery("ranked")
+    )
+    where: list[Any] = [cards.c.board_id == board_id, live()]
+    if lane_ids is not None:
+        where.append(cards.c.lane_id.in_(list(lane_ids)))
+    if card_ids is not None:
+        where.append(cards.c.id.in_(list(card_ids)))
+    if archived_after is not None:
+        where.append(or_(cards.c.archived_on.is_(None), cards.c.archived_on >= archived_after))
+    total = await count_where(conn, where=where)
+    if limit == 0:
+        return total, []
+    stmt = (
+        _read_select(index=ranked.c.ridx)
+        .join(ranked, ranked.c.rid == cards.c.id)
+        .where(*where)
+        .order_by(lanes.c.parent_lane_id.is_(None), lanes.c.position, lanes.c.id, cards.c.rank, cards.c.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    rows = (await conn.execute(stmt)).all()
+    return total, await _complete(conn, rows)
+
+
+async def list_states(
+    conn: AsyncConnection, *, account_id: int, card_ids: Sequence[int]
+) -> list[tuple[int, int, bool]]:
+    """(card id, board id, deleted) for cards of the account with these ids, deleted ones included."""
+    if not card_ids:
+        return []
+    rows = (
+        await conn.execute(
+            select(cards.c.id, cards.c.board_id, cards.c.deleted_on).where(
+                cards.c.account_id == account_id, cards.c.id.in_(list(card_ids))
+            )
+        )
+    ).all()
+    return [(r.id, r.board_id, r.deleted_on is not None) for r in rows]
+
+
+async def list_deleted_ids(
+    conn: AsyncConnection, *, where: Sequence[ColumnElement[bool]], offset: int, limit: int
+) -> tuple[int, list[int]]:
+    total = await count_where(conn, where=where)
+    rows = (
+        await conn.execute(
+            select(cards.c.id)
+            .where(*where)
+            .order_by(cards.c.deleted_on.desc(), cards.c.id)
+            .offset(offset)
+            .limit(limit)
+        )
+    ).all()
+    return total, [r.id for r in rows]
+
+
+async def tag_usage(conn: AsyncConnection, *, board_id: int) -> dict[str, int]:
+    rows = (
+        await conn.execute(
+            select(card_tags.c.tag, func.count())
+            .select_from(card_tags.join(cards, cards.c.id == card_tags.c.card_id))
+            .where(card_tags.c.board_id == board_id, live())
+            .group_by(card_tags.c.tag)
+            .order_by(card_tags.c.tag)
+        )
+    ).all()
+    return {r[0]: int(r[1]) for r in rows}
+
+
+# --- positions and loads ---------------------------------------------------------------------------------
+
+
+async def fetch_neighbour_ranks(
+    conn: AsyncConnection, *, lane_id: int, index: int | None, exclude: Sequence[int]
+) -> tuple[str | None, str | None]:
+    """The ranks a card placed at `index` (None = the end) of the lane goes between, the moving cards left out."""
+    where: list[Any] = [cards.c.lane_id == lane_id, live()]
+    if exclude:
+        where.append(cards.c.id.not_in(list(exclude)))
+    if index is None:
+        last = (await conn.execute(select(func.max(cards.c.rank)).where(*where))).scalar_one()
+        return last, None
+    start = max(index - 1, 0)
+    rows = (
+        await conn.execute(
+            select(cards.c.rank).where(*where).order_by(cards.c.rank, cards.c.id).offset(start).limit(2)
+        )
+    ).all()
+    ranks = [r[0] for r in rows]
+    if index == 0:
+        return None, ranks[0] if ranks else None
+    low = ranks[0] if ranks else None
+    high = ranks[1] if len(ranks) > 1 else None
+    return low, high
+
+
+async def lane_loads(conn: AsyncConnection, *, lane_ids: Sequence[int], by_size: bool) -> dict[int, int]:
+    """Each lane's live WIP load: a card count, or the sum of sizes with size 0 weighing 1."""
+    if not lane_ids:
+        return {}
+    weight = func.sum(case((cards.c.size < 1, 1), else_=cards.c.size)) if by_size else func.count()
+    rows = (
+        await conn.execute(
+            select(cards.c.lane_id, weight)
+            .where(cards.c.lane_id.in_(list(lane_ids)), live())
+            .group_by(cards.c.lane_id)
+        )
+    ).all()
+    return {int(r[0]): int(r[1] or 0) for r in rows}
+
+
+async def fetch_assignable_users(
+    conn: AsyncConnection,
+    *,
+    account_id: int,
+    board_id: int,
+    user_ids: Sequence[int],
+    excluded_lane_ids: Sequence[int],
+) -> list[tuple[UserRef, int | None, int]]:
+    """Live users of the account with their WIP limit on the board and how many of its cards they hold."""
+    if not user_ids:
+        return []
+    held_where: list[Any] = [
+        card_assignments.c.user_id == users.c.id,
+        cards.c.board_id == board_id,
+        live(),
+    ]
+    if excluded_lane_ids:
+        held_where.append(cards.c.lane_id.not_in(list(excluded_lane_ids)))
+    held = (
+        select(func.count())
+        .select_from(card_assignments.join(cards, cards.c.id == card_assignments.c.card_id))
+        .where(*held_where)
+        .scalar_subquery()
+    )
+    rows = (
+        await conn.execute(
+            select(
+                users.c.id,
+                users.c.email,
+                users.c.first_name,
+                users.c.last_name,
+                board_roles.c.wip,
+                held.label("held"),
+            )
+            .select_from(
+                users.outerjoin(
+                    board_roles, and_(board_roles.c.user_id == users.c.id, board_roles.c.board_id == board_id)
+                )
+            )
+            .where(
+                users.c.id.in_(list(user_ids)),
+                users.c.account_id == account_id,
+                users.c.deleted.is_(False),
+            )
+        )
+    ).all()
+    return [(UserRef(r.id, r.email, r.first_name, r.last_name), r.wip, int(r.held)) for r in rows]
+
+
+async def list_assignee_ids(conn: AsyncConnection, *, card_ids: Sequence[int]) -> dict[int, list[int]]:
+    if not card_ids:
+        return {}
+    rows = (
+        await conn.execute(
+            select(card_assignments.c.card_id, card_assignments.c.user_id)
+            .where(card_assignments.c.card_id.in_(list(card_ids)))
+            .order_by(card_assignments.c.card_id, card_assignments.c.assigned_on, card_assignments.c.user_id)
+        )
+    ).all()
+    found: dict[int, list[int]] = {}
+    for r in rows:
+        found.setdefault(r.card_id, []).append(r.user_id)
+    return found
+
+
+# --- writes ----------------------------------------------------------------------------------------------
+
+
+async def insert_card(conn: AsyncConnection, **values: Any) -> CardRecord:
+    row = (await conn.execute(insert(cards).values(**values).returning(*cards.c))).one()
+    return _card(row)
+
+
+async def update_card(
+    conn: AsyncConnection, *, account_id: int, card_id: int, expected_version: int | None, **values: Any
+) -> CardRecord | None:
+    """Change columns and grow the version by one; None when the card is gone or its version moved on.
+
+    `expected_version` is the compare-and-set: the UPDATE only matches the row at that version.
+    """
+    where: list[Any] = [cards.c.id == card_id, cards.c.account_id == account_id, live()]
+    if expected_version is not None:
+        where.append(cards.c.version == expected_version)
+    row = (
+        await conn.execute(
+            update(cards).where(*where).values(version=cards.c.version + 1, **values).returning(*cards.c)
+        )
+    ).first()
+    return _card(row) if row else None
+
+
+async def update_many(conn: AsyncConnection, *, rows: Sequence[dict[str, Any]]) -> None:
+    """One executemany: each row gives `card_id` and the same set of columns to change; versions grow by one."""
+    if not rows:
+        return
+    keys = [k for k in rows[0] if k != "card_id"]
+    stmt = (
+        update(cards)
+        .where(cards.c.id == bindparam("card_id"))
+        .values(version=cards.c.version + 1, **{k: bindparam(f"v_{k}") for k in keys})
+    )
+    await conn.execute(stmt, [{"card_id": r["card_id"], **{f"v_{k}": r[k] for k in keys}} for r in rows])
+
+
+async def insert_assignments(
+    conn: AsyncConnection, *, account_id: int, pairs: Sequence[tuple[int, int]], now: datetime
+) -> None:
+    if pairs:
+        await conn.execute(
+            insert(card_assignments),
+            [{"card_id": c, "user_id": u, "account_id": account_id, "assigned_on": now} for c, u in pairs],
+        )
+
+
+async def delete_assignments(conn: AsyncConnection, *, pairs: Sequence[tuple[int, int]]) -> None:
+    if pairs:
+        await conn.execute(
+            delete(card_assignments).where(
+                tuple_(card_assignments.c.card_id, card_assignments.c.user_id).in_(list(pairs))
+            )
+        )
+
+
+async def replace_tags(conn: AsyncConnection, *, board_id: int, card_id: int, tags: Sequence[str]) -> None:
+    """Rewrite the card's rows in the tag index (the card row keeps the ordered list)."""
+    await conn.execute(delete(card_tags).where(card_tags.c.card_id == card_id))
+    unique = list(dict.fromkeys(tags))
+    if unique:
+        await conn.execute(
+            insert(card_tags), [{"card_id": card_id, "tag": t, "board_id": board_id} for t in unique]
+        )
+
+
+async def insert_tags(conn: AsyncConnection, *, board_id: int, card_id: int, tags: Sequence[str]) -> None:
+    unique = list(dict.fromkeys(tags))
+    if unique:
+        await conn.execute(
+            insert(card_tags), [{"card_id": card_id, "tag": t, "board_id": board_id} for t in unique]
+        )
+
+
+async def move_tags_to_board(conn: AsyncConnection, *, card_ids: Sequence[int], board_id: int) -> None:
+    await conn.execute(
+        update(card_tags).where(card_tags.c.card_id.in_(list(card_ids))).values(board_id=board_id)
+    )
+
+
+async def replace_field_values(conn: AsyncConnection, *, card_id: int, values: dict[int, Any]) -> None:
+    """Set these fields' values on the card (None clears a field)."""
+    if not values:
+        return
+    await conn.execute(
+        delete(card_field_values).where(
+            card_field_values.c.card_id == card_id, card_field_values.c.field_id.in_(list(values))
+        )
+    )
+    kept = [{"card_id": card_id, "field_id": f, "value": v} for f, v in values.items() if v is not None]
+    if kept:
+        await conn.execute(insert(card_field_values), kept)
+
+
+async def clear_field_values(conn: AsyncConnection, *, card_ids: Sequence[int]) -> None:
+    await conn.execute(delete(card_field_values).where(card_field_values.c.card_id.in_(list(card_ids))))
+
+
+async def mark_deleted(
+    conn: AsyncConnection, *, card_ids: Sequence[int], now: datetime, user_id: int
+) -> None:
+    await conn.execute(
+        update(cards)
+        .where(cards.c.id.in_(list(card_ids)), live())
+        .values(deleted_on=now, updated_on=now, updated_by=user_id, version=cards.c.version + 1)
+    )
+
+
+async def fetch_lane(conn: AsyncConnection, *, account_id: int, lane_id: int) -> LaneRecord | None:
+    """A lane of the account, whatever its board (a move names only the lane)."""
+    row = (await conn.execute(select(lanes).where(lanes.c.id == lane_id, lanes.c.account_id == account_id))).first()
+    return LaneRecord(**{c.name: row._mapping[c.name] for c in lanes.c}) if row else None
+
+
+@dataclass(frozen=True, slots=True)
+class CardFilter:
+    """The card list filters of §3.3, already checked (None = not filtered)."""
+
+    account_id: int
+    board_ids: Sequence[int]
+    deleted: bool = False
+    lane_ids: Sequence[int] | None = None
+    card_ids: Sequence[int] | None = None
+    search: str | None = None
+    custom_ids: Sequence[str] | None = None
+    type_ids: Sequence[int] | None = None
+    assigned_user_ids: Sequence[int] | None = None
+    custom_icon_id: int | None = None
+    lane_class_types: Sequence[str] | None = None
+    since: datetime | None = None
+
+
+def filter_where(f: CardFilter) -> list[ColumnElement[bool]]:
+    where: list[Any] = [
+        cards.c.account_id == f.account_id,
+        cards.c.board_id.in_(list(f.board_ids)),
+        cards.c.deleted_on.is_not(None) if f.deleted else live(),
+    ]
+    if f.lane_ids is not None:
+        where.append(cards.c.lane_id.in_(list(f.lane_ids)))
+    if f.card_ids is not None:
+        where.append(cards.c.id.in_(list(f.card_ids)))
+    if f.search:
+        pattern = "%" + f.search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where.append(
+            or_(
+                func.lower(cards.c.title).like(pattern, escape="\\"),
+                func.lower(func.coalesce(cards.c.custom_id, "")).like(pattern, escape="\\"),
+            )
+        )
+    if f.custom_ids is not None:
+        where.append(cards.c.custom_id.in_(list(f.custom_ids)))
+    if f.type_ids is not None:
+        where.append(cards.c.type_id.in_(list(f.type_ids)))
+    if f.assigned_user_ids is not None:
+        where.append(
+            cards.c.id.in_(
+                select(card_assignments.c.card_id).where(card_assignments.c.user_id.in_(list(f.assigned_user_ids)))
+            )
+        )
+    if f.custom_icon_id is not None:
+        where.append(cards.c.custom_icon_id == f.custom_icon_id)
+    if f.lane_class_types is not None:
+        where.append(
+            cards.c.lane_id.in_(select(lanes.c.id).where(lanes.c.lane_class_type.in_(list(f.lane_class_types))))
+        )
+    if f.since is not None:
+        where.append(cards.c.updated_on > f.since)
+    return where
+
+
+def sort_order(sort: str) -> list[Any]:
+    if sort == "title":
+        return [cards.c.title, cards.c.id]
+    if sort == "rank":
+        return [cards.c.board_id, lanes.c.position, cards.c.lane_id, cards.c.rank, cards.c.id]
+    return [cards.c.updated_on.desc(), cards.c.id.desc()]
