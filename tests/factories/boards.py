@@ -5,12 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lanekit.domain import clock
 from lanekit.domain.boards import NewBoard, create_board
 from lanekit.domain.types import Actor
 from lanekit.storage.queries import board_roles as role_queries
 from lanekit.storage.records import AccountRecord, BoardRecord, BoardRoleRecord, UserRecord
+from lanekit.storage.tables import card_tags, cards
 
 
 def actor_of(user: UserRecord) -> Actor:
@@ -43,3 +46,43 @@ async def grant_role(
     return await role_queries.insert_role(
         conn, account_id=board.account_id, board_id=board.id, user_id=user.id, role=role, wip=wip
     )
+
+
+async def insert_card_row(
+    conn: AsyncConnection,
+    board: BoardRecord,
+    *,
+    lane_id: int,
+    size: int = 1,
+    tags: list[str] | None = None,
+    **overrides: Any,
+) -> int:
+    """A bare card row (with its tag index) for tests about lanes and boards; returns its id.
+
+    Written as a plain row so board tests depend only on the schema, not on the cards feature.
+    """
+    moment = clock.now()
+    values: dict[str, Any] = {
+        "account_id": board.account_id,
+        "board_id": board.id,
+        "lane_id": lane_id,
+        "rank": "a0",
+        "title": f"Card {uuid.uuid4().hex[:6]}",
+        "description": None,
+        "type_id": board.default_card_type_id,
+        "custom_icon_id": None,
+        "priority": "normal",
+        "size": size,
+        "tags": tags or [],
+        "custom_id": None,
+        "external_links": [],
+        "is_blocked": False,
+        "created_on": moment,
+        "updated_on": moment,
+        "version": 1,
+        **overrides,
+    }
+    card_id = int((await conn.execute(insert(cards).values(**values).returning(cards.c.id))).scalar_one())
+    for tag in tags or []:
+        await conn.execute(insert(card_tags).values(card_id=card_id, tag=tag, board_id=board.id))
+    return card_id

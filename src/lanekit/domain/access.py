@@ -72,7 +72,7 @@ ACTIONS: dict[str, str] = {
     "card.delete": USER,
 }
 
-# Actions that leave an archived board unchanged (every other action is refused on one).
+# Actions allowed on an archived board: reads, and archive/unarchive/delete themselves (others are refused).
 _ARCHIVE_SAFE = frozenset(
     {
         "board.read",
@@ -82,6 +82,7 @@ _ARCHIVE_SAFE = frozenset(
         "customIcon.read",
         "customField.read",
         "card.read",
+        "board.archive",
         "board.unarchive",
         "board.delete",
         "template.create",
