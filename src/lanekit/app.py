@@ -23,6 +23,7 @@ from lanekit.http import (
     errors,
     health,
     layout,
+    templates,
     users,
 )
 from lanekit.http.deps import AppContext, require_actor
@@ -40,6 +41,7 @@ AUTHENTICATED_ROUTERS = (
     card_types.router,
     custom_icons.router,
     custom_fields.router,
+    templates.router,
     # /board/access before /board/{boardId}: the literal path must win.
     board_users.router,
     cards.router,

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lanekit.domain import access, board_defaults, clock
+from lanekit.domain import access, board_copy, board_defaults, clock
 from lanekit.domain.access import BoardAccess, board_access, require, require_board_creator
 from lanekit.domain.board_defaults import LaneSpec
 from lanekit.domain.enums import BOARD_ROLES
@@ -126,14 +126,21 @@ async def create_board(conn: AsyncConnection, *, actor: Actor, new: NewBoard) ->
 async def populate_from_source(
     conn: AsyncConnection, *, actor: Actor, board: BoardRecord, new: NewBoard
 ) -> BoardRecord:
-    """Fill a freshly inserted board from `new.template_id` or `new.from_board_id` (the templates feature).
+    """Fill a freshly inserted board from `new.template_id` or `new.from_board_id` (domain/board_copy.py).
 
     Receives the board row (title, sharing and WIP settings already stored, creator already its
     administrator) and returns it after filling layout, card types, icons, custom fields, and, when asked,
     cards and users.
     """
-    field_name = "templateId" if new.template_id is not None else "fromBoardId"
-    raise Invalid(field_name, "creating a board from a template or another board is not available yet")
+    return await board_copy.populate_from_source(
+        conn,
+        actor=actor,
+        board=board,
+        template_id=new.template_id,
+        from_board_id=new.from_board_id,
+        include_cards=new.include_cards,
+        include_existing_users=new.include_existing_users,
+    )
 
 
 async def insert_lane_tree(
