@@ -53,6 +53,18 @@ from lanekit.storage.tables import (
 )
 
 _others = cards.alias("c_before")
+_parent = lanes.alias("l_parent")
+_grandparent = lanes.alias("l_grandparent")
+
+
+def lane_order() -> list[Any]:
+    """Board layout order of a card's lane (depth-first by position), for lanes up to three levels deep."""
+    return [
+        func.coalesce(_grandparent.c.position, _parent.c.position, lanes.c.position),
+        case((_grandparent.c.id.is_not(None), _parent.c.position), (_parent.c.id.is_not(None), lanes.c.position), else_=-1),
+        case((_grandparent.c.id.is_not(None), lanes.c.position), else_=-1),
+        lanes.c.id,
+    ]
 _PEOPLE = ("created_by", "updated_by", "moved_by", "archived_by")
 _people = {name: users.alias(f"u_{name}") for name in _PEOPLE}
 
@@ -94,6 +106,8 @@ def _read_select(index: Any | None = None) -> Select[Any]:
         .join(lanes, lanes.c.id == cards.c.lane_id)
         .join(card_types, card_types.c.id == cards.c.type_id)
         .outerjoin(custom_icons, custom_icons.c.id == cards.c.custom_icon_id)
+        .outerjoin(_parent, _parent.c.id == lanes.c.parent_lane_id)
+        .outerjoin(_grandparent, _grandparent.c.id == _parent.c.parent_lane_id)
     )
     for name, alias in _people.items():
         columns += [
@@ -300,7 +314,7 @@ async def list_board_faces(
         _read_select(index=ranked.c.ridx)
         .join(ranked, ranked.c.rid == cards.c.id)
         .where(*where)
-        .order_by(lanes.c.parent_lane_id.is_(None), lanes.c.position, lanes.c.id, cards.c.rank, cards.c.id)
+        .order_by(*lane_order(), cards.c.rank, cards.c.id)
         .offset(offset)
         .limit(limit)
     )
@@ -637,5 +651,5 @@ def sort_order(sort: str) -> list[Any]:
     if sort == "title":
         return [cards.c.title, cards.c.id]
     if sort == "rank":
-        return [cards.c.board_id, lanes.c.position, cards.c.lane_id, cards.c.rank, cards.c.id]
+        return [cards.c.board_id, *lane_order(), cards.c.rank, cards.c.id]
     return [cards.c.updated_on.desc(), cards.c.id.desc()]
