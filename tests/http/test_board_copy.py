@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from lanekit.domain import clock
 from lanekit.storage.tables import board_roles, card_field_values, card_tags, cards
 from tests.factories.boards import grant_role
 from tests.harness import Lanekit
@@ -89,16 +90,9 @@ async def test_copy_with_cards_and_users(lanekit: Lanekit) -> None:
         priority="high",
     )
     await insert_card(lanekit, s.board, type_id=int(types[0]["id"]), lane_id=int(doing["id"]), title="Second")
-    await insert_card(
-        lanekit, s.board, type_id=int(types[0]["id"]), title="Gone", deleted_on=None, archived_on=None
-    )
-    async with lanekit.db.begin() as conn:
-        # A deleted card is not copied.
-        await conn.execute(
-            cards.update()
-            .where(cards.c.title == "Gone", cards.c.board_id == s.board.id)
-            .values(deleted_on=cards.c.created_on)
-        )
+    # Deleted and archived cards are not copied.
+    await insert_card(lanekit, s.board, type_id=int(types[0]["id"]), title="Gone", deleted_on=clock.now())
+    await insert_card(lanekit, s.board, type_id=int(types[0]["id"]), title="Old", archived_on=clock.now())
 
     response = await s.admin.post(
         "/io/board",
@@ -159,7 +153,7 @@ async def test_copy_with_cards_and_users(lanekit: Lanekit) -> None:
     assert (await s.reader.get(f"/io/board/{new_id}")).status_code == 200
     assert (await s.outsider.get(f"/io/board/{new_id}")).status_code == 404
     # The source is untouched.
-    assert [c["title"] for c in await _cards_of(lanekit, s.board.id)] == ["First", "Second", "Gone"]
+    assert [c["title"] for c in await _cards_of(lanekit, s.board.id)] == ["First", "Second", "Gone", "Old"]
 
 
 async def test_copy_without_cards_or_users_copies_the_structure_only(lanekit: Lanekit) -> None:
