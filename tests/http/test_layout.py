@@ -18,8 +18,8 @@ from tests.harness import Tenant
 
 pytestmark = pytest.mark.anyio
 
-LAYOUT_FIELDS = ("id", "title", "type", "classType", "index", "columns", "orientation", "isConnectionDoneLane",
-                 "isDefaultDropLane", "wipLimit", "description")  # fmt: skip
+LAYOUT_FIELDS = ("id", "title", "type", "classType", "index", "columns", "orientation",
+                 "isConnectionDoneLane", "isDefaultDropLane", "wipLimit", "description")  # fmt: skip
 
 
 def to_layout(board: dict[str, Any]) -> list[dict[str, Any]]:
@@ -399,7 +399,8 @@ async def test_lane_count_and_leaf_lanes(lanekit: Lanekit) -> None:
     assert [leaf["expandedTitle"] for leaf in leaves] == [
         "Not Started - Future Work:New Requests", "Not Started - Future Work:Approved",
         "Not Started - Future Work:Ready to Start", "Doing Now", "Under Review", "Recently Finished",
-        "Finished - Ready to Archive:Finished As Planned", "Finished - Ready to Archive:Started but not Finished",
+        "Finished - Ready to Archive:Finished As Planned",
+        "Finished - Ready to Archive:Started but not Finished",
         "Finished - Ready to Archive:Discarded Requests / Ideas",
     ]  # fmt: skip
     assert leaves[3] == {"id": ids["Doing Now"], "title": "Doing Now", "expandedTitle": "Doing Now"}
