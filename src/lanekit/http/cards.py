@@ -146,10 +146,9 @@ async def create_card(
 ) -> JSONResponse:
     async with db.begin() as conn:
         card = await cards.create_card(conn, actor=actor, new=body.to_domain())
-    if not returnFullRecord:
+        read = await cards.get_card(conn, actor=actor, card_id=card.id) if returnFullRecord else None
+    if read is None:
         return ok({"id": ident(card.id)}, 201)
-    async with db.read() as conn:
-        read = await cards.get_card(conn, actor=actor, card_id=card.id)
     return ok(shapes.card_detail(read, base_url=base_url), 201)
 
 
@@ -292,7 +291,7 @@ async def patch_card(
         raise Invalid("body", "must be an array of JSON Patch operations")
     async with db.begin() as conn:
         await card_patch.apply_patch(conn, actor=actor, card_id=cardId, ops=ops, expected_version=version)
-    async with db.read() as conn:
+        # Re-read inside the write transaction: the body shows this change, not a later one.
         read = await cards.get_card(conn, actor=actor, card_id=cardId)
     return ok(shapes.card_detail(read, base_url=base_url))
 
