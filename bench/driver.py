@@ -193,8 +193,6 @@ class Server:
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None
         self._peak_kb = 0
-        self._sampling = False
-        self._sampler: threading.Thread | None = None
 
     @property
     def base_url(self) -> str:
@@ -229,6 +227,34 @@ class Server:
         peak = max((_status_kb(p, "VmHWM") for p in process_tree(self.process.pid)), default=0)
         self._peak_kb = max(self._peak_kb, peak)
         return round(self._peak_kb / 1024, 1)
+
+    def cpu_seconds(self) -> float:
+        assert self.process is not None
+        ticks = 0
+        for pid in process_tree(self.process.pid):
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def wait_idle(self, *, limit: float = 60.0) -> float:
+        """Wait until the server has finished the requests wrk left behind (it used < 5% CPU for 0.5 s).
+
+        wrk stops sending at the end of a run, but the server still works through what is queued; without
+        this, a slow scenario's tail would be measured as part of the next one.  Returns the seconds waited.
+        """
+        started = time.monotonic()
+        before = self.cpu_seconds()
+        while time.monotonic() - started < limit:
+            time.sleep(0.5)
+            now = self.cpu_seconds()
+            if now - before < 0.025:
+                break
+            before = now
+        return time.monotonic() - started
 
     def sample_while(self) -> _Sampling:
         return _Sampling(self)

@@ -46,9 +46,9 @@ def table(results: list[Result]) -> str:
             lines.append(f"| {name} | {r.backend} | not available | | | | | | |")
             continue
         note = f" ({r.note})" if r.note else ""
+        rps = _cell(r.rps, 1 if (r.rps or 0) < 100 else 0)
         lines.append(
-            f"| {name}{note} | {r.backend} | {_cell(r.rps, 0)} | {_cell(r.p50_ms, 1)} | "
-            f"{_cell(r.p99_ms, 1)} | "
+            f"| {name}{note} | {r.backend} | {rps} | {_cell(r.p50_ms, 1)} | {_cell(r.p99_ms, 1)} | "
             f"{_cell(r.errors)} | {_cell(r.rss_mb, 0)} | {_cell(r.floor_rps, 0)} | {_cell(r.ratio, 2)} |"
         )
     return "\n".join(lines)

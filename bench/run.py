@@ -212,13 +212,16 @@ async def run_backend(backend: str, options: Options, wrk: str) -> list[Result]:
                 "bearer", email=dataset.email, password=dataset.password, token=dataset.token
             )
             await asyncio.to_thread(loader.run, server.base_url, me, bearer, options.warmup)
+            await asyncio.to_thread(server.wait_idle)
         for scenario in options.scenarios:
 
             async def via_wrk(requests: list[Request], headers: dict[str, str]) -> Measurement:
                 with server.sample_while():
-                    return await asyncio.to_thread(
+                    measured = await asyncio.to_thread(
                         loader.run, server.base_url, requests, headers, options.duration
                     )
+                    await asyncio.to_thread(server.wait_idle)
+                return measured
 
             result = await measure(
                 scenario, backend=backend, dataset=dataset, database_url=url, openapi=openapi,
