@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from lanekit.domain.errors import WipExceeded
-from lanekit.domain.wip import Incoming, UserLoad, enforce, lane_breaches, user_breaches, weight
+from lanekit.domain.wip import Incoming, LaneBreach, UserLoad, enforce, lane_breaches, user_breaches, weight
 from lanekit.storage.records import LaneRecord
 
 
@@ -45,7 +45,9 @@ def board(*lanes: LaneRecord) -> dict[int, LaneRecord]:
     return {x.id: x for x in lanes}
 
 
-def check(lanes: dict[int, LaneRecord], target: int, loads: dict[int, int], incoming: list[Incoming], **kw: bool):  # type: ignore[no-untyped-def]
+def check(
+    lanes: dict[int, LaneRecord], target: int, loads: dict[int, int], incoming: list[Incoming], **kw: bool
+) -> list[LaneBreach]:
     return lane_breaches(
         lanes=lanes,
         target_lane_id=target,

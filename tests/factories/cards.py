@@ -13,8 +13,10 @@ from lanekit.storage.records import BoardRecord, CardRecord, LaneRecord, UserRec
 from tests.factories.boards import actor_of
 
 
-async def make_card(conn: AsyncConnection, board: BoardRecord, *, by: UserRecord, **overrides: Any) -> CardRecord:
-    """A card on `board` (its default drop lane unless `lane_id` is given); NewCard fields may be overridden."""
+async def make_card(
+    conn: AsyncConnection, board: BoardRecord, *, by: UserRecord, **overrides: Any
+) -> CardRecord:
+    """A card on `board` (its drop lane unless `lane_id` is given); NewCard fields may be overridden."""
     values: dict[str, Any] = {"title": f"Card {uuid.uuid4().hex[:8]}", "board_id": board.id}
     values.update(overrides)
     return await create_card(conn, actor=actor_of(by), new=NewCard(**values))

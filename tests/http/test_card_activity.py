@@ -29,17 +29,30 @@ async def test_whole_workflow_reads_back_as_activity(lanekit: Lanekit) -> None:
     card_id = (await admin.post("/io/card", json={"boardId": str(board.id), "title": "Flow"})).json()["id"]
     steps = [
         [{"op": "add", "path": "/tags/-", "value": "urgent"}],
-        [{"op": "replace", "path": "/blockReason", "value": "waiting"}, {"op": "replace", "path": "/isBlocked", "value": True}],
+        [
+            {"op": "replace", "path": "/blockReason", "value": "waiting"},
+            {"op": "replace", "path": "/isBlocked", "value": True},
+        ],
     ]
     for ops in steps:
         assert (await admin.patch(f"/io/card/{card_id}", json=ops)).status_code == 200
-    assert (await admin.post("/io/card/assign", json={"cardIds": [card_id], "userIdsToAssign": [str(user.id)]})).status_code == 200
+    assert (
+        await admin.post("/io/card/assign", json={"cardIds": [card_id], "userIdsToAssign": [str(user.id)]})
+    ).status_code == 200
     for lane in ("Doing Now", "Recently Finished", "Finished As Planned"):
-        moved = await admin.post("/io/card/move", json={"cardIds": [card_id], "destination": {"laneId": str(lanes[lane].id)}})
+        moved = await admin.post(
+            "/io/card/move", json={"cardIds": [card_id], "destination": {"laneId": str(lanes[lane].id)}}
+        )
         assert moved.status_code == 200
     events = (await admin.get(f"/io/card/{card_id}/activity")).json()["events"]
     assert [e["type"] for e in events] == [
-        "cardMoved", "cardMoved", "cardMoved", "userAssigned", "cardBlocked", "cardChanged", "cardCreated",
+        "cardMoved",
+        "cardMoved",
+        "cardMoved",
+        "userAssigned",
+        "cardBlocked",
+        "cardChanged",
+        "cardCreated",
     ]
     created = events[-1]
     assert set(created) == {"id", "type", "timestamp", "user", "data"}
@@ -59,9 +72,13 @@ async def test_whole_workflow_reads_back_as_activity(lanekit: Lanekit) -> None:
     assert final["archivedOn"] and final["actualFinish"] and final["lane"]["laneClassType"] == "archive"
 
     # Cursor paging.
-    older = (await admin.get(f"/io/card/{card_id}/activity?limit=2&eventId={events[1]['id']}")).json()["events"]
+    older = (await admin.get(f"/io/card/{card_id}/activity?limit=2&eventId={events[1]['id']}")).json()[
+        "events"
+    ]
     assert [e["id"] for e in older] == [events[2]["id"], events[3]["id"]]
-    newer = (await admin.get(f"/io/card/{card_id}/activity?direction=newer&eventId={events[3]['id']}")).json()["events"]
+    newer = (
+        await admin.get(f"/io/card/{card_id}/activity?direction=newer&eventId={events[3]['id']}")
+    ).json()["events"]
     assert [e["id"] for e in newer] == [events[0]["id"], events[1]["id"], events[2]["id"]]
     bad = await admin.get(f"/io/card/{card_id}/activity?direction=sideways")
     assert bad.status_code == 422
@@ -82,14 +99,27 @@ async def test_board_version_grows_and_changes_report(lanekit: Lanekit) -> None:
     assert changes.status_code == 200
     assert changes.json()["createdCardIds"] == [] and changes.json()["updateCount"] == 0
     await admin.patch(f"/io/card/{a}", json=[{"op": "replace", "path": "/title", "value": "a2"}])
-    await admin.post("/io/card/move", json={"cardIds": [a], "destination": {"laneId": str(lanes["Doing Now"].id)}})
+    await admin.post(
+        "/io/card/move", json={"cardIds": [a], "destination": {"laneId": str(lanes["Doing Now"].id)}}
+    )
     c = (await admin.post("/io/card", json={"boardId": str(board.id), "title": "c"})).json()["id"]
     await admin.delete(f"/io/card/{b}")
     body = (await admin.get(f"/io/board/{board.id}/changes?version={after_create}")).json()
     assert set(body) == {
-        "boardId", "version", "updateCount", "boardUpdated", "boardUsersUpdated", "updatedCardIds", "createdCardIds",
-        "deletedCardIds", "affectedLanes", "parentCardsUpdated", "assignmentChanged", "updatedParentCardIds",
-        "updatedChildCardIds", "affectedLaneCounts",
+        "boardId",
+        "version",
+        "updateCount",
+        "boardUpdated",
+        "boardUsersUpdated",
+        "updatedCardIds",
+        "createdCardIds",
+        "deletedCardIds",
+        "affectedLanes",
+        "parentCardsUpdated",
+        "assignmentChanged",
+        "updatedParentCardIds",
+        "updatedChildCardIds",
+        "affectedLaneCounts",
     }
     assert body["boardId"] == str(board.id)
     assert body["version"] == str(after_create + 4)
@@ -97,7 +127,9 @@ async def test_board_version_grows_and_changes_report(lanekit: Lanekit) -> None:
     assert body["updatedCardIds"] == [a]
     assert body["createdCardIds"] == [c]
     assert body["deletedCardIds"] == [b]
-    assert sorted(body["affectedLanes"]) == sorted([str(lanes["New Requests"].id), str(lanes["Doing Now"].id)])
+    assert sorted(body["affectedLanes"]) == sorted(
+        [str(lanes["New Requests"].id), str(lanes["Doing Now"].id)]
+    )
     counts = {x["laneId"]: x["cardCount"] for x in body["affectedLaneCounts"]}
     assert counts == {str(lanes["New Requests"].id): 1, str(lanes["Doing Now"].id): 1}
     ahead = await admin.get(f"/io/board/{board.id}/changes?version={after_create + 100}")
@@ -109,7 +141,9 @@ async def test_board_version_grows_and_changes_report(lanekit: Lanekit) -> None:
 
 async def test_activity_of_an_invisible_card_is_404(lanekit: Lanekit) -> None:
     tenant, board, _ = await setup(lanekit)
-    card_id = (await lanekit.as_admin(tenant).post("/io/card", json={"boardId": str(board.id), "title": "x"})).json()["id"]
+    card_id = (
+        await lanekit.as_admin(tenant).post("/io/card", json={"boardId": str(board.id), "title": "x"})
+    ).json()["id"]
     outsider = await lanekit.user(tenant)
     client = lanekit.as_user(tenant, outsider)
     assert (await client.get(f"/io/card/{card_id}/activity")).status_code == 404

@@ -32,7 +32,15 @@ async def test_sixteen_clients_lose_nothing(lanekit: Lanekit) -> None:
     targets = [lanes[t].id for t in ("New Requests", "Doing Now", "Under Review")]
     rng = random.Random(7)
     plan = [
-        [(rng.choice(card_ids), rng.choice(["move", "patch", "tag"]), rng.choice(targets), rng.randint(0, 4)) for _ in range(ROUNDS)]
+        [
+            (
+                rng.choice(card_ids),
+                rng.choice(["move", "patch", "tag"]),
+                rng.choice(targets),
+                rng.randint(0, 4),
+            )
+            for _ in range(ROUNDS)
+        ]
         for _ in range(CLIENTS)
     ]
     clients = [lanekit.as_admin(tenant) for _ in range(CLIENTS)]
@@ -43,17 +51,23 @@ async def test_sixteen_clients_lose_nothing(lanekit: Lanekit) -> None:
         for i, (card_id, kind, lane, index) in enumerate(steps):
             if kind == "move":
                 response = await client.post(
-                    "/io/card/move", json={"cardIds": [card_id], "destination": {"laneId": str(lane), "index": index}}
+                    "/io/card/move",
+                    json={"cardIds": [card_id], "destination": {"laneId": str(lane), "index": index}},
                 )
             elif kind == "patch":
                 response = await client.patch(
                     f"/io/card/{card_id}",
-                    json=[{"op": "replace", "path": "/laneId", "value": str(lane)}, {"op": "replace", "path": "/title", "value": f"t{n}-{i}"}],
+                    json=[
+                        {"op": "replace", "path": "/laneId", "value": str(lane)},
+                        {"op": "replace", "path": "/title", "value": f"t{n}-{i}"},
+                    ],
                 )
                 if response.status_code == 200:
                     versions[card_id].append(response.json()["version"])
             else:
-                response = await client.patch(f"/io/card/{card_id}", json=[{"op": "add", "path": "/tags/-", "value": f"k{n}-{i}"}])
+                response = await client.patch(
+                    f"/io/card/{card_id}", json=[{"op": "add", "path": "/tags/-", "value": f"k{n}-{i}"}]
+                )
                 if response.status_code == 200:
                     versions[card_id].append(response.json()["version"])
             statuses.append(response.status_code)
@@ -62,9 +76,20 @@ async def test_sixteen_clients_lose_nothing(lanekit: Lanekit) -> None:
     assert Counter(statuses) == Counter({200: CLIENTS * ROUNDS})
 
     writes = Counter(card_id for steps in plan for card_id, _, _, _ in steps)
-    tag_writes = {c: [f"k{n}-{i}" for n, steps in enumerate(plan) for i, (cid, kind, _, _) in enumerate(steps) if cid == c and kind == "tag"] for c in card_ids}
+    tag_writes = {
+        c: [
+            f"k{n}-{i}"
+            for n, steps in enumerate(plan)
+            for i, (cid, kind, _, _) in enumerate(steps)
+            if cid == c and kind == "tag"
+        ]
+        for c in card_ids
+    }
     async with lanekit.db.read() as conn:
-        rows = {str(r.id): r for r in (await conn.execute(cards.select().where(cards.c.board_id == board.id))).all()}
+        rows = {
+            str(r.id): r
+            for r in (await conn.execute(cards.select().where(cards.c.board_id == board.id))).all()
+        }
         logged = (await conn.execute(events.select().where(events.c.board_id == board.id))).all()
     for card_id in card_ids:
         # No lost update: one version step per successful write, every tag appended survives.

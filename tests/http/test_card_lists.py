@@ -1,4 +1,4 @@
-"""GET /io/card, POST /io/card/list (§3.3–3.4), card faces and tag usage of a board."""
+"""GET /io/card, POST /io/card/list (§3.3-3.4), card faces and tag usage of a board."""
 
 from __future__ import annotations
 
@@ -13,17 +13,73 @@ from tests.harness import Lanekit, Tenant
 pytestmark = pytest.mark.anyio
 
 LIST_KEYS = {
-    "assignedUsers", "assignedTeams", "id", "index", "version", "title", "description", "priority", "size",
-    "plannedStart", "plannedFinish", "actualFinish", "actualStart", "createdOn", "archivedOn", "updatedOn",
-    "movedOn", "tags", "containingCardId", "color", "iconPath", "customIconLabel", "customIcon", "blockedStatus",
-    "board", "customId", "externalLinks", "lane", "type", "taskBoardStats", "planningIncrements",
+    "assignedUsers",
+    "assignedTeams",
+    "id",
+    "index",
+    "version",
+    "title",
+    "description",
+    "priority",
+    "size",
+    "plannedStart",
+    "plannedFinish",
+    "actualFinish",
+    "actualStart",
+    "createdOn",
+    "archivedOn",
+    "updatedOn",
+    "movedOn",
+    "tags",
+    "containingCardId",
+    "color",
+    "iconPath",
+    "customIconLabel",
+    "customIcon",
+    "blockedStatus",
+    "board",
+    "customId",
+    "externalLinks",
+    "lane",
+    "type",
+    "taskBoardStats",
+    "planningIncrements",
 }
 FACE_KEYS = {
-    "id", "title", "index", "laneId", "boardId", "color", "tags", "size", "priority", "plannedStart",
-    "plannedFinish", "actualStart", "actualFinish", "archivedOn", "isDone", "createdOn", "movedOn", "updatedOn",
-    "externalLinks", "customIconLabel", "blockedStatus", "customIcon", "customHeader", "customId",
-    "taskBoardStats", "containingCardId", "cardType", "subscriptionId", "parentCards", "assignedUsers",
-    "connectedCardStats", "canView", "customFields", "planningIncrementIds",
+    "id",
+    "title",
+    "index",
+    "laneId",
+    "boardId",
+    "color",
+    "tags",
+    "size",
+    "priority",
+    "plannedStart",
+    "plannedFinish",
+    "actualStart",
+    "actualFinish",
+    "archivedOn",
+    "isDone",
+    "createdOn",
+    "movedOn",
+    "updatedOn",
+    "externalLinks",
+    "customIconLabel",
+    "blockedStatus",
+    "customIcon",
+    "customHeader",
+    "customId",
+    "taskBoardStats",
+    "containingCardId",
+    "cardType",
+    "subscriptionId",
+    "parentCards",
+    "assignedUsers",
+    "connectedCardStats",
+    "canView",
+    "customFields",
+    "planningIncrementIds",
 }
 
 
@@ -47,17 +103,40 @@ async def world(lanekit: Lanekit) -> World:
         w.lanes = await board_lanes(conn, w.board)
         admin = w.tenant.admin
         w.ids = {
-            "alpha": str((await make_card(conn, w.board, by=admin, title="Alpha three", tags=["red"], custom_id="EXT-1")).id),
-            "bravo": str(
-                (await make_card(conn, w.board, by=admin, title="Bravo", lane_id=w.lanes["Doing Now"].id, assigned_user_ids=[str(w.user.id)])).id
+            "alpha": str(
+                (
+                    await make_card(
+                        conn, w.board, by=admin, title="Alpha three", tags=["red"], custom_id="EXT-1"
+                    )
+                ).id
             ),
-            "charlie": str((await make_card(conn, w.board, by=admin, title="charlie", lane_id=w.lanes["Finished As Planned"].id)).id),
+            "bravo": str(
+                (
+                    await make_card(
+                        conn,
+                        w.board,
+                        by=admin,
+                        title="Bravo",
+                        lane_id=w.lanes["Doing Now"].id,
+                        assigned_user_ids=[str(w.user.id)],
+                    )
+                ).id
+            ),
+            "charlie": str(
+                (
+                    await make_card(
+                        conn, w.board, by=admin, title="charlie", lane_id=w.lanes["Finished As Planned"].id
+                    )
+                ).id
+            ),
             "delta": str((await make_card(conn, w.other_board, by=admin, title="Delta three")).id),
         }
     return w
 
 
-async def titles(lanekit: Lanekit, w: World, query: str = "", body: dict[str, Any] | None = None) -> list[str]:
+async def titles(
+    lanekit: Lanekit, w: World, query: str = "", body: dict[str, Any] | None = None
+) -> list[str]:
     admin = lanekit.as_admin(w.tenant)
     if body is None:
         response = await admin.get(f"/io/card?board={w.board.id}&sort=title{query}")
@@ -88,13 +167,21 @@ async def test_list_item_shape_and_page_meta(lanekit: Lanekit, world: World) -> 
         ("&search=ext-", {"search": "EXT-"}, ["Alpha three"]),
         ("&customIds=EXT-1", {"customIds": ["EXT-1"]}, ["Alpha three"]),
         ("&customId=EXT-1", {"customId": "EXT-1"}, ["Alpha three"]),
-        ("&lane_class_types=active,archive", {"lane_class_types": ["active", "archive"]}, ["Bravo", "charlie"]),
+        (
+            "&lane_class_types=active,archive",
+            {"lane_class_types": ["active", "archive"]},
+            ["Bravo", "charlie"],
+        ),
         ("&lanes=DOING", {"lanes": ["DOING"]}, ["Bravo"]),
         ("&assignedUserIds=USER", {"assignedUserIds": ["USER"]}, ["Bravo"]),
         ("&cards=ALPHA,CHARLIE", {"cards": ["ALPHA", "CHARLIE"]}, ["Alpha three", "charlie"]),
         ("&select=taskCards", {"select": "taskCards"}, []),
         ("&select=both", {"select": "both"}, ["Alpha three", "Bravo", "charlie"]),
-        ("&since=2000-01-01T00:00:00Z", {"since": "2000-01-01T00:00:00Z"}, ["Alpha three", "Bravo", "charlie"]),
+        (
+            "&since=2000-01-01T00:00:00Z",
+            {"since": "2000-01-01T00:00:00Z"},
+            ["Alpha three", "Bravo", "charlie"],
+        ),
         ("&since=2999-01-01T00:00:00Z", {"since": "2999-01-01T00:00:00Z"}, []),
     ],
 )
@@ -119,8 +206,12 @@ async def test_type_and_icon_filters(lanekit: Lanekit, world: World) -> None:
     icon = (await admin.get(f"/io/board/{world.board.id}/customIcon")).json()["customIcons"][0]["id"]
     types = (await admin.get(f"/io/board/{world.board.id}/cardType")).json()["cardTypes"]
     other_type = next(t["id"] for t in types if t["id"] != str(world.board.default_card_type_id))
-    await admin.patch(f"/io/card/{world.ids['bravo']}", json=[{"op": "replace", "path": "/customIconId", "value": icon}])
-    await admin.patch(f"/io/card/{world.ids['charlie']}", json=[{"op": "replace", "path": "/typeId", "value": other_type}])
+    await admin.patch(
+        f"/io/card/{world.ids['bravo']}", json=[{"op": "replace", "path": "/customIconId", "value": icon}]
+    )
+    await admin.patch(
+        f"/io/card/{world.ids['charlie']}", json=[{"op": "replace", "path": "/typeId", "value": other_type}]
+    )
     assert await titles(lanekit, world, f"&custom_icon={icon}") == ["Bravo"]
     assert await titles(lanekit, world, f"&types={other_type}") == ["charlie"]
     assert await titles(lanekit, world, body={"type": other_type}) == ["charlie"]
@@ -129,11 +220,23 @@ async def test_type_and_icon_filters(lanekit: Lanekit, world: World) -> None:
 async def test_only_omit_include_and_sorts(lanekit: Lanekit, world: World) -> None:
     admin = lanekit.as_admin(world.tenant)
     only = (await admin.get(f"/io/card?board={world.board.id}&only=title&sort=title")).json()["cards"]
-    assert only == [{"id": world.ids["alpha"], "title": "Alpha three"}, {"id": world.ids["bravo"], "title": "Bravo"}, {"id": world.ids["charlie"], "title": "charlie"}]
-    omitted = (await admin.post("/io/card/list", json={"board": str(world.board.id), "omit": ["lane", "board", "id"]})).json()["cards"]
+    assert only == [
+        {"id": world.ids["alpha"], "title": "Alpha three"},
+        {"id": world.ids["bravo"], "title": "Bravo"},
+        {"id": world.ids["charlie"], "title": "charlie"},
+    ]
+    omitted = (
+        await admin.post(
+            "/io/card/list", json={"board": str(world.board.id), "omit": ["lane", "board", "id"]}
+        )
+    ).json()["cards"]
     assert all("lane" not in c and "board" not in c and "id" in c for c in omitted)
-    included = (await admin.get(f"/io/card?board={world.board.id}&include=customFields,dependencies")).json()["cards"]
-    assert all(c["customFields"] == [] and c["dependencies"] == {"incoming": [], "outgoing": []} for c in included)
+    included = (await admin.get(f"/io/card?board={world.board.id}&include=customFields,dependencies")).json()[
+        "cards"
+    ]
+    assert all(
+        c["customFields"] == [] and c["dependencies"] == {"incoming": [], "outgoing": []} for c in included
+    )
     activity = (await admin.get(f"/io/card?board={world.board.id}")).json()["cards"]
     assert [c["title"] for c in activity] == ["charlie", "Bravo", "Alpha three"]
     rank = (await admin.get(f"/io/card?board={world.board.id}&sort=rank&only=title")).json()["cards"]
@@ -142,9 +245,16 @@ async def test_only_omit_include_and_sorts(lanekit: Lanekit, world: World) -> No
 
 @pytest.mark.parametrize(
     ("query", "pointer"),
-    [("select=taskcard", "select"), ("sort=newest", "sort"), ("lane_class_types=active,done", "lane_class_types/1"), ("include=comments", "include/0")],
+    [
+        ("select=taskcard", "select"),
+        ("sort=newest", "sort"),
+        ("lane_class_types=active,done", "lane_class_types/1"),
+        ("include=comments", "include/0"),
+    ],
 )
-async def test_bad_enum_is_the_documented_422(lanekit: Lanekit, world: World, query: str, pointer: str) -> None:
+async def test_bad_enum_is_the_documented_422(
+    lanekit: Lanekit, world: World, query: str, pointer: str
+) -> None:
     response = await lanekit.as_admin(world.tenant).get(f"/io/card?{query}")
     assert response.status_code == 422
     assert response.json()["message"] == f'Invalid request: Failed "enum" criteria (pointer: #/{pointer})'
@@ -200,5 +310,9 @@ async def test_board_faces_and_tags(lanekit: Lanekit, world: World) -> None:
     assert paged["pageMeta"] == {"totalRecords": 3, "offset": 1, "limit": 1, "startRow": 2, "endRow": 2}
     assert (await admin.get(f"/io/board/{world.board.id}/tag")).json() == {"tags": {"red": 1}}
     outsider = await lanekit.user(world.tenant)
-    assert (await lanekit.as_user(world.tenant, outsider).get(f"/io/board/{world.board.id}/card")).status_code == 404
-    assert (await lanekit.as_user(world.tenant, outsider).get(f"/io/board/{world.board.id}/tag")).status_code == 404
+    assert (
+        await lanekit.as_user(world.tenant, outsider).get(f"/io/board/{world.board.id}/card")
+    ).status_code == 404
+    assert (
+        await lanekit.as_user(world.tenant, outsider).get(f"/io/board/{world.board.id}/tag")
+    ).status_code == 404

@@ -1,4 +1,4 @@
-"""POST /io/card/move (§3.7), POST /io/card/assign (§3.10) and the WIP rules on create, move, patch, assign."""
+"""POST /io/card/move (§3.7), POST /io/card/assign (§3.10), WIP rules on create, move, patch, assign."""
 
 from __future__ import annotations
 
@@ -33,16 +33,21 @@ async def test_move_to_lane_end_and_index_keeps_indexes_contiguous(lanekit: Lane
     doing, new = lanes["Doing Now"], lanes["New Requests"]
     async with lanekit.db.begin() as conn:
         ids = [str((await make_card(conn, board, by=tenant.admin)).id) for _ in range(4)]
-    response = await admin.post("/io/card/move", json={"cardIds": [ids[1]], "destination": {"laneId": str(doing.id)}})
+    response = await admin.post(
+        "/io/card/move", json={"cardIds": [ids[1]], "destination": {"laneId": str(doing.id)}}
+    )
     assert response.status_code == 200 and response.json() == {}
     response = await admin.post(
-        "/io/card/move", json={"cardIds": [ids[3], ids[2]], "destination": {"laneId": str(doing.id), "index": 0}}
+        "/io/card/move",
+        json={"cardIds": [ids[3], ids[2]], "destination": {"laneId": str(doing.id), "index": 0}},
     )
     assert response.status_code == 200
     assert await faces(lanekit, tenant, board, doing) == [(ids[3], 0), (ids[2], 1), (ids[1], 2)]
     assert await faces(lanekit, tenant, board, new) == [(ids[0], 0)]
     # Reorder inside the lane.
-    await admin.post("/io/card/move", json={"cardIds": [ids[1]], "destination": {"laneId": str(doing.id), "index": 1}})
+    await admin.post(
+        "/io/card/move", json={"cardIds": [ids[1]], "destination": {"laneId": str(doing.id), "index": 1}}
+    )
     assert await faces(lanekit, tenant, board, doing) == [(ids[3], 0), (ids[1], 1), (ids[2], 2)]
     card = (await admin.get(f"/io/card/{ids[1]}")).json()
     assert card["movedBy"]["id"] == str(tenant.admin.id)
@@ -60,7 +65,9 @@ async def test_system_dates_follow_the_lanes(lanekit: Lanekit) -> None:
         card_id = str((await make_card(conn, board, by=tenant.admin)).id)
 
     async def move(lane: str) -> dict[str, Any]:
-        moved = await admin.post("/io/card/move", json={"cardIds": [card_id], "destination": {"laneId": str(lanes[lane].id)}})
+        moved = await admin.post(
+            "/io/card/move", json={"cardIds": [card_id], "destination": {"laneId": str(lanes[lane].id)}}
+        )
         assert moved.status_code == 200, moved.text
         body: dict[str, Any] = (await admin.get(f"/io/card/{card_id}")).json()
         return body
@@ -84,7 +91,9 @@ async def test_move_to_another_boards_drop_lane(lanekit: Lanekit) -> None:
         other_lanes = await board_lanes(conn, other)
         card = await make_card(conn, board, by=tenant.admin, tags=["t"])
     admin = lanekit.as_admin(tenant)
-    response = await admin.post("/io/card/move", json={"cardIds": [str(card.id)], "destination": {"boardId": str(other.id)}})
+    response = await admin.post(
+        "/io/card/move", json={"cardIds": [str(card.id)], "destination": {"boardId": str(other.id)}}
+    )
     assert response.status_code == 200, response.text
     moved = (await admin.get(f"/io/card/{card.id}")).json()
     assert moved["board"]["id"] == str(other.id)
@@ -137,7 +146,8 @@ async def test_assign_and_unassign_both_spellings(lanekit: Lanekit) -> None:
         two = await make_card(conn, board, by=tenant.admin)
     admin = lanekit.as_admin(tenant)
     response = await admin.post(
-        "/io/card/assign", json={"cardIds": [str(one.id), str(two.id)], "userIdsToAssign": [str(ann.id), str(bob.id)]}
+        "/io/card/assign",
+        json={"cardIds": [str(one.id), str(two.id)], "userIdsToAssign": [str(ann.id), str(bob.id)]},
     )
     assert response.status_code == 200, response.text
     [entry] = response.json()["updatedBoards"]
@@ -150,13 +160,17 @@ async def test_assign_and_unassign_both_spellings(lanekit: Lanekit) -> None:
     await admin.post("/io/card/assign", json={"cardIds": [str(two.id)], "userIdsToUnassign": [str(bob.id)]})
     assert [u["id"] for u in (await admin.get(f"/io/card/{one.id}")).json()["assignedUsers"]] == [str(bob.id)]
     assert [u["id"] for u in (await admin.get(f"/io/card/{two.id}")).json()["assignedUsers"]] == [str(ann.id)]
-    unknown = await admin.post("/io/card/assign", json={"cardIds": [str(one.id)], "userIdsToAssign": ["999999999"]})
+    unknown = await admin.post(
+        "/io/card/assign", json={"cardIds": [str(one.id)], "userIdsToAssign": ["999999999"]}
+    )
     assert unknown.status_code == 422
     kinds = [e["type"] for e in (await admin.get(f"/io/card/{one.id}/activity")).json()["events"]]
     assert kinds == ["userUnassigned", "userAssigned", "userAssigned", "cardCreated"]
     user_event = (await admin.get(f"/io/card/{one.id}/activity")).json()["events"][0]["data"]["user"]
     assert user_event == {
-        "id": str(ann.id), "fullName": "Test User", "emailAddress": ann.email,
+        "id": str(ann.id),
+        "fullName": "Test User",
+        "emailAddress": ann.email,
         "avatar": f"http://{tenant.host}/avatar/show/{ann.id}/?s=25",
     }
 
@@ -165,7 +179,9 @@ async def test_assign_and_unassign_both_spellings(lanekit: Lanekit) -> None:
 
 
 async def limit_lane(lanekit: Lanekit, tenant: Tenant, board: Any, lane: Any, limit: int) -> None:
-    response = await lanekit.as_admin(tenant).patch(f"/io/board/{board.id}/lane/{lane.id}", json={"wipLimit": limit})
+    response = await lanekit.as_admin(tenant).patch(
+        f"/io/board/{board.id}/lane/{lane.id}", json={"wipLimit": limit}
+    )
     assert response.status_code == 200, response.text
 
 
@@ -174,7 +190,9 @@ async def wip_events(lanekit: Lanekit, board: Any) -> list[tuple[str, dict[str, 
         rows = (
             await conn.execute(
                 events.select()
-                .where(events.c.board_id == board.id, events.c.type.in_(["laneWipExceeded", "userWipExceeded"]))
+                .where(
+                    events.c.board_id == board.id, events.c.type.in_(["laneWipExceeded", "userWipExceeded"])
+                )
                 .order_by(events.c.id)
             )
         ).all()
@@ -194,27 +212,37 @@ async def test_lane_wip_on_create_move_and_patch(lanekit: Lanekit) -> None:
         'destination.laneId: lane "Doing Now" has a WIP limit of 1; '
         "send a non-empty wipOverrideComment to exceed it"
     )
-    blank = await admin.post("/io/card", json={"title": "b", "destination": {"laneId": str(doing.id)}, "wipOverrideComment": " "})
+    blank = await admin.post(
+        "/io/card", json={"title": "b", "destination": {"laneId": str(doing.id)}, "wipOverrideComment": " "}
+    )
     assert blank.status_code == 422
     forced = await admin.post(
-        "/io/card", json={"title": "b", "destination": {"laneId": str(doing.id)}, "wipOverrideComment": "urgent"}
+        "/io/card",
+        json={"title": "b", "destination": {"laneId": str(doing.id)}, "wipOverrideComment": "urgent"},
     )
     assert forced.status_code == 201
     async with lanekit.db.begin() as conn:
         other = await make_card(conn, board, by=tenant.admin)
     move = {"cardIds": [str(other.id)], "destination": {"laneId": str(doing.id)}}
     assert (await admin.post("/io/card/move", json=move)).status_code == 422
-    assert (await admin.post("/io/card/move", json={**move, "wipOverrideComment": "Moved by automation"})).status_code == 200
+    assert (
+        await admin.post("/io/card/move", json={**move, "wipOverrideComment": "Moved by automation"})
+    ).status_code == 200
     async with lanekit.db.begin() as conn:
         third = await make_card(conn, board, by=tenant.admin)
     patch = [{"op": "replace", "path": "/laneId", "value": str(doing.id)}]
     refused_patch = await admin.patch(f"/io/card/{third.id}", json=patch)
     assert refused_patch.status_code == 422 and refused_patch.json()["message"].startswith("#/0/value:")
     assert (await admin.get(f"/io/card/{third.id}")).json()["lane"]["title"] == "New Requests"
-    ok = await admin.patch(f"/io/card/{third.id}", json=[*patch, {"op": "add", "path": "/wipOverrideComment", "value": "ok"}])
+    ok = await admin.patch(
+        f"/io/card/{third.id}", json=[*patch, {"op": "add", "path": "/wipOverrideComment", "value": "ok"}]
+    )
     assert ok.status_code == 200
     # Reordering inside a full lane is always allowed.
-    reorder = await admin.post("/io/card/move", json={"cardIds": [str(third.id)], "destination": {"laneId": str(doing.id), "index": 0}})
+    reorder = await admin.post(
+        "/io/card/move",
+        json={"cardIds": [str(third.id)], "destination": {"laneId": str(doing.id), "index": 0}},
+    )
     assert reorder.status_code == 200
     recorded = await wip_events(lanekit, board)
     assert [(t, d["lane"]["title"], d["comment"]) for t, d in recorded] == [
@@ -227,15 +255,28 @@ async def test_lane_wip_on_create_move_and_patch(lanekit: Lanekit) -> None:
 async def test_lane_wip_by_size_and_excluded_lanes(lanekit: Lanekit) -> None:
     tenant, board, lanes = await setup(lanekit)
     admin = lanekit.as_admin(tenant)
-    assert (await admin.patch(f"/io/board/{board.id}", json={"baseWipOnCardSize": True, "excludeCompletedAndArchiveViolations": True})).status_code == 204
+    assert (
+        await admin.patch(
+            f"/io/board/{board.id}",
+            json={"baseWipOnCardSize": True, "excludeCompletedAndArchiveViolations": True},
+        )
+    ).status_code == 204
     doing, done = lanes["Doing Now"], lanes["Recently Finished"]
     await limit_lane(lanekit, tenant, board, doing, 5)
     await limit_lane(lanekit, tenant, board, done, 1)
-    assert (await admin.post("/io/card", json={"title": "a", "laneId": str(doing.id), "size": 3})).status_code == 201
-    assert (await admin.post("/io/card", json={"title": "b", "laneId": str(doing.id), "size": 2})).status_code == 201
-    assert (await admin.post("/io/card", json={"title": "c", "laneId": str(doing.id), "size": 0})).status_code == 422
+    assert (
+        await admin.post("/io/card", json={"title": "a", "laneId": str(doing.id), "size": 3})
+    ).status_code == 201
+    assert (
+        await admin.post("/io/card", json={"title": "b", "laneId": str(doing.id), "size": 2})
+    ).status_code == 201
+    assert (
+        await admin.post("/io/card", json={"title": "c", "laneId": str(doing.id), "size": 0})
+    ).status_code == 422
     for title in ("d", "e", "f"):
-        assert (await admin.post("/io/card", json={"title": title, "laneId": str(done.id)})).status_code == 201
+        assert (
+            await admin.post("/io/card", json={"title": title, "laneId": str(done.id)})
+        ).status_code == 201
 
 
 async def test_user_wip_on_assign_and_create(lanekit: Lanekit) -> None:
@@ -246,12 +287,18 @@ async def test_user_wip_on_assign_and_create(lanekit: Lanekit) -> None:
         one = await make_card(conn, board, by=tenant.admin)
         two = await make_card(conn, board, by=tenant.admin)
     admin = lanekit.as_admin(tenant)
-    assert (await admin.post("/io/card/assign", json={"cardIds": [str(one.id)], "userIdsToAssign": [str(ann.id)]})).status_code == 200
-    refused = await admin.post("/io/card/assign", json={"cardIds": [str(two.id)], "userIdsToAssign": [str(ann.id)]})
+    assert (
+        await admin.post("/io/card/assign", json={"cardIds": [str(one.id)], "userIdsToAssign": [str(ann.id)]})
+    ).status_code == 200
+    refused = await admin.post(
+        "/io/card/assign", json={"cardIds": [str(two.id)], "userIdsToAssign": [str(ann.id)]}
+    )
     assert refused.status_code == 422
     assert 'user "Ann Lee" has a WIP limit of 1' in refused.json()["message"]
     assert (await admin.get(f"/io/card/{two.id}")).json()["assignedUsers"] == []
-    created = await admin.post("/io/card", json={"title": "x", "boardId": str(board.id), "assignedUserIds": [str(ann.id)]})
+    created = await admin.post(
+        "/io/card", json={"title": "x", "boardId": str(board.id), "assignedUserIds": [str(ann.id)]}
+    )
     assert created.status_code == 422
     forced = await admin.post(
         "/io/card/assign",

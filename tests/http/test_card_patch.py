@@ -58,7 +58,13 @@ async def kit(lanekit: Lanekit) -> Kit:
         ("replace", "/plannedStart", "2024-01-01", "plannedStart", "2024-01-01"),
         ("replace", "/plannedFinish", "2024-12-31", "plannedFinish", "2024-12-31"),
         ("remove", "/plannedStart", None, "plannedStart", None),
-        ("replace", "/customId", "The header", "customId", {"value": "The header", "prefix": None, "url": None}),
+        (
+            "replace",
+            "/customId",
+            "The header",
+            "customId",
+            {"value": "The header", "prefix": None, "url": None},
+        ),
         (
             "add",
             "/externalLink",
@@ -104,16 +110,26 @@ async def test_block_and_unblock_record_events(kit: Kit) -> None:
     card_id = await kit.card()
     blocked = await kit.patch(
         card_id,
-        [{"op": "replace", "path": "/blockReason", "value": "why"}, {"op": "replace", "path": "/isBlocked", "value": True}],
+        [
+            {"op": "replace", "path": "/blockReason", "value": "why"},
+            {"op": "replace", "path": "/isBlocked", "value": True},
+        ],
     )
     assert blocked.status_code == 200
     status = blocked.json()["blockedStatus"]
     assert status["isBlocked"] is True and status["reason"] == "why" and status["date"]
     unblocked = await kit.patch(card_id, [{"op": "replace", "path": "/isBlocked", "value": False}])
-    assert unblocked.json()["blockedStatus"] == {"isBlocked": False, "reason": None, "date": unblocked.json()["blockedStatus"]["date"]}
+    assert unblocked.json()["blockedStatus"] == {
+        "isBlocked": False,
+        "reason": None,
+        "date": unblocked.json()["blockedStatus"]["date"],
+    }
     activity = (await kit.admin.get(f"/io/card/{card_id}/activity")).json()["events"]
     assert [e["type"] for e in activity] == ["cardUnblocked", "cardBlocked", "cardCreated"]
-    assert activity[1]["data"] == {"card": {"id": card_id, "title": activity[1]["data"]["card"]["title"]}, "comment": "why"}
+    assert activity[1]["data"] == {
+        "card": {"id": card_id, "title": activity[1]["data"]["card"]["title"]},
+        "comment": "why",
+    }
 
 
 async def test_lane_and_index_move_the_card(kit: Kit) -> None:
@@ -121,7 +137,13 @@ async def test_lane_and_index_move_the_card(kit: Kit) -> None:
     a = await kit.card(lane_id=int(doing))
     b = await kit.card(lane_id=int(doing))
     c = await kit.card()
-    moved = await kit.patch(c, [{"op": "replace", "path": "/laneId", "value": doing}, {"op": "replace", "path": "/index", "value": 0}])
+    moved = await kit.patch(
+        c,
+        [
+            {"op": "replace", "path": "/laneId", "value": doing},
+            {"op": "replace", "path": "/index", "value": 0},
+        ],
+    )
     assert moved.status_code == 200, moved.text
     body = moved.json()
     assert body["lane"]["id"] == doing and body["index"] == 0
@@ -158,7 +180,11 @@ async def test_type_icon_assignees_and_custom_fields(kit: Kit) -> None:
             {"op": "add", "path": "/assignedUserIds/0", "value": str(user.id)},
             {"op": "add", "path": "/assignedUserIds/-", "value": str(other.id)},
             {"op": "add", "path": "/customFields/0", "value": {"fieldId": fields[0]["id"], "value": "hello"}},
-            {"op": "add", "path": "/customFields/7", "value": {"fieldId": fields[1]["id"], "value": "2024-02-03"}},
+            {
+                "op": "add",
+                "path": "/customFields/7",
+                "value": {"fieldId": fields[1]["id"], "value": "2024-02-03"},
+            },
         ],
     )
     assert response.status_code == 200, response.text
@@ -191,7 +217,13 @@ async def test_type_icon_assignees_and_custom_fields(kit: Kit) -> None:
     ("ops", "pointer"),
     [
         ([{"op": "copy", "path": "/title", "value": "x"}], "#/0/op"),
-        ([{"op": "replace", "path": "/title", "value": "ok"}, {"op": "replace", "path": "/nope", "value": 1}], "#/1/path"),
+        (
+            [
+                {"op": "replace", "path": "/title", "value": "ok"},
+                {"op": "replace", "path": "/nope", "value": 1},
+            ],
+            "#/1/path",
+        ),
         ([{"op": "replace", "path": "/title", "value": 5}], "#/0/value"),
         ([{"op": "replace", "path": "/title"}], "#/0/value"),
         ([{"op": "remove", "path": "/title"}], "#/0/op"),
@@ -203,14 +235,19 @@ async def test_type_icon_assignees_and_custom_fields(kit: Kit) -> None:
         ([{"op": "replace", "path": "/typeId", "value": "999999999"}], "#/0/value"),
         ([{"op": "replace", "path": "/customIconId", "value": "999999999"}], "#/0/value"),
         ([{"op": "add", "path": "/assignedUserIds/-", "value": "999999999"}], "#/0/value"),
-        ([{"op": "add", "path": "/customFields/0", "value": {"fieldId": "999999999", "value": "x"}}], "#/0/value/fieldId"),
+        (
+            [{"op": "add", "path": "/customFields/0", "value": {"fieldId": "999999999", "value": "x"}}],
+            "#/0/value/fieldId",
+        ),
         ([{"op": "replace", "path": "/tags/9", "value": "x"}], "#/0/path"),
         ([{"op": "replace", "path": "/version", "value": "9"}], "#/0/op"),
         ([{"op": "replace", "path": "/title/extra", "value": "x"}], "#/0/path"),
         (["not an op"], "#/0"),
     ],
 )
-async def test_bad_ops_are_422_naming_the_op_and_change_nothing(kit: Kit, ops: list[Any], pointer: str) -> None:
+async def test_bad_ops_are_422_naming_the_op_and_change_nothing(
+    kit: Kit, ops: list[Any], pointer: str
+) -> None:
     card_id = await kit.card(title="Original", tags=["keep"])
     before = await kit.get(card_id)
     response = await kit.patch(card_id, [{"op": "replace", "path": "/description", "value": "changed"}, *ops])
@@ -227,22 +264,34 @@ async def test_lane_on_another_board_is_refused(kit: Kit) -> None:
         other = await make_board(conn, kit.tenant.account, creator=kit.tenant.admin)
         other_lanes = await board_lanes(conn, other)
     card_id = await kit.card()
-    response = await kit.patch(card_id, [{"op": "replace", "path": "/laneId", "value": str(other_lanes["Doing Now"].id)}])
+    response = await kit.patch(
+        card_id, [{"op": "replace", "path": "/laneId", "value": str(other_lanes["Doing Now"].id)}]
+    )
     assert response.status_code == 422
     assert "not a lane of this board" in response.json()["message"]
 
 
 async def test_version_header_and_test_op(kit: Kit) -> None:
     card_id = await kit.card()
-    ok = await kit.patch(card_id, [{"op": "replace", "path": "/title", "value": "a"}], headers={"x-lk-resource-version": "1"})
+    ok = await kit.patch(
+        card_id, [{"op": "replace", "path": "/title", "value": "a"}], headers={"x-lk-resource-version": "1"}
+    )
     assert ok.status_code == 200 and ok.json()["version"] == "2"
-    stale = await kit.patch(card_id, [{"op": "replace", "path": "/title", "value": "b"}], headers={"x-lk-resource-version": "1"})
+    stale = await kit.patch(
+        card_id, [{"op": "replace", "path": "/title", "value": "b"}], headers={"x-lk-resource-version": "1"}
+    )
     assert stale.status_code == 428
     assert stale.json()["statusCode"] == 428
-    tested = await kit.patch(card_id, [{"op": "replace", "path": "/title", "value": "c"}, {"op": "test", "path": "/version", "value": "1"}])
+    tested = await kit.patch(
+        card_id,
+        [{"op": "replace", "path": "/title", "value": "c"}, {"op": "test", "path": "/version", "value": "1"}],
+    )
     assert tested.status_code == 428
     assert (await kit.get(card_id))["title"] == "a"
-    good = await kit.patch(card_id, [{"op": "test", "path": "/version", "value": "2"}, {"op": "replace", "path": "/title", "value": "d"}])
+    good = await kit.patch(
+        card_id,
+        [{"op": "test", "path": "/version", "value": "2"}, {"op": "replace", "path": "/title", "value": "d"}],
+    )
     assert good.status_code == 200 and good.json()["title"] == "d" and good.json()["version"] == "3"
 
 
@@ -259,7 +308,11 @@ async def test_docs_example_applies(kit: Kit) -> None:
         {"op": "replace", "path": "/customIconId", "value": icons[2]["id"]},
         {"op": "replace", "path": "/customId", "value": "The header"},
         {"op": "replace", "path": "/description", "value": "The description"},
-        {"op": "add", "path": "/externalLink", "value": {"label": "Link label", "url": "https://www.leankit.com"}},
+        {
+            "op": "add",
+            "path": "/externalLink",
+            "value": {"label": "Link label", "url": "https://www.leankit.com"},
+        },
         {"op": "replace", "path": "/index", "value": 0},
         {"op": "replace", "path": "/isBlocked", "value": True},
         {"op": "replace", "path": "/laneId", "value": str(kit.lanes["Under Review"].id)},
@@ -280,7 +333,11 @@ async def test_docs_example_applies(kit: Kit) -> None:
     async with kit.lanekit.db.read() as conn:
         kinds = [
             r.type
-            for r in (await conn.execute(events.select().where(events.c.card_id == int(card_id)).order_by(events.c.id))).all()
+            for r in (
+                await conn.execute(
+                    events.select().where(events.c.card_id == int(card_id)).order_by(events.c.id)
+                )
+            ).all()
         ]
     assert kinds == ["cardCreated", "cardChanged", "cardBlocked", "cardMoved", "userAssigned"]
 
@@ -289,7 +346,13 @@ async def test_bulk_update(kit: Kit) -> None:
     a, b = await kit.card(), await kit.card()
     response = await kit.admin.patch(
         "/io/card/bulk",
-        json={"cardIds": [a, b], "updates": [{"op": "replace", "path": "/title", "value": "Desert"}, {"op": "replace", "path": "/description", "value": "Cactus"}]},
+        json={
+            "cardIds": [a, b],
+            "updates": [
+                {"op": "replace", "path": "/title", "value": "Desert"},
+                {"op": "replace", "path": "/description", "value": "Cactus"},
+            ],
+        },
     )
     assert response.status_code == 202
     for card_id in (a, b):

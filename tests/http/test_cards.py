@@ -15,12 +15,48 @@ from tests.harness import Lanekit, Tenant
 pytestmark = pytest.mark.anyio
 
 FULL_KEYS = {
-    "id", "title", "description", "index", "version", "priority", "size", "tags", "color", "iconPath",
-    "customIconLabel", "customIcon", "customId", "externalLinks", "plannedStart", "plannedFinish", "actualStart",
-    "actualFinish", "createdOn", "updatedOn", "movedOn", "archivedOn", "blockedStatus", "board", "lane", "type",
-    "taskBoardStats", "subscriptionId", "createdBy", "updatedBy", "movedBy", "archivedBy", "assignedUsers",
-    "assignedTeams", "attachments", "commentsCount", "childCommentsCount", "comments", "parentCards",
-    "customFields", "planningIncrements", "connectedCardStats",
+    "id",
+    "title",
+    "description",
+    "index",
+    "version",
+    "priority",
+    "size",
+    "tags",
+    "color",
+    "iconPath",
+    "customIconLabel",
+    "customIcon",
+    "customId",
+    "externalLinks",
+    "plannedStart",
+    "plannedFinish",
+    "actualStart",
+    "actualFinish",
+    "createdOn",
+    "updatedOn",
+    "movedOn",
+    "archivedOn",
+    "blockedStatus",
+    "board",
+    "lane",
+    "type",
+    "taskBoardStats",
+    "subscriptionId",
+    "createdBy",
+    "updatedBy",
+    "movedBy",
+    "archivedBy",
+    "assignedUsers",
+    "assignedTeams",
+    "attachments",
+    "commentsCount",
+    "childCommentsCount",
+    "comments",
+    "parentCards",
+    "customFields",
+    "planningIncrements",
+    "connectedCardStats",
 }
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
@@ -92,20 +128,31 @@ async def test_full_card_shape_key_by_key(lanekit: Lanekit) -> None:
     assert card["blockedStatus"]["reason"] == "Blocked card reason"
     assert TIMESTAMP.match(card["blockedStatus"]["date"])
     assert card["board"] == {
-        "id": str(board.id), "title": board.title, "version": card["board"]["version"], "isArchived": False,
+        "id": str(board.id),
+        "title": board.title,
+        "version": card["board"]["version"],
+        "isArchived": False,
     }
     assert int(card["board"]["version"]) > board.version
     assert card["lane"] == {
-        "cardLimit": 0, "description": doing.description, "id": str(doing.id), "index": doing.position,
-        "laneClassType": "active", "laneType": "inProcess", "orientation": "vertical", "title": "Doing Now",
-        "taskBoard": None, "cardStatus": "started",
+        "cardLimit": 0,
+        "description": doing.description,
+        "id": str(doing.id),
+        "index": doing.position,
+        "laneClassType": "active",
+        "laneType": "inProcess",
+        "orientation": "vertical",
+        "title": "Doing Now",
+        "taskBoard": None,
+        "cardStatus": "started",
     }
     assert set(card["type"]) == {"id", "title", "cardColor"}
     assert card["color"] == card["type"]["cardColor"]
     assert card["customIcon"] is None and card["iconPath"] is None
     assert card["customIconLabel"] == "Class of Service"
     admin_ref = {
-        "id": str(tenant.admin.id), "emailAddress": tenant.admin.email,
+        "id": str(tenant.admin.id),
+        "emailAddress": tenant.admin.email,
         "fullName": f"{tenant.admin.first_name} {tenant.admin.last_name}",
         "avatar": f"http://{tenant.host}/avatar/show/{tenant.admin.id}/?s=25",
     }
@@ -113,8 +160,12 @@ async def test_full_card_shape_key_by_key(lanekit: Lanekit) -> None:
     assert card["archivedBy"] is None
     assert card["assignedUsers"] == [
         {
-            "id": str(user.id), "emailAddress": user.email, "fullName": "Ann Lee", "firstName": "Ann",
-            "lastName": "Lee", "avatar": f"http://{tenant.host}/avatar/show/{user.id}/?s=25",
+            "id": str(user.id),
+            "emailAddress": user.email,
+            "fullName": "Ann Lee",
+            "firstName": "Ann",
+            "lastName": "Lee",
+            "avatar": f"http://{tenant.host}/avatar/show/{user.id}/?s=25",
         }
     ]
     assert card["comments"] == [] and card["commentsCount"] == 0 and card["attachments"] == []
@@ -155,9 +206,19 @@ async def test_custom_icon_and_fields_on_create(lanekit: Lanekit) -> None:
     assert created.status_code == 201, created.text
     card = created.json()
     assert card["customIcon"]["id"] == icons[1]["id"]
-    assert set(card["customIcon"]) == {"id", "title", "cardColor", "iconColor", "iconName", "iconPath", "policy"}
+    assert set(card["customIcon"]) == {
+        "id",
+        "title",
+        "cardColor",
+        "iconColor",
+        "iconName",
+        "iconPath",
+        "policy",
+    }
     assert card["customIcon"]["iconPath"].startswith(f"http://{tenant.host}/customicons/24/")
-    assert card["customFields"] == [{"fieldId": field["id"], "type": "number", "label": "Estimate", "value": 5}]
+    assert card["customFields"] == [
+        {"fieldId": field["id"], "type": "number", "label": "Estimate", "value": 5}
+    ]
 
 
 @pytest.mark.parametrize(
@@ -174,10 +235,15 @@ async def test_custom_icon_and_fields_on_create(lanekit: Lanekit) -> None:
         ({"title": "x", "boardId": "B", "tags": "one"}, "tags"),
         ({"title": "x", "destination": {"laneId": "999999999"}}, "destination.laneId"),
         ({"title": "x", "destination": {"boardId": "B", "index": -3}}, "destination.index"),
-        ({"title": "x", "boardId": "B", "customFields": [{"fieldId": "999999999", "value": "1"}]}, "customFields/0/fieldId"),
+        (
+            {"title": "x", "boardId": "B", "customFields": [{"fieldId": "999999999", "value": "1"}]},
+            "customFields/0/fieldId",
+        ),
     ],
 )
-async def test_create_refuses_bad_input_naming_the_field(lanekit: Lanekit, body: dict[str, Any], field: str) -> None:
+async def test_create_refuses_bad_input_naming_the_field(
+    lanekit: Lanekit, body: dict[str, Any], field: str
+) -> None:
     tenant, board, _ = await setup(lanekit)
     admin = lanekit.as_admin(tenant)
     body = {k: v for k, v in body.items()}
@@ -194,7 +260,7 @@ async def test_create_refuses_bad_input_naming_the_field(lanekit: Lanekit, body:
 
 
 async def test_create_with_a_parent_lane_is_refused(lanekit: Lanekit) -> None:
-    tenant, board, lanes = await setup(lanekit)
+    tenant, _board, lanes = await setup(lanekit)
     response = await lanekit.as_admin(tenant).post(
         "/io/card", json={"title": "x", "destination": {"laneId": str(lanes["Not Started - Future Work"].id)}}
     )
@@ -219,7 +285,7 @@ async def test_insert_at_an_index_shifts_the_others(lanekit: Lanekit) -> None:
 
 
 async def test_get_unknown_and_other_account_cards_are_404(lanekit: Lanekit) -> None:
-    tenant, board, _ = await setup(lanekit)
+    tenant, _board, _ = await setup(lanekit)
     other, other_board, _ = await setup(lanekit)
     async with lanekit.db.begin() as conn:
         foreign = await make_card(conn, other_board, by=other.admin)
@@ -227,7 +293,11 @@ async def test_get_unknown_and_other_account_cards_are_404(lanekit: Lanekit) -> 
     assert (await admin.get("/io/card/999999999")).status_code == 404
     response = await admin.get(f"/io/card/{foreign.id}")
     assert response.status_code == 404
-    assert response.json() == {"statusCode": 404, "error": "Not Found", "message": f"card {foreign.id} not found"}
+    assert response.json() == {
+        "statusCode": 404,
+        "error": "Not Found",
+        "message": f"card {foreign.id} not found",
+    }
     assert (await admin.delete(f"/io/card/{foreign.id}")).status_code == 404
 
 
@@ -244,15 +314,23 @@ async def test_roles_reader_reads_user_writes_outsider_gets_404(lanekit: Lanekit
     as_member = lanekit.as_user(tenant, member)
     as_outsider = lanekit.as_user(tenant, outsider)
     assert (await as_reader.get(f"/io/card/{card.id}")).status_code == 200
-    assert (await as_reader.post("/io/card", json={"boardId": str(board.id), "title": "x"})).status_code == 403
-    assert (await as_reader.patch(f"/io/card/{card.id}", json=[{"op": "replace", "path": "/title", "value": "y"}])).status_code == 403
+    assert (
+        await as_reader.post("/io/card", json={"boardId": str(board.id), "title": "x"})
+    ).status_code == 403
+    assert (
+        await as_reader.patch(f"/io/card/{card.id}", json=[{"op": "replace", "path": "/title", "value": "y"}])
+    ).status_code == 403
     move = {"cardIds": [str(card.id)], "destination": {"laneId": str(lanes["Doing Now"].id)}}
     assert (await as_reader.post("/io/card/move", json=move)).status_code == 403
     assert (await as_outsider.get(f"/io/card/{card.id}")).status_code == 404
     assert (await as_outsider.post("/io/card/move", json=move)).status_code == 404
-    assert (await as_member.post("/io/card", json={"boardId": str(board.id), "title": "x"})).status_code == 201
+    assert (
+        await as_member.post("/io/card", json={"boardId": str(board.id), "title": "x"})
+    ).status_code == 201
     assert (await as_member.post("/io/card/move", json=move)).status_code == 200
-    assert (await as_member.patch(f"/io/card/{card.id}", json=[{"op": "replace", "path": "/title", "value": "y"}])).status_code == 200
+    assert (
+        await as_member.patch(f"/io/card/{card.id}", json=[{"op": "replace", "path": "/title", "value": "y"}])
+    ).status_code == 200
 
 
 async def test_delete_honours_allow_users_to_delete_cards(lanekit: Lanekit) -> None:
@@ -265,12 +343,16 @@ async def test_delete_honours_allow_users_to_delete_cards(lanekit: Lanekit) -> N
         three = await make_card(conn, board, by=tenant.admin)
     as_member = lanekit.as_user(tenant, member)
     admin = lanekit.as_admin(tenant)
-    assert (await admin.patch(f"/io/board/{board.id}", json={"allowUsersToDeleteCards": False})).status_code == 204
+    assert (
+        await admin.patch(f"/io/board/{board.id}", json={"allowUsersToDeleteCards": False})
+    ).status_code == 204
     refused = await as_member.delete(f"/io/card/{one.id}")
     assert refused.status_code == 403
     assert "allowUsersToDeleteCards" in refused.json()["message"]
     assert (await admin.get(f"/io/card/{one.id}")).status_code == 200
-    assert (await admin.patch(f"/io/board/{board.id}", json={"allowUsersToDeleteCards": True})).status_code == 204
+    assert (
+        await admin.patch(f"/io/board/{board.id}", json={"allowUsersToDeleteCards": True})
+    ).status_code == 204
     deleted = await as_member.delete(f"/io/card/{one.id}")
     assert deleted.status_code == 204 and deleted.content == b""
     assert (await admin.get(f"/io/card/{one.id}")).status_code == 404
@@ -281,7 +363,5 @@ async def test_delete_honours_allow_users_to_delete_cards(lanekit: Lanekit) -> N
     assert missing.json()["message"].startswith("cardIds")
     faces = (await admin.get(f"/io/board/{board.id}/card")).json()
     assert faces["cards"] == []
-    override = await admin.post(
-        "/io/card/1", headers={"X-HTTP-Method-Override": "DELETE"}
-    )
+    override = await admin.post("/io/card/1", headers={"X-HTTP-Method-Override": "DELETE"})
     assert override.status_code == 404

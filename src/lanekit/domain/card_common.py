@@ -49,9 +49,12 @@ async def accesses_for_cards(
 
 async def lock_cards(conn: AsyncConnection, *, actor: Actor, card_ids: Sequence[int]) -> list[CardRecord]:
     """Live cards of the caller's account, row-locked, in the order asked; a missing one is NotFound."""
-    found = {c.id: c for c in await card_queries.fetch_many_for_update(
-        conn, account_id=actor.account_id, card_ids=card_ids
-    )}
+    found = {
+        c.id: c
+        for c in await card_queries.fetch_many_for_update(
+            conn, account_id=actor.account_id, card_ids=card_ids
+        )
+    }
     for card_id in card_ids:
         if card_id not in found:
             raise NotFound("card", card_id)
@@ -64,12 +67,21 @@ async def bump_boards(conn: AsyncConnection, *, board_ids: Iterable[int]) -> dic
 
 
 async def save_events(
-    conn: AsyncConnection, *, actor: Actor, now: datetime, versions: Mapping[int, int], events: Sequence[NewEvent]
+    conn: AsyncConnection,
+    *,
+    actor: Actor,
+    now: datetime,
+    versions: Mapping[int, int],
+    events: Sequence[NewEvent],
 ) -> None:
     await activity_queries.insert_events(
         conn,
         rows=activity_queries.stamp(
-            account_id=actor.account_id, user_id=actor.user_id, now=now, versions=dict(versions), new_events=events
+            account_id=actor.account_id,
+            user_id=actor.user_id,
+            now=now,
+            versions=dict(versions),
+            new_events=events,
         ),
     )
 
@@ -97,7 +109,7 @@ def default_drop_lane(lanes: Mapping[int, LaneRecord], *, field: str) -> LaneRec
     for lane in lanes.values():
         if lane.is_default_drop_lane and is_leaf(lanes, lane.id):
             return lane
-    ordered = sorted(lanes.values(), key=lambda x: (_depth_path(lanes, x)))
+    ordered = sorted(lanes.values(), key=lambda x: _depth_path(lanes, x))
     for lane in ordered:
         if is_leaf(lanes, lane.id):
             return lane
@@ -156,7 +168,9 @@ async def ranks_at(
     low, high = await card_queries.fetch_neighbour_ranks(conn, lane_id=lane_id, index=index, exclude=exclude)
     if index is not None and index > 0 and low is None:
         # Past the end of the lane: append.
-        low, high = await card_queries.fetch_neighbour_ranks(conn, lane_id=lane_id, index=None, exclude=exclude)
+        low, high = await card_queries.fetch_neighbour_ranks(
+            conn, lane_id=lane_id, index=None, exclude=exclude
+        )
     if low is not None and high is not None and low >= high:
         high = None
     return positions.keys_between(low, high, count)
@@ -172,7 +186,7 @@ async def check_lane_wip(
     comment: str | None,
     field: str,
 ) -> tuple[list[wip.LaneBreach], str | None]:
-    """Refuse a breach without an override comment; otherwise return the breaches and the comment to record."""
+    """Refuse a breach without an override comment; else return the breaches and the comment to record."""
     exclude = board.exclude_completed_and_archive_violations
     limited = wip.limited_lanes(lanes, target_lane_id, exclude_completed_and_archive=exclude)
     if not limited:

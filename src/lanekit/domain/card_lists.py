@@ -1,4 +1,4 @@
-"""Card lists (cards.md §3.3–3.4), board card faces (§3.18) and tag usage: reads only.
+"""Card lists (cards.md §3.3-3.4), board card faces (§3.18) and tag usage: reads only.
 
 A list shows only cards on boards the caller can read.  Parameters arrive as a dict (query string or JSON
 body); a value outside a documented enum is refused with LeanKit's documented message form,
@@ -29,9 +29,29 @@ SELECTS = ("cards", "taskCards", "both")
 SORTS = ("activity", "rank", "title")
 LANE_CLASS_TYPES = ("backlog", "active", "archive")
 SCALAR_PARAMS = (
-    "offset", "limit", "select", "board", "search", "customId", "type", "custom_icon", "since", "deleted", "sort",
+    "offset",
+    "limit",
+    "select",
+    "board",
+    "search",
+    "customId",
+    "type",
+    "custom_icon",
+    "since",
+    "deleted",
+    "sort",
 )
-LIST_PARAMS = ("lanes", "cards", "customIds", "types", "assignedUserIds", "lane_class_types", "only", "omit", "include")
+LIST_PARAMS = (
+    "lanes",
+    "cards",
+    "customIds",
+    "types",
+    "assignedUserIds",
+    "lane_class_types",
+    "only",
+    "omit",
+    "include",
+)
 # Cards archived longer ago than this leave the board faces unless `ignoreArchiveDate` (LeanKit hides old
 # archive cards from the board view).
 ARCHIVE_WINDOW = timedelta(days=14)
@@ -99,7 +119,9 @@ def _enum_list(value: Any, allowed: tuple[str, ...], pointer: str) -> list[str]:
 def _strings(value: Any, field: str) -> list[str]:
     if isinstance(value, str):
         value = [v.strip() for v in value.split(",") if v.strip()]
-    if not isinstance(value, list) or not all(isinstance(v, str | int) and not isinstance(v, bool) for v in value):
+    if not isinstance(value, list) or not all(
+        isinstance(v, str | int) and not isinstance(v, bool) for v in value
+    ):
         raise Invalid(field, "must be an array of strings")
     return [str(v) for v in value]
 
@@ -170,7 +192,9 @@ def parse_query(raw: dict[str, Any], *, from_query_string: bool) -> CardQuery:
         custom_ids=custom_ids,
         type_ids=type_ids,
         assigned_user_ids=ids_of(raw.get("assignedUserIds"), "assignedUserIds"),
-        custom_icon_id=None if raw.get("custom_icon") is None else values.check_id(raw["custom_icon"], "custom_icon"),
+        custom_icon_id=None
+        if raw.get("custom_icon") is None
+        else values.check_id(raw["custom_icon"], "custom_icon"),
         lane_class_types=None
         if raw.get("lane_class_types") is None
         else _enum_list(raw["lane_class_types"], LANE_CLASS_TYPES, "lane_class_types"),
@@ -229,7 +253,9 @@ async def list_cards(conn: AsyncConnection, *, actor: Actor, query: CardQuery) -
     where = card_queries.filter_where(card_filter)
     inaccessible = await _inaccessible(conn, actor=actor, requested=query.card_ids, readable=boards)
     if query.deleted:
-        total, ids = await card_queries.list_deleted_ids(conn, where=where, offset=query.offset, limit=query.limit)
+        total, ids = await card_queries.list_deleted_ids(
+            conn, where=where, offset=query.offset, limit=query.limit
+        )
         return CardPage(total, [], ids, inaccessible)
     total = await card_queries.count_where(conn, where=where)
     records = await card_queries.list_read(
@@ -248,7 +274,10 @@ async def _inaccessible(
 ) -> list[InaccessibleCard]:
     if not requested:
         return []
-    states = {c: (b, d) for c, b, d in await card_queries.list_states(conn, account_id=actor.account_id, card_ids=requested)}
+    states = {
+        c: (b, d)
+        for c, b, d in await card_queries.list_states(conn, account_id=actor.account_id, card_ids=requested)
+    }
     found: list[InaccessibleCard] = []
     for card_id in dict.fromkeys(requested):
         state = states.get(card_id)

@@ -1,4 +1,4 @@
-"""`PATCH /io/card/:cardId` and `PATCH /io/card/bulk` (cards.md §3.5–3.6): JSON Patch on a card.
+"""`PATCH /io/card/:cardId` and `PATCH /io/card/bulk` (cards.md §3.5-3.6): JSON Patch on a card.
 
 The operations apply, in order, to a plain dict view of the card (`jsonpatch` does the pointer work on the
 collections); each value is checked as its operation is applied, so an error names the operation
@@ -323,7 +323,9 @@ async def apply_patch(
     if "assignedUserIds" in touched:
         current_assignees = (await card_queries.list_assignee_ids(conn, card_ids=[card.id])).get(card.id, [])
     current_fields: list[tuple[int, Any]] = []
-    if "customFields" in touched and any(op == "remove" for op, parts, _ in parsed if parts[0] == "customFields"):
+    if "customFields" in touched and any(
+        op == "remove" for op, parts, _ in parsed if parts[0] == "customFields"
+    ):
         current_fields = [
             (v.field_id, v.value)
             for v in (await card_queries.list_field_values(conn, card_ids=[card.id])).get(card.id, [])
@@ -339,21 +341,31 @@ async def apply_patch(
 
     now = clock.now()
     columns: dict[str, Any] = {}
-    lanes = lanes_by_id(await lane_queries.list_for_board(conn, account_id=actor.account_id, board_id=board.id))
+    lanes = lanes_by_id(
+        await lane_queries.list_for_board(conn, account_id=actor.account_id, board_id=board.id)
+    )
     from_lane = lanes[card.lane_id]
     lane = from_lane
     if doc["laneId"] != card.lane_id:
         lane = target_lane(lanes, doc["laneId"], field=at("laneId"))
     if "typeId" in state.origin and doc["typeId"] != card.type_id:
-        types = {t.id: t for t in await type_queries.list_for_board(conn, account_id=actor.account_id, board_id=board.id)}
+        types = {
+            t.id: t
+            for t in await type_queries.list_for_board(conn, account_id=actor.account_id, board_id=board.id)
+        }
         check_type(types, board, doc["typeId"], at("typeId"))
     if doc["customIconId"] is not None and doc["customIconId"] != card.custom_icon_id:
         icons = await icon_queries.list_for_board(conn, account_id=actor.account_id, board_id=board.id)
         if doc["customIconId"] not in {x.id for x in icons}:
-            raise Invalid(at("customIconId"), f"custom icon {doc['customIconId']} is not an icon of this board")
+            raise Invalid(
+                at("customIconId"), f"custom icon {doc['customIconId']} is not an icon of this board"
+            )
     field_values: dict[int, Any] = {}
     if state.fields:
-        defs = {f.id: f for f in await field_queries.list_for_board(conn, account_id=actor.account_id, board_id=board.id)}
+        defs = {
+            f.id: f
+            for f in await field_queries.list_for_board(conn, account_id=actor.account_id, board_id=board.id)
+        }
         for field_id, (value, i) in state.fields.items():
             if field_id not in defs:
                 raise Invalid(f"#/{i}/value/fieldId", f"custom field {field_id} is not a field of this board")
@@ -368,7 +380,9 @@ async def apply_patch(
     users = await assignable_users(
         conn, actor=actor, board=board, lanes=lanes, user_ids=plus + minus, field_name=at("assignedUserIds")
     )
-    user_breaches, user_comment = user_wip({u: users[u] for u in plus}, {u: 1 for u in plus}, comment, at("assignedUserIds"))
+    user_breaches, user_comment = user_wip(
+        {u: users[u] for u in plus}, {u: 1 for u in plus}, comment, at("assignedUserIds")
+    )
     # Position.
     lane_breaches: list[wip.LaneBreach] = []
     lane_comment = None
@@ -418,7 +432,9 @@ async def apply_patch(
     if "tags" in columns:
         await card_queries.replace_tags(conn, board_id=board.id, card_id=card.id, tags=updated.tags)
     await card_queries.delete_assignments(conn, pairs=[(card.id, u) for u in minus])
-    await card_queries.insert_assignments(conn, account_id=actor.account_id, pairs=[(card.id, u) for u in plus], now=now)
+    await card_queries.insert_assignments(
+        conn, account_id=actor.account_id, pairs=[(card.id, u) for u in plus], now=now
+    )
     await card_queries.replace_field_values(conn, card_id=card.id, values=field_values)
 
     if changes:
@@ -431,9 +447,13 @@ async def apply_patch(
     new_events += [events.user_assigned(updated, users[u][0]) for u in plus]
     new_events += [events.user_unassigned(updated, users[u][0]) for u in minus]
     if lane_comment is not None:
-        new_events += [events.lane_wip_exceeded(updated, b.lane_id, b.lane_title, lane_comment) for b in lane_breaches]
+        new_events += [
+            events.lane_wip_exceeded(updated, b.lane_id, b.lane_title, lane_comment) for b in lane_breaches
+        ]
     if user_comment is not None:
-        new_events += [events.user_wip_exceeded(updated, users[b.user_id][0], user_comment) for b in user_breaches]
+        new_events += [
+            events.user_wip_exceeded(updated, users[b.user_id][0], user_comment) for b in user_breaches
+        ]
     if field_values and not changes:
         names = [events.FieldChange("customFields", None, None)]
         new_events.append(events.card_changed(updated, names))
@@ -454,4 +474,6 @@ async def bulk_update(conn: AsyncConnection, *, actor: Actor, card_ids: list[int
         try:
             await apply_patch(conn, actor=actor, card_id=card_id, ops=ops, expected_version=None)
         except Invalid as exc:
-            raise Invalid(f"card {card_id}: {exc.field}" if exc.field else f"card {card_id}", exc.why) from None
+            raise Invalid(
+                f"card {card_id}: {exc.field}" if exc.field else f"card {card_id}", exc.why
+            ) from None

@@ -1,4 +1,4 @@
-"""Cards: create, read one, delete, assign (cards.md §3.1, §3.2, §3.8–3.10).
+"""Cards: create, read one, delete, assign (cards.md §3.1, §3.2, §3.8-3.10).
 
 PATCH lives in card_patch.py, moves in moves.py, lists and faces in card_lists.py.
 """
@@ -35,7 +35,14 @@ from lanekit.storage.queries import cards as card_queries
 from lanekit.storage.queries import custom_fields as field_queries
 from lanekit.storage.queries import custom_icons as icon_queries
 from lanekit.storage.queries import lanes as lane_queries
-from lanekit.storage.records import BoardRecord, CardReadRecord, CardRecord, CustomFieldRecord, UserRef
+from lanekit.storage.records import (
+    BoardRecord,
+    CardReadRecord,
+    CardRecord,
+    CardTypeRecord,
+    CustomFieldRecord,
+    UserRef,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +74,11 @@ class NewCard:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def check_type(type_ids: dict[int, Any], board: BoardRecord, value: Any, field_name: str) -> int:
+def check_type(type_ids: dict[int, CardTypeRecord], board: BoardRecord, value: Any, field_name: str) -> int:
     if value is None:
-        if board.default_card_type_id in type_ids:
-            return board.default_card_type_id
+        default = board.default_card_type_id
+        if default is not None and default in type_ids:
+            return default
         for type_id, card_type in type_ids.items():
             if card_type.is_card_type:
                 return type_id
@@ -83,9 +91,7 @@ def check_type(type_ids: dict[int, Any], board: BoardRecord, value: Any, field_n
     return type_id
 
 
-def check_custom_fields(
-    defs: dict[int, CustomFieldRecord], value: Any, field_name: str
-) -> dict[int, Any]:
+def check_custom_fields(defs: dict[int, CustomFieldRecord], value: Any, field_name: str) -> dict[int, Any]:
     """`[{fieldId, value}]` → {field id: stored value or None}."""
     if value is None:
         return {}
@@ -134,7 +140,8 @@ def user_wip(
     users: dict[int, tuple[UserRef, int | None, int]], adding: dict[int, int], comment: Any, field_name: str
 ) -> tuple[list[wip.UserBreach], str | None]:
     loads = [
-        wip.UserLoad(u.id, u.full_name, limit, held, adding=adding.get(u.id, 0)) for u, limit, held in users.values()
+        wip.UserLoad(u.id, u.full_name, limit, held, adding=adding.get(u.id, 0))
+        for u, limit, held in users.values()
     ]
     breaches = wip.user_breaches(loads)
     recorded = wip.enforce(field=field_name, users=breaches, comment=_comment(comment))
@@ -178,14 +185,21 @@ async def create_card(conn: AsyncConnection, *, actor: Actor, new: NewCard) -> C
     links = values.check_external_link(new.external_link, "externalLink")
     planned_start = values.check_date(new.planned_start, "plannedStart")
     planned_finish = values.check_date(new.planned_finish, "plannedFinish")
-    user_ids = [] if new.assigned_user_ids is None else values.check_ids(new.assigned_user_ids, "assignedUserIds")
+    user_ids = (
+        [] if new.assigned_user_ids is None else values.check_ids(new.assigned_user_ids, "assignedUserIds")
+    )
 
-    lanes = lanes_by_id(await lane_queries.list_for_board(conn, account_id=actor.account_id, board_id=board.id))
+    lanes = lanes_by_id(
+        await lane_queries.list_for_board(conn, account_id=actor.account_id, board_id=board.id)
+    )
     if new.lane_id is not None:
         lane = target_lane(lanes, new.lane_id, field=new.lane_field)
     else:
         lane = default_drop_lane(lanes, field=new.board_field)
-    types = {t.id: t for t in await type_queries.list_for_board(conn, account_id=actor.account_id, board_id=board.id)}
+    types = {
+        t.id: t
+        for t in await type_queries.list_for_board(conn, account_id=actor.account_id, board_id=board.id)
+    }
     type_id = check_type(types, board, new.type_id, "typeId")
     icon_id = None
     if new.custom_icon_id is not None:
@@ -195,12 +209,17 @@ async def create_card(conn: AsyncConnection, *, actor: Actor, new: NewCard) -> C
             raise Invalid("customIconId", f"custom icon {icon_id} is not an icon of this board")
     field_values: dict[int, Any] = {}
     if new.custom_fields:
-        defs = {f.id: f for f in await field_queries.list_for_board(conn, account_id=actor.account_id, board_id=board.id)}
+        defs = {
+            f.id: f
+            for f in await field_queries.list_for_board(conn, account_id=actor.account_id, board_id=board.id)
+        }
         field_values = check_custom_fields(defs, new.custom_fields, "customFields")
     users = await assignable_users(
         conn, actor=actor, board=board, lanes=lanes, user_ids=user_ids, field_name="assignedUserIds"
     )
-    user_breaches, user_comment = user_wip(users, {u: 1 for u in user_ids}, new.wip_override_comment, "assignedUserIds")
+    user_breaches, user_comment = user_wip(
+        users, {u: 1 for u in user_ids}, new.wip_override_comment, "assignedUserIds"
+    )
     lane_breaches, lane_comment = await check_lane_wip(
         conn,
         board=board,
@@ -257,9 +276,13 @@ async def create_card(conn: AsyncConnection, *, actor: Actor, new: NewCard) -> C
         new_events.append(events.card_blocked(card, card.blocked_reason))
     new_events += [events.user_assigned(card, users[u][0]) for u in user_ids]
     if lane_comment is not None:
-        new_events += [events.lane_wip_exceeded(card, b.lane_id, b.lane_title, lane_comment) for b in lane_breaches]
+        new_events += [
+            events.lane_wip_exceeded(card, b.lane_id, b.lane_title, lane_comment) for b in lane_breaches
+        ]
     if user_comment is not None:
-        new_events += [events.user_wip_exceeded(card, users[b.user_id][0], user_comment) for b in user_breaches]
+        new_events += [
+            events.user_wip_exceeded(card, users[b.user_id][0], user_comment) for b in user_breaches
+        ]
     await save_events(conn, actor=actor, now=now, versions=versions, events=new_events)
     return card
 
@@ -287,7 +310,9 @@ async def delete_cards(conn: AsyncConnection, *, actor: Actor, card_ids: list[in
     versions = await bump_boards(conn, board_ids=accesses)
     now = clock.now()
     await card_queries.mark_deleted(conn, card_ids=card_ids, now=now, user_id=actor.user_id)
-    await save_events(conn, actor=actor, now=now, versions=versions, events=[events.card_deleted(c) for c in cards])
+    await save_events(
+        conn, actor=actor, now=now, versions=versions, events=[events.card_deleted(c) for c in cards]
+    )
 
 
 async def assign(
@@ -315,7 +340,9 @@ async def assign(
         on_board = [c for c in cards if c.board_id == board_id]
         lanes: dict[int, Any] = {}
         if access.board.exclude_completed_and_archive_violations:
-            lanes = lanes_by_id(await lane_queries.list_for_board(conn, account_id=actor.account_id, board_id=board_id))
+            lanes = lanes_by_id(
+                await lane_queries.list_for_board(conn, account_id=actor.account_id, board_id=board_id)
+            )
         found = await assignable_users(
             conn,
             actor=actor,
@@ -345,7 +372,11 @@ async def assign(
         new_events += [events.user_unassigned(card, users[u][0]) for u in minus]
         breaches, recorded = breaches_by_board[card.board_id]
         if recorded is not None:
-            new_events += [events.user_wip_exceeded(card, users[b.user_id][0], recorded) for b in breaches if b.user_id in plus]
+            new_events += [
+                events.user_wip_exceeded(card, users[b.user_id][0], recorded)
+                for b in breaches
+                if b.user_id in plus
+            ]
         if plus or minus:
             changed.append(card)
     await card_queries.delete_assignments(conn, pairs=removed)

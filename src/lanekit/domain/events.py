@@ -126,7 +126,10 @@ def lane_wip_exceeded(card: CardRecord, lane_id: int, lane_title: str, comment: 
 
 def user_wip_exceeded(card: CardRecord, user: UserRef, comment: str) -> NewEvent:
     return NewEvent(
-        card.board_id, card.id, USER_WIP_EXCEEDED, {"card": _card(card), "user": _user(user), "comment": comment}
+        card.board_id,
+        card.id,
+        USER_WIP_EXCEEDED,
+        {"card": _card(card), "user": _user(user), "comment": comment},
     )
 
 

@@ -65,7 +65,9 @@ async def move_cards(
     if destination.lane_id is not None:
         dest_board_id = next((b for b, lanes in source_lanes.items() if destination.lane_id in lanes), None)
         if dest_board_id is None:
-            lane = await card_queries.fetch_lane(conn, account_id=actor.account_id, lane_id=destination.lane_id)
+            lane = await card_queries.fetch_lane(
+                conn, account_id=actor.account_id, lane_id=destination.lane_id
+            )
             if lane is None:
                 raise Invalid("destination.laneId", f"lane {destination.lane_id} not found")
             dest_board_id = lane.board_id
@@ -118,12 +120,16 @@ async def move_cards(
         from_lane = source_lanes[card.board_id][card.lane_id]
         if card.board_id != dest_board_id:
             row.update(type_id=dest_access.board.default_card_type_id, custom_icon_id=None)
-            new_events += _off_board_events(card, accesses[card.board_id].board, dest_access.board, from_lane, lane)
+            new_events += _off_board_events(
+                card, accesses[card.board_id].board, dest_access.board, from_lane, lane
+            )
         else:
             new_events.append(events.card_moved(card, from_lane, lane))
         if recorded is not None:
             moved = _moved(card, dest_board_id)
-            new_events += [events.lane_wip_exceeded(moved, b.lane_id, b.lane_title, recorded) for b in breaches]
+            new_events += [
+                events.lane_wip_exceeded(moved, b.lane_id, b.lane_title, recorded) for b in breaches
+            ]
         rows.append(row)
     await card_queries.update_many(conn, rows=rows)
     off_board = [c.id for c in cards if c.board_id != dest_board_id]

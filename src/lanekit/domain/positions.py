@@ -112,7 +112,7 @@ def _decrement(integer: str) -> str | None:
 
 
 def key_between(low: str | None, high: str | None) -> str:
-    """A key that sorts strictly between `low` and `high` (None = open end).  Raises ValueError if low >= high."""
+    """A key sorting strictly between `low` and `high` (None = open end); ValueError if low >= high."""
     if low is not None:
         validate(low)
     if high is not None:

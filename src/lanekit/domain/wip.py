@@ -107,9 +107,11 @@ def lane_breaches(
     by_size: bool,
     exclude_completed_and_archive: bool,
 ) -> list[LaneBreach]:
-    """Limits that the incoming cards would push over; `loads` is each lane's weighted load before the action."""
+    """Limits the incoming cards would push over; `loads` is each lane's weighted load before the action."""
     breaches: list[LaneBreach] = []
-    for lane in limited_lanes(lanes, target_lane_id, exclude_completed_and_archive=exclude_completed_and_archive):
+    for lane in limited_lanes(
+        lanes, target_lane_id, exclude_completed_and_archive=exclude_completed_and_archive
+    ):
         inside = subtree(lanes, lane.id)
         before = sum(loads.get(lane_id, 0) for lane_id in inside)
         added = sum(weight(c.size, by_size=by_size) for c in incoming if c.from_lane_id not in inside)

@@ -11,8 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from lanekit.domain import card_activity
 from lanekit.domain.types import BoardId, CardId, Id
 from lanekit.http.deps import Actor, BaseUrl, Db
-from lanekit.http.routing import ok
-from lanekit.http.routing import make_router
+from lanekit.http.routing import make_router, ok
 from lanekit.shapes import activity as shapes
 
 router = make_router("activity")
@@ -25,9 +24,9 @@ async def get_card_activity(
     actor: Actor,
     db: Db,
     base_url: BaseUrl,
-    cardId: CardId,  # noqa: N803
+    cardId: CardId,
     limit: Limit = 100,
-    eventId: Annotated[Id | None, Query()] = None,  # noqa: N803
+    eventId: Annotated[Id | None, Query()] = None,
     direction: Annotated[str, Query()] = "older",
 ) -> JSONResponse:
     async with db.read() as conn:
@@ -42,9 +41,9 @@ async def get_board_activity(
     actor: Actor,
     db: Db,
     base_url: BaseUrl,
-    boardId: BoardId,  # noqa: N803
+    boardId: BoardId,
     limit: Limit = 100,
-    eventId: Annotated[Id | None, Query()] = None,  # noqa: N803
+    eventId: Annotated[Id | None, Query()] = None,
     direction: Annotated[str, Query()] = "older",
 ) -> JSONResponse:
     async with db.read() as conn:
@@ -58,7 +57,7 @@ async def get_board_activity(
 async def get_board_changes(
     actor: Actor,
     db: Db,
-    boardId: BoardId,  # noqa: N803
+    boardId: BoardId,
     version: Annotated[int, Query(ge=0)],
 ) -> Response:
     async with db.read() as conn:

@@ -1,4 +1,4 @@
-"""/io/card: create, get, list, JSON-Patch update, bulk, move, delete, assign (cards.md §3.1–3.10),
+"""/io/card: create, get, list, JSON-Patch update, bulk, move, delete, assign (cards.md §3.1-3.10),
 and the board-level card reads `GET /io/board/:boardId/card` (faces) and `GET /io/board/:boardId/tag`."""
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ async def create_card(
     db: Db,
     base_url: BaseUrl,
     body: CardCreate = Body(),
-    returnFullRecord: Annotated[bool, Query()] = False,  # noqa: N803
+    returnFullRecord: Annotated[bool, Query()] = False,
 ) -> JSONResponse:
     async with db.begin() as conn:
         card = await cards.create_card(conn, actor=actor, new=body.to_domain())
@@ -161,7 +161,9 @@ def _csv(value: str | None) -> list[str] | None:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-def _list_response(result: card_lists.CardPage, *, base_url: str, query: card_lists.CardQuery) -> JSONResponse:
+def _list_response(
+    result: card_lists.CardPage, *, base_url: str, query: card_lists.CardQuery
+) -> JSONResponse:
     if query.deleted:
         items: list[dict[str, Any]] = [{"id": ident(i)} for i in result.deleted_ids]
     else:
@@ -175,7 +177,9 @@ def _list_response(result: card_lists.CardPage, *, base_url: str, query: card_li
         ]
     body: dict[str, Any] = {
         "cards": items,
-        "pageMeta": page_meta(total=result.total, offset=query.offset, limit=query.limit, returned=len(items)),
+        "pageMeta": page_meta(
+            total=result.total, offset=query.offset, limit=query.limit, returned=len(items)
+        ),
     }
     if query.card_ids is not None:
         body["inaccessibleCards"] = [
@@ -218,7 +222,9 @@ async def list_cards_by_body(
 async def move_cards(actor: Actor, db: Db, body: CardMove = Body()) -> JSONResponse:
     if body.destination.cardId is not None:
         raise Invalid("destination.cardId", "task boards are not available on this server yet")
-    index = None if body.destination.index is None else check_index(body.destination.index, "destination.index")
+    index = (
+        None if body.destination.index is None else check_index(body.destination.index, "destination.index")
+    )
     async with db.begin() as conn:
         await moves.move_cards(
             conn,
@@ -269,8 +275,8 @@ async def get_card(
     actor: Actor,
     db: Db,
     base_url: BaseUrl,
-    cardId: CardId,  # noqa: N803
-    excludeComments: Annotated[bool, Query()] = False,  # noqa: N803
+    cardId: CardId,
+    excludeComments: Annotated[bool, Query()] = False,
 ) -> JSONResponse:
     async with db.read() as conn:
         read = await cards.get_card(conn, actor=actor, card_id=cardId)
@@ -282,7 +288,7 @@ async def patch_card(
     actor: Actor,
     db: Db,
     base_url: BaseUrl,
-    cardId: CardId,  # noqa: N803
+    cardId: CardId,
     body: Annotated[Any, Body()] = None,
     version: Annotated[str | None, Header(alias="x-lk-resource-version")] = None,
 ) -> JSONResponse:
@@ -297,7 +303,7 @@ async def patch_card(
 
 
 @router.delete("/card/{cardId}", operation_id="deleteCard", status_code=204)
-async def delete_card(actor: Actor, db: Db, cardId: CardId) -> Response:  # noqa: N803
+async def delete_card(actor: Actor, db: Db, cardId: CardId) -> Response:
     async with db.begin() as conn:
         await cards.delete_cards(conn, actor=actor, card_ids=[cardId])
     return no_content()
@@ -311,11 +317,11 @@ async def list_board_cards(
     actor: Actor,
     db: Db,
     base_url: BaseUrl,
-    boardId: BoardId,  # noqa: N803
+    boardId: BoardId,
     page: PageParams = paging(200),
     lanes: Annotated[str | None, Query()] = None,
     cards_param: Annotated[str | None, Query(alias="cards")] = None,
-    ignoreArchiveDate: Annotated[bool, Query()] = False,  # noqa: N803
+    ignoreArchiveDate: Annotated[bool, Query()] = False,
 ) -> JSONResponse:
     async with db.read() as conn:
         total, records = await card_lists.board_faces(
@@ -338,7 +344,7 @@ async def list_board_cards(
 
 
 @router.get("/board/{boardId}/tag", operation_id="listBoardTags")
-async def list_board_tags(actor: Actor, db: Db, boardId: BoardId) -> JSONResponse:  # noqa: N803
+async def list_board_tags(actor: Actor, db: Db, boardId: BoardId) -> JSONResponse:
     async with db.read() as conn:
         usage = await card_lists.tag_usage(conn, actor=actor, board_id=boardId)
     return ok({"tags": usage})

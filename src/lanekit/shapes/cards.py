@@ -100,7 +100,11 @@ def lane_ref(read: CardReadRecord) -> dict[str, Any]:
 
 
 def type_ref(read: CardReadRecord) -> dict[str, Any]:
-    return {"id": ident(read.card_type.id), "title": read.card_type.name, "cardColor": read.card_type.color_hex}
+    return {
+        "id": ident(read.card_type.id),
+        "title": read.card_type.name,
+        "cardColor": read.card_type.color_hex,
+    }
 
 
 def custom_icon(read: CardReadRecord, *, base_url: str, with_policy: bool = True) -> dict[str, Any] | None:
@@ -190,7 +194,9 @@ def card_detail(read: CardReadRecord, *, base_url: str, exclude_comments: bool =
 LIST_INCLUDES = ("customFields", "parentCards", "connectedCardStats", "externalAssociations", "dependencies")
 
 
-def card_list_item(read: CardReadRecord, *, base_url: str, include: frozenset[str] = frozenset()) -> dict[str, Any]:
+def card_list_item(
+    read: CardReadRecord, *, base_url: str, include: frozenset[str] = frozenset()
+) -> dict[str, Any]:
     """The list item (§2.3); `include` adds the optional blocks."""
     card = read.card
     body: dict[str, Any] = {

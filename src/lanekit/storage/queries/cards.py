@@ -61,10 +61,16 @@ def lane_order() -> list[Any]:
     """Board layout order of a card's lane (depth-first by position), for lanes up to three levels deep."""
     return [
         func.coalesce(_grandparent.c.position, _parent.c.position, lanes.c.position),
-        case((_grandparent.c.id.is_not(None), _parent.c.position), (_parent.c.id.is_not(None), lanes.c.position), else_=-1),
+        case(
+            (_grandparent.c.id.is_not(None), _parent.c.position),
+            (_parent.c.id.is_not(None), lanes.c.position),
+            else_=-1,
+        ),
         case((_grandparent.c.id.is_not(None), lanes.c.position), else_=-1),
         lanes.c.id,
     ]
+
+
 _PEOPLE = ("created_by", "updated_by", "moved_by", "archived_by")
 _people = {name: users.alias(f"u_{name}") for name in _PEOPLE}
 
@@ -373,7 +379,7 @@ async def tag_usage(conn: AsyncConnection, *, board_id: int) -> dict[str, int]:
 async def fetch_neighbour_ranks(
     conn: AsyncConnection, *, lane_id: int, index: int | None, exclude: Sequence[int]
 ) -> tuple[str | None, str | None]:
-    """The ranks a card placed at `index` (None = the end) of the lane goes between, the moving cards left out."""
+    """The ranks a card placed at `index` (None = the end) goes between, the moving cards left out."""
     where: list[Any] = [cards.c.lane_id == lane_id, live()]
     if exclude:
         where.append(cards.c.id.not_in(list(exclude)))
@@ -501,7 +507,7 @@ async def update_card(
 
 
 async def update_many(conn: AsyncConnection, *, rows: Sequence[dict[str, Any]]) -> None:
-    """One executemany: each row gives `card_id` and the same set of columns to change; versions grow by one."""
+    """One executemany: each row gives `card_id` and the same columns to change; versions grow by one."""
     if not rows:
         return
     keys = [k for k in rows[0] if k != "card_id"]
@@ -586,7 +592,9 @@ async def mark_deleted(
 
 async def fetch_lane(conn: AsyncConnection, *, account_id: int, lane_id: int) -> LaneRecord | None:
     """A lane of the account, whatever its board (a move names only the lane)."""
-    row = (await conn.execute(select(lanes).where(lanes.c.id == lane_id, lanes.c.account_id == account_id))).first()
+    row = (
+        await conn.execute(select(lanes).where(lanes.c.id == lane_id, lanes.c.account_id == account_id))
+    ).first()
     return LaneRecord(**{c.name: row._mapping[c.name] for c in lanes.c}) if row else None
 
 
@@ -633,14 +641,18 @@ def filter_where(f: CardFilter) -> list[ColumnElement[bool]]:
     if f.assigned_user_ids is not None:
         where.append(
             cards.c.id.in_(
-                select(card_assignments.c.card_id).where(card_assignments.c.user_id.in_(list(f.assigned_user_ids)))
+                select(card_assignments.c.card_id).where(
+                    card_assignments.c.user_id.in_(list(f.assigned_user_ids))
+                )
             )
         )
     if f.custom_icon_id is not None:
         where.append(cards.c.custom_icon_id == f.custom_icon_id)
     if f.lane_class_types is not None:
         where.append(
-            cards.c.lane_id.in_(select(lanes.c.id).where(lanes.c.lane_class_type.in_(list(f.lane_class_types))))
+            cards.c.lane_id.in_(
+                select(lanes.c.id).where(lanes.c.lane_class_type.in_(list(f.lane_class_types)))
+            )
         )
     if f.since is not None:
         where.append(cards.c.updated_on > f.since)
