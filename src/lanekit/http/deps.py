@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 
 from lanekit.domain import auth
+from lanekit.domain.accounts import AccountResolver
 from lanekit.domain.auth import CredentialCache
 from lanekit.domain.errors import Invalid, Unauthenticated
 from lanekit.domain.types import Actor as ActorValue
@@ -53,12 +54,28 @@ def _parse_authorization(header: str) -> tuple[str, str]:
     return scheme.lower(), value.strip()
 
 
+async def account_of(request: Request) -> int | None:
+    """The id of the account this request's Host selects (house rule 7), or None when there is none.
+
+    Looked up once per request, on first use, through the resolver `TenancyMiddleware` provides.
+    """
+    state = request.state
+    account_id: int | None
+    try:
+        account_id = state.account_id
+    except AttributeError:
+        resolver: AccountResolver = state.account_resolver
+        account_id = await resolver.account_for_host(state.host)
+        state.account_id = account_id
+    return account_id
+
+
 async def require_actor(request: Request) -> ActorValue:
     cached: ActorValue | None = getattr(request.state, "actor", None)
     if cached is not None:
         return cached
     ctx = get_ctx(request)
-    account_id: int | None = request.state.account_id
+    account_id = await account_of(request)
     header = request.headers.get("authorization")
     if not header:
         raise Unauthenticated("authentication required: send Basic credentials or a Bearer token")

@@ -159,7 +159,11 @@ class TransportMiddleware:
 
 
 class TenancyMiddleware:
-    """Puts the account chosen by the Host header (house rule 7) into the request state."""
+    """Hands the request the means to find the account chosen by its Host header (house rule 7).
+
+    The lookup itself is lazy (`deps.account_of`): probes, the OpenAPI document and unknown routes never
+    touch the database, so `/readyz` can report an unmigrated or unreachable database instead of failing.
+    """
 
     def __init__(self, app: ASGIApp, *, resolver: AccountResolver) -> None:
         self.app = app
@@ -168,8 +172,7 @@ class TenancyMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
-            account_id = await self.resolver.account_for_host(host)
-            scope["state"] = {**scope.get("state", {}), "account_id": account_id}
+            scope["state"] = {**scope.get("state", {}), "host": host, "account_resolver": self.resolver}
         await self.app(scope, receive, send)
 
 
