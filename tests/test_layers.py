@@ -1,0 +1,75 @@
+"""The layering of docs/architecture.md, pinned: imports point from the edges down to storage, never up.
+
+http/ legacy/ reporting/ scim/ cli.py  →  domain/  →  storage/
+shapes/ is used by the edges only and never imports them.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "lanekit"
+EDGES = ("lanekit.http", "lanekit.legacy", "lanekit.reporting", "lanekit.scim", "lanekit.cli", "lanekit.app")
+WEB = ("fastapi", "starlette", "uvicorn")
+
+# layer → the module prefixes none of its modules may import
+FORBIDDEN: dict[str, tuple[str, ...]] = {
+    "domain": (*WEB, *EDGES, "lanekit.shapes"),
+    "storage": (*WEB, *EDGES, "lanekit.shapes", "lanekit.domain"),
+    "shapes": (*WEB, *EDGES),
+}
+
+
+def imported_modules(source: str, *, module: str, is_package: bool) -> set[str]:
+    """Every module `source` imports, anywhere in the file, with relative imports made absolute."""
+    found: set[str] = set()
+    package = module if is_package else module.rpartition(".")[0]
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                anchor = ".".join(parts[: len(parts) - node.level + 1])
+                base = f"{anchor}.{base}" if base else anchor
+            found.add(base)
+            # `from lanekit import http` imports lanekit.http.
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return found
+
+
+def violations(layer: str) -> list[str]:
+    problems = []
+    for path in sorted((SRC / layer).rglob("*.py")):
+        relative = path.relative_to(SRC.parent).with_suffix("")
+        is_package = relative.name == "__init__"
+        module = ".".join(relative.parts[:-1] if is_package else relative.parts)
+        for name in sorted(imported_modules(path.read_text(), module=module, is_package=is_package)):
+            if any(name == bad or name.startswith(bad + ".") for bad in FORBIDDEN[layer]):
+                problems.append(f"{module} imports {name}")
+    return problems
+
+
+@pytest.mark.parametrize("layer", sorted(FORBIDDEN))
+def test_no_layer_imports_one_above_it(layer: str) -> None:
+    assert (SRC / layer).is_dir()
+    assert violations(layer) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "module", "expected"),
+    [
+        ("import fastapi", "lanekit.domain.x", "fastapi"),
+        ("from starlette.requests import Request", "lanekit.domain.x", "starlette.requests"),
+        ("from lanekit import http", "lanekit.domain.x", "lanekit.http"),
+        ("from ..http import deps", "lanekit.domain.x", "lanekit.http.deps"),
+        ("from . import errors", "lanekit.domain.x", "lanekit.domain.errors"),
+        ("def f():\n    from lanekit.shapes import common", "lanekit.domain.x", "lanekit.shapes.common"),
+    ],
+)
+def test_the_checker_sees_every_import_form(source: str, module: str, expected: str) -> None:
+    assert expected in imported_modules(source, module=module, is_package=False)
