@@ -18,7 +18,6 @@ from lanekit.domain import clock
 from lanekit.domain.access import NONE, board_access, effective_role, require
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import Actor
-from lanekit.shapes.cards import LIST_INCLUDES
 from lanekit.storage.queries import boards as board_queries
 from lanekit.storage.queries import cards as card_queries
 from lanekit.storage.records import CardReadRecord
@@ -26,6 +25,8 @@ from lanekit.storage.records import CardReadRecord
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 200
 SELECTS = ("cards", "taskCards", "both")
+# The optional blocks of a list item (`include=`).
+LIST_INCLUDES = ("customFields", "parentCards", "connectedCardStats", "externalAssociations", "dependencies")
 SORTS = ("activity", "rank", "title")
 LANE_CLASS_TYPES = ("backlog", "active", "archive")
 SCALAR_PARAMS = (

@@ -191,9 +191,6 @@ def card_detail(read: CardReadRecord, *, base_url: str, exclude_comments: bool =
     return body
 
 
-LIST_INCLUDES = ("customFields", "parentCards", "connectedCardStats", "externalAssociations", "dependencies")
-
-
 def card_list_item(
     read: CardReadRecord, *, base_url: str, include: frozenset[str] = frozenset()
 ) -> dict[str, Any]:
