@@ -136,6 +136,11 @@ async def _resolve(
         # Lanekit has no teams; every team id is unknown.
         raise Invalid("teamIds", f"no such team: {', '.join(str(t) for t in request.team_ids)}")
     board_ids = list(dict.fromkeys(request.board_ids))
+    if len(board_ids) > MAX_OPERATIONS:
+        raise Invalid("boardIds", f"at most {MAX_OPERATIONS} operations (boards times users) per request")
+    # Boards first: a board the caller cannot see is 404 whatever else is wrong with the request.
+    for board_id in board_ids:
+        require(await board_access(conn, actor=actor, board_id=board_id), "board.users")
     if request.emails:
         found = await role_queries.user_ids_by_email(conn, account_id=actor.account_id, emails=request.emails)
         unknown = [email for email in request.emails if email.lower() not in found]
@@ -150,8 +155,6 @@ async def _resolve(
             raise Invalid("userIds", f"no such user: {', '.join(unknown_ids)}")
     if len(board_ids) * len(user_ids) > MAX_OPERATIONS:
         raise Invalid("boardIds", f"at most {MAX_OPERATIONS} operations (boards times users) per request")
-    for board_id in board_ids:
-        require(await board_access(conn, actor=actor, board_id=board_id), "board.users")
     return board_ids, user_ids
 
 
