@@ -48,3 +48,23 @@ async def fresh_database(backend: str) -> str:
     finally:
         await engine.dispose()
     return url
+
+
+async def cancel_queries(url: str) -> None:
+    """Cancel what a stopped server left running in the bench's PostgreSQL database.
+
+    PostgreSQL notices a vanished client only when it next writes to it, so the queries of a killed server run
+    on; only sessions named `lanekit` (the server's application_name) in the bench database are touched.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return
+    conn = await asyncpg.connect(parsed.set(drivername="postgresql").render_as_string(hide_password=False))
+    try:
+        await conn.execute(
+            "SELECT pg_cancel_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = $1 AND application_name = 'lanekit' AND pid <> pg_backend_pid()",
+            parsed.database,
+        )
+    finally:
+        await conn.close()

@@ -28,6 +28,7 @@ from bench.scenarios import Request, write_requests
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPLAY_LUA = BENCH_DIR / "wrk" / "replay.lua"
+IDLE_LIMIT = 60.0  # seconds a server may take to finish what a run left queued
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,11 +241,11 @@ class Server:
             ticks += int(fields[11]) + int(fields[12])  # utime, stime
         return ticks / os.sysconf("SC_CLK_TCK")
 
-    def wait_idle(self, *, limit: float = 60.0) -> float:
+    def wait_idle(self, *, limit: float = IDLE_LIMIT) -> bool:
         """Wait until the server has finished the requests wrk left behind (it used < 5% CPU for 0.5 s).
 
         wrk stops sending at the end of a run, but the server still works through what is queued; without
-        this, a slow scenario's tail would be measured as part of the next one.  Returns the seconds waited.
+        this, a slow scenario's tail would be measured as part of the next one.  False when still busy.
         """
         started = time.monotonic()
         before = self.cpu_seconds()
@@ -252,9 +253,9 @@ class Server:
             time.sleep(0.5)
             now = self.cpu_seconds()
             if now - before < 0.025:
-                break
+                return True
             before = now
-        return time.monotonic() - started
+        return False
 
     def sample_while(self) -> _Sampling:
         return _Sampling(self)

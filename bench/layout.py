@@ -16,15 +16,24 @@ from lanekit.domain.board_defaults import LaneSpec
 
 
 def board_sizes(spec: Spec, rng: random.Random) -> list[int]:
-    """The first board gets `largest` cards; the rest share the remainder by Zipf-like weights."""
+    """The first board gets `largest` cards; the rest share the remainder by Zipf-like weights.
+
+    No other board reaches 80% of the largest: what a weight would give above that goes to the smallest.
+    """
     if spec.boards == 1:
         return [spec.cards]
     rest = spec.cards - spec.largest
-    weights = [1.0 / (i + 1) ** 0.8 for i in range(spec.boards - 1)]
+    weights = [1.0 / (i + 1) ** 0.6 for i in range(spec.boards - 1)]
     rng.shuffle(weights)
     total = sum(weights)
-    sizes = [int(rest * w / total) for w in weights]
-    sizes[0] += rest - sum(sizes)
+    cap = int(spec.largest * 0.8)
+    sizes = [min(cap, int(rest * w / total)) for w in weights]
+    while (missing := rest - sum(sizes)) > 0:
+        room = [i for i, size in enumerate(sizes) if size < cap]
+        if not room:
+            raise ValueError(f"{spec.cards} cards do not fit on {spec.boards} boards below {spec.largest}")
+        smallest = min(room, key=lambda i: sizes[i])
+        sizes[smallest] += min(missing, cap - sizes[smallest], max(1, missing // len(room)))
     return [spec.largest, *sizes]
 
 

@@ -17,8 +17,10 @@ from sqlalchemy.engine import make_url
 
 from bench import databases
 from bench.driver import (
+    IDLE_LIMIT,
     HttpxLoader,
     Measurement,
+    Server,
     WrkLoader,
     auth_headers,
     floor_server,
@@ -170,34 +172,37 @@ async def load_dataset(backend: str, spec: Spec, *, keep: bool) -> tuple[str, Da
     return url, dataset
 
 
-async def run_backend(backend: str, options: Options, wrk: str) -> list[Result]:
-    url, dataset = await load_dataset(backend, options.spec, keep=options.keep_data)
-    work = VAR / backend
-    work.mkdir(parents=True, exist_ok=True)
-    loader = WrkLoader(wrk, connections=options.connections, threads=options.threads, work_dir=work)
-    rng = random.Random(dataset.spec.seed)
-
-    floor = floor_server(database_url=url, workers=options.workers, log=work / "floor.log")
+async def _measure_floor(
+    backend: str, url: str, dataset: Dataset, options: Options, loader: WrkLoader
+) -> Result:
+    floor = floor_server(database_url=url, workers=options.workers, log=VAR / backend / "floor.log")
     floor.start("/healthz")
     try:
-        floor_list = floor_requests(dataset, rng, options.request_count)
+        floor_list = floor_requests(dataset, random.Random(dataset.spec.seed), options.request_count)
         if options.warmup:
             await asyncio.to_thread(loader.run, floor.base_url, floor_list, {}, options.warmup)
         with floor.sample_while():
             m = await asyncio.to_thread(loader.run, floor.base_url, floor_list, {}, options.duration)
-        floor_result = Result(
-            "floor", FLOOR_TITLE, backend, available=True, rps=round(m.rps, 1), p50_ms=round(m.p50_ms, 2),
-            p99_ms=round(m.p99_ms, 2), errors=m.errors, rss_mb=floor.rss_mb(), requests=m.requests,
-        )  # fmt: skip
     finally:
         floor.stop()
-    print(f"bench: {backend}: floor {floor_result.rps} req/s", flush=True)
+    print(f"bench: {backend}: floor {m.rps:.1f} req/s", flush=True)
+    return Result(
+        "floor", FLOOR_TITLE, backend, available=True, rps=round(m.rps, 1), p50_ms=round(m.p50_ms, 2),
+        p99_ms=round(m.p99_ms, 2), errors=m.errors, rss_mb=floor.rss_mb(), requests=m.requests,
+    )  # fmt: skip
 
+
+async def _start_lanekit(
+    backend: str, url: str, dataset: Dataset, options: Options, loader: WrkLoader
+) -> tuple[Server, dict[str, Any]]:
+    """A ready, warmed-up `lanekit serve` and its OpenAPI document."""
     server = lanekit_server(
-        database_url=url, account=dataset.account_name, workers=options.workers, log=work / "lanekit.log"
+        database_url=url,
+        account=dataset.account_name,
+        workers=options.workers,
+        log=VAR / backend / "lanekit.log",
     )
     server.start("/readyz")
-    results: list[Result] = []
     try:
         async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
             openapi = (await client.get("/io/openapi.json")).json()
@@ -213,25 +218,54 @@ async def run_backend(backend: str, options: Options, wrk: str) -> list[Result]:
             )
             await asyncio.to_thread(loader.run, server.base_url, me, bearer, options.warmup)
             await asyncio.to_thread(server.wait_idle)
+    except BaseException:
+        server.stop()
+        raise
+    return server, openapi
+
+
+def _via_wrk(server: Server, loader: WrkLoader, duration: float) -> Load:
+    async def load(requests: list[Request], headers: dict[str, str]) -> Measurement:
+        with server.sample_while():
+            return await asyncio.to_thread(loader.run, server.base_url, requests, headers, duration)
+
+    return load
+
+
+async def run_backend(backend: str, options: Options, wrk: str) -> list[Result]:
+    url, dataset = await load_dataset(backend, options.spec, keep=options.keep_data)
+    (VAR / backend).mkdir(parents=True, exist_ok=True)
+    loader = WrkLoader(wrk, connections=options.connections, threads=options.threads, work_dir=VAR / backend)
+    floor_result = await _measure_floor(backend, url, dataset, options, loader)
+
+    server, openapi = await _start_lanekit(backend, url, dataset, options, loader)
+    results: list[Result] = []
+    peak_rss = 0.0
+    try:
         for scenario in options.scenarios:
-
-            async def via_wrk(requests: list[Request], headers: dict[str, str]) -> Measurement:
-                with server.sample_while():
-                    measured = await asyncio.to_thread(
-                        loader.run, server.base_url, requests, headers, options.duration
-                    )
-                    await asyncio.to_thread(server.wait_idle)
-                return measured
-
             result = await measure(
                 scenario, backend=backend, dataset=dataset, database_url=url, openapi=openapi,
-                count=options.request_count, load=via_wrk,
+                count=options.request_count, load=_via_wrk(server, loader, options.duration),
             )  # fmt: skip
-            if result.available:
-                result.rss_mb = server.rss_mb()
             results.append(result)
-            shown = f"{result.rps} req/s, {result.errors} errors" if result.available else "not available"
-            print(f"bench: {backend}: ({scenario.key}) {shown}", flush=True)
+            if not result.available:
+                print(f"bench: {backend}: ({scenario.key}) not available", flush=True)
+                continue
+            notes = [result.note] if result.note else []
+            if not result.requests:
+                notes.append("no request completed within the run")
+            drained = await asyncio.to_thread(server.wait_idle)
+            peak_rss = max(peak_rss, server.rss_mb())
+            result.rss_mb = peak_rss
+            if not drained:
+                # Requests wrk gave up on are still queued; they would be billed to the next scenario.
+                notes.append(f"server still busy {IDLE_LIMIT:.0f} s after the run, restarted")
+                server.stop()
+                await databases.cancel_queries(url)
+                server, openapi = await _start_lanekit(backend, url, dataset, options, loader)
+            result.note = "; ".join(notes)
+            print(f"bench: {backend}: ({scenario.key}) {result.rps} req/s, {result.errors} errors "
+                  f"{result.note}", flush=True)  # fmt: skip
     finally:
         server.stop()
     with_floor([floor_result, *results], floor_result.rps)

@@ -36,6 +36,8 @@ async def test_generator_loads_the_spec_and_every_scenario_runs_without_errors(
     }  # fmt: skip
     assert {k: dataset.counts[k] for k in expected} == expected
     assert dataset.boards[0].cards == 60
+    assert dataset.largest_board == dataset.boards[0]
+    assert all(b.cards < 60 for b in dataset.boards[1:])
     assert sum(b.cards for b in dataset.boards) == 120
     async with lanekit.db.read() as conn:
         account_id = dataset.account_id
