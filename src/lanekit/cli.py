@@ -6,10 +6,12 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
-
-from fastapi import FastAPI
+from typing import TYPE_CHECKING
 
 from lanekit.settings import Settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 DEMO_ACCOUNT = "demo"
 DEMO_EMAIL = "demo@lanekit.example"
