@@ -14,7 +14,7 @@ from sqlalchemy import insert, select
 
 from lanekit.domain import clock
 from lanekit.storage.records import BoardRecord, UserRecord
-from lanekit.storage.tables import boards, card_field_values, card_tags, cards, lanes
+from lanekit.storage.tables import boards, card_field_values, card_tags, cards, events, lanes
 from tests.factories.boards import grant_role, make_board
 from tests.harness import Lanekit, Tenant
 
@@ -130,3 +130,16 @@ async def card_row(lanekit: Lanekit, card_id: int) -> dict[str, Any]:
     async with lanekit.db.read() as conn:
         row = (await conn.execute(select(cards).where(cards.c.id == card_id))).one()
     return dict(row._mapping)
+
+
+async def card_events(lanekit: Lanekit, card_id: int) -> list[dict[str, Any]]:
+    """The card's activity events, oldest first: type, board version and data."""
+    async with lanekit.db.read() as conn:
+        rows = (
+            await conn.execute(
+                select(events.c.type, events.c.board_version, events.c.data)
+                .where(events.c.card_id == card_id)
+                .order_by(events.c.id)
+            )
+        ).all()
+    return [{"type": r.type, "boardVersion": int(r.board_version), "data": r.data} for r in rows]

@@ -8,7 +8,7 @@ import pytest
 
 from tests.factories.boards import grant_role, make_board
 from tests.harness import Lanekit
-from tests.http.board_config_helpers import board_setup, board_version, card_row, insert_card
+from tests.http.board_config_helpers import board_setup, board_version, card_events, card_row, insert_card
 
 pytestmark = pytest.mark.anyio
 
@@ -186,7 +186,20 @@ async def test_delete_moves_cards_to_the_default_card_type(lanekit: Lanekit) -> 
     card = await card_row(lanekit, card_id)
     assert card["type_id"] == s.board.default_card_type_id
     assert card["version"] == 2
+    assert card["updated_by"] == s.tenant.admin.id
     assert await board_version(lanekit, s.board.id) == before + 1
+    assert await card_events(lanekit, card_id) == [
+        {
+            "type": "cardChanged",
+            "boardVersion": before + 1,
+            "data": {
+                "card": {"id": str(card_id), "title": card["title"]},
+                "fields": [
+                    {"name": "typeId", "oldValue": str(defect), "newValue": str(s.board.default_card_type_id)}
+                ],
+            },
+        }
+    ]
     remaining = (await s.admin.get(f"{s.base}/cardType")).json()["cardTypes"]
     assert [t["name"] for t in remaining] == [t[0] for t in DEFAULT_TYPES if t[0] != "Defect"]
     assert (await s.admin.get(f"{s.base}/cardType/{defect}")).status_code == 404

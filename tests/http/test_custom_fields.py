@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from lanekit.storage.tables import accounts, card_field_values
 from tests.harness import Lanekit
-from tests.http.board_config_helpers import board_setup, board_version, card_row, insert_card
+from tests.http.board_config_helpers import board_setup, board_version, card_events, card_row, insert_card
 
 pytestmark = pytest.mark.anyio
 
@@ -116,7 +116,29 @@ async def test_removing_a_field_removes_its_values_and_touches_the_cards(lanekit
             )
         ).all()
     assert [tuple(r) for r in rows] == [(b, "two")]
-    assert (await card_row(lanekit, card_id))["version"] == 2
+    card = await card_row(lanekit, card_id)
+    assert card["version"] == 2
+    assert [
+        (e["type"], e["boardVersion"], e["data"]["fields"]) for e in await card_events(lanekit, card_id)
+    ] == [
+        (
+            "cardChanged",
+            await board_version(lanekit, s.board.id),
+            [{"name": "customFields", "oldValue": None, "newValue": None}],
+        )
+    ]
+    assert (
+        await s.admin.patch(f"{s.base}/customfield", json=[{"op": "remove", "path": f"/{b}"}])
+    ).status_code == 200
+    assert (await card_row(lanekit, card_id))["version"] == 3
+    # Removing a field no card uses touches no card.
+    other = await insert_card(lanekit, s.board, type_id=s.board.default_card_type_id)
+    added = (await s.admin.patch(f"{s.base}/customfield", json=[add("C")])).json()["customFields"]
+    assert (
+        await s.admin.patch(f"{s.base}/customfield", json=[{"op": "remove", "path": f"/{added[0]['id']}"}])
+    ).status_code == 200
+    assert (await card_row(lanekit, other))["version"] == 1
+    assert await card_events(lanekit, other) == []
 
 
 @pytest.mark.parametrize(

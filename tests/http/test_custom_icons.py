@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.harness import Lanekit
-from tests.http.board_config_helpers import board_setup, board_version, card_row, insert_card
+from tests.http.board_config_helpers import board_setup, board_version, card_events, card_row, insert_card
 
 pytestmark = pytest.mark.anyio
 
@@ -188,6 +188,17 @@ async def test_delete_clears_the_icon_from_cards(lanekit: Lanekit) -> None:
     untouched = await card_row(lanekit, other_card)
     assert (untouched["custom_icon_id"], untouched["version"]) == (int(icons[1]["id"]), 1)
     assert await board_version(lanekit, s.board.id) == before + 1
+    assert await card_events(lanekit, card_id) == [
+        {
+            "type": "cardChanged",
+            "boardVersion": before + 1,
+            "data": {
+                "card": {"id": str(card_id), "title": card["title"]},
+                "fields": [{"name": "customIconId", "oldValue": str(icon_id), "newValue": None}],
+            },
+        }
+    ]
+    assert await card_events(lanekit, other_card) == []
     assert [i["id"] for i in (await s.admin.get(f"{s.base}/customIcon")).json()["customIcons"]] == [
         i["id"] for i in icons[1:]
     ]

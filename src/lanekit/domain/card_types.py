@@ -6,7 +6,8 @@ Invariants every change keeps (decision 050):
 - `defaultCardTypeId` names a card type and `defaultTaskTypeId` a task type of the board, so the board
   defaults can neither be deleted nor lose that flag (change the default first, `PATCH /io/board/:id`);
 - deleting a type that cards still use moves those cards to the board's default card type (or default task
-  type when the deleted type was only a task type), so no card points at nothing.
+  type when the deleted type was only a task type), so no card points at nothing; each moved card gets a
+  new version and a `cardChanged` event (`typeId`).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lanekit.domain import clock
+from lanekit.domain import clock, events
 from lanekit.domain.access import BoardAccess, board_access, require
+from lanekit.domain.card_common import save_events
 from lanekit.domain.errors import Invalid, NotFound
 from lanekit.domain.types import UNSET, Actor
 from lanekit.storage.queries import boards as board_queries
@@ -194,8 +196,17 @@ async def delete_card_type(conn: AsyncConnection, *, actor: Actor, board_id: int
     heir = heir or board.default_card_type_id
     if heir is None:
         raise Invalid("cardTypeId", "the board has no default card type to move this type's cards to")
-    await type_queries.reassign_cards(
-        conn, board_id=board_id, from_type_id=current.id, to_type_id=heir, moment=clock.now()
+    now = clock.now()
+    moved = await type_queries.reassign_cards(
+        conn, board_id=board_id, from_type_id=current.id, to_type_id=heir, moment=now, user_id=actor.user_id
     )
     await type_queries.delete_card_type(conn, board_id=board_id, card_type_id=current.id)
-    await board_queries.bump_version(conn, board_id=board_id)
+    version = await board_queries.bump_version(conn, board_id=board_id)
+    change = [events.FieldChange("typeId", str(current.id), str(heir))]
+    await save_events(
+        conn,
+        actor=actor,
+        now=now,
+        versions={board_id: version},
+        events=[events.card_changed(card, change) for card in moved if card.deleted_on is None],
+    )

@@ -14,14 +14,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lanekit.domain import clock
+from lanekit.domain import clock, events
 from lanekit.domain.access import board_access, require
+from lanekit.domain.card_common import save_events
 from lanekit.domain.errors import Invalid, NotFound
 from lanekit.domain.types import Actor
 from lanekit.storage.queries import accounts as account_queries
 from lanekit.storage.queries import boards as board_queries
 from lanekit.storage.queries import custom_fields as field_queries
-from lanekit.storage.records import CustomFieldRecord
+from lanekit.storage.records import CardRecord, CustomFieldRecord
 
 FIELD_TYPES = ("text", "number", "date", "choice", "multi")
 CHOICE_TYPES = ("choice", "multi")
@@ -291,9 +292,12 @@ async def apply_operations(
     plan = plan_operations([planned(r) for r in records], ops, limit=limit)
 
     moment = clock.now()
+    touched: list[CardRecord] = []
     if plan.removed:
         # The values go with the field (ON DELETE CASCADE); the cards that held one change version.
-        await field_queries.touch_cards_with_values(conn, field_ids=plan.removed, moment=moment)
+        touched = await field_queries.touch_cards_with_values(
+            conn, field_ids=plan.removed, moment=moment, user_id=actor.user_id
+        )
         await field_queries.delete_fields(conn, board_id=board_id, field_ids=plan.removed)
     by_id = {r.id: r for r in records}
     for position, item in enumerate(plan.fields):
@@ -327,5 +331,13 @@ async def apply_operations(
         }
         if values != before:
             await field_queries.update_field(conn, board_id=board_id, field_id=item.id, **values)
-    await board_queries.bump_version(conn, board_id=board_id)
+    version = await board_queries.bump_version(conn, board_id=board_id)
+    change = [events.FieldChange("customFields", None, None)]
+    await save_events(
+        conn,
+        actor=actor,
+        now=moment,
+        versions={board_id: version},
+        events=[events.card_changed(card, change) for card in touched if card.deleted_on is None],
+    )
     return await field_queries.list_for_board(conn, account_id=actor.account_id, board_id=board_id)

@@ -2,7 +2,8 @@
 
 `iconColor` is accepted as `#212121` or `212121` and stored as six lower-case hex digits without `#`.
 `iconName` names the picture (`blank_icon`, `lk_icons_final_01-03`); `iconPath` is derived from both.
-Deleting an icon that cards still use clears it from those cards first (decision 051).
+Deleting an icon that cards still use clears it from those cards first, each getting a new version and a
+`cardChanged` event (decision 050).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lanekit.domain import clock
+from lanekit.domain import clock, events
 from lanekit.domain.access import BoardAccess, board_access, require
+from lanekit.domain.card_common import save_events
 from lanekit.domain.errors import Invalid, NotFound
 from lanekit.domain.types import UNSET, Actor
 from lanekit.storage.queries import boards as board_queries
@@ -164,6 +166,17 @@ async def update_custom_icon(
 async def delete_custom_icon(conn: AsyncConnection, *, actor: Actor, board_id: int, icon_id: int) -> None:
     await _open(conn, actor=actor, board_id=board_id, action="customIcon.manage")
     current = await _fetch(conn, actor=actor, board_id=board_id, icon_id=icon_id)
-    await icon_queries.clear_from_cards(conn, board_id=board_id, icon_id=current.id, moment=clock.now())
+    now = clock.now()
+    cleared = await icon_queries.clear_from_cards(
+        conn, board_id=board_id, icon_id=current.id, moment=now, user_id=actor.user_id
+    )
     await icon_queries.delete_custom_icon(conn, board_id=board_id, icon_id=current.id)
-    await board_queries.bump_version(conn, board_id=board_id)
+    version = await board_queries.bump_version(conn, board_id=board_id)
+    change = [events.FieldChange("customIconId", str(current.id), None)]
+    await save_events(
+        conn,
+        actor=actor,
+        now=now,
+        versions={board_id: version},
+        events=[events.card_changed(card, change) for card in cleared if card.deleted_on is None],
+    )

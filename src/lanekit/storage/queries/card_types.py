@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lanekit.storage.records import CardTypeRecord
+from lanekit.storage.records import CardRecord, CardTypeRecord
 from lanekit.storage.tables import card_types, cards
 
 
@@ -74,15 +74,24 @@ async def update_card_type(
 
 
 async def reassign_cards(
-    conn: AsyncConnection, *, board_id: int, from_type_id: int, to_type_id: int, moment: datetime
-) -> int:
-    """Give every card of one type another type, each card's version growing by one; returns the count."""
-    result = await conn.execute(
-        update(cards)
-        .where(cards.c.board_id == board_id, cards.c.type_id == from_type_id)
-        .values(type_id=to_type_id, version=cards.c.version + 1, updated_on=moment)
-    )
-    return int(result.rowcount or 0)
+    conn: AsyncConnection,
+    *,
+    board_id: int,
+    from_type_id: int,
+    to_type_id: int,
+    moment: datetime,
+    user_id: int,
+) -> list[CardRecord]:
+    """Give every card of one type (deleted ones too) another type, each card's version growing by one."""
+    rows = (
+        await conn.execute(
+            update(cards)
+            .where(cards.c.board_id == board_id, cards.c.type_id == from_type_id)
+            .values(type_id=to_type_id, version=cards.c.version + 1, updated_on=moment, updated_by=user_id)
+            .returning(*cards.c)
+        )
+    ).all()
+    return [CardRecord(**{c.name: r._mapping[c.name] for c in cards.c}) for r in rows]
 
 
 async def delete_card_type(conn: AsyncConnection, *, board_id: int, card_type_id: int) -> None:

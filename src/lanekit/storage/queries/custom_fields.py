@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lanekit.storage.records import CustomFieldRecord
+from lanekit.storage.records import CardRecord, CustomFieldRecord
 from lanekit.storage.tables import card_field_values, cards, custom_fields
 
 
@@ -40,12 +40,20 @@ async def update_field(conn: AsyncConnection, *, board_id: int, field_id: int, *
     )
 
 
-async def touch_cards_with_values(conn: AsyncConnection, *, field_ids: list[int], moment: datetime) -> None:
-    """Grow the version of every card holding a value of these fields (before the fields go)."""
+async def touch_cards_with_values(
+    conn: AsyncConnection, *, field_ids: list[int], moment: datetime, user_id: int
+) -> list[CardRecord]:
+    """Grow the version of every card holding a value of these fields (call it before the fields go)."""
     holders = select(card_field_values.c.card_id).where(card_field_values.c.field_id.in_(field_ids))
-    await conn.execute(
-        update(cards).where(cards.c.id.in_(holders)).values(version=cards.c.version + 1, updated_on=moment)
-    )
+    rows = (
+        await conn.execute(
+            update(cards)
+            .where(cards.c.id.in_(holders))
+            .values(version=cards.c.version + 1, updated_on=moment, updated_by=user_id)
+            .returning(*cards.c)
+        )
+    ).all()
+    return [CardRecord(**{c.name: r._mapping[c.name] for c in cards.c}) for r in rows]
 
 
 async def delete_fields(conn: AsyncConnection, *, board_id: int, field_ids: list[int]) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lanekit.storage.records import CustomIconRecord
+from lanekit.storage.records import CardRecord, CustomIconRecord
 from lanekit.storage.tables import cards, custom_icons
 
 
@@ -72,14 +72,19 @@ async def update_custom_icon(
     return _icon(row)
 
 
-async def clear_from_cards(conn: AsyncConnection, *, board_id: int, icon_id: int, moment: datetime) -> int:
-    """Take the icon off every card that shows it, each card's version growing by one; returns the count."""
-    result = await conn.execute(
-        update(cards)
-        .where(cards.c.board_id == board_id, cards.c.custom_icon_id == icon_id)
-        .values(custom_icon_id=None, version=cards.c.version + 1, updated_on=moment)
-    )
-    return int(result.rowcount or 0)
+async def clear_from_cards(
+    conn: AsyncConnection, *, board_id: int, icon_id: int, moment: datetime, user_id: int
+) -> list[CardRecord]:
+    """Take the icon off every card that shows it, each card's version growing by one."""
+    rows = (
+        await conn.execute(
+            update(cards)
+            .where(cards.c.board_id == board_id, cards.c.custom_icon_id == icon_id)
+            .values(custom_icon_id=None, version=cards.c.version + 1, updated_on=moment, updated_by=user_id)
+            .returning(*cards.c)
+        )
+    ).all()
+    return [CardRecord(**{c.name: r._mapping[c.name] for c in cards.c}) for r in rows]
 
 
 async def delete_custom_icon(conn: AsyncConnection, *, board_id: int, icon_id: int) -> None:
