@@ -5,10 +5,13 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.domain import accounts
+from lanekit.domain.boards import NewBoard, create_board
 from lanekit.domain.errors import Conflict
 from lanekit.domain.passwords import verify_password
+from lanekit.domain.types import Actor
 from lanekit.domain.users import NewUser, insert_new_user
 from lanekit.storage.queries import accounts as account_queries
+from lanekit.storage.queries import board_roles as board_role_queries
 from lanekit.storage.queries import users as user_queries
 
 
@@ -64,4 +67,47 @@ async def seed_demo(conn: AsyncConnection, *, account_name: str, email: str, pas
     await ensure_account_admin(
         conn, account_name=account_name, email=email, password=password, first_name="Demo", last_name="Admin"
     )
+    account = await account_queries.fetch_by_name(conn, accounts.check_account_name(account_name))
+    assert account is not None
+    await seed_demo_board(conn, account_id=account.id, admin_email=email, password=password)
     return True
+
+
+# The demo board's team: (first name, last name, email local part, board role).
+DEMO_TEAM = (
+    ("Morgan", "Manager", "morgan", "boardManager"),
+    ("Uma", "User", "uma", "boardUser"),
+    ("Riley", "Reader", "riley", "boardReader"),
+)
+
+
+async def seed_demo_board(conn: AsyncConnection, *, account_id: int, admin_email: str, password: str) -> int:
+    """A realistic board for the demo: the default layout, owned by the administrator, with a manager, a user
+    and a reader (each signing in with `password` at the administrator's email domain).  Returns its id."""
+    admin = await user_queries.fetch_by_login(conn, account_id=account_id, login=admin_email)
+    if admin is None:
+        raise Conflict(f"no user {admin_email} to own the demo board")
+    actor = Actor(
+        account_id=account_id, user_id=admin.id, administrator=admin.administrator, board_creator=True
+    )
+    board = await create_board(
+        conn,
+        actor=actor,
+        new=NewBoard(
+            title="Team Kanban",
+            description="A demo board with the default layout: backlog, doing, review and finished lanes.",
+        ),
+    )
+    domain = admin_email.partition("@")[2] or "example.com"
+    for first_name, last_name, local, role in DEMO_TEAM:
+        user = await insert_new_user(
+            conn,
+            account_id=account_id,
+            new=NewUser(
+                email=f"{local}@{domain}", first_name=first_name, last_name=last_name, password=password
+            ),
+        )
+        await board_role_queries.insert_role(
+            conn, account_id=account_id, board_id=board.id, user_id=user.id, role=role
+        )
+    return board.id
