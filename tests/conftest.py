@@ -114,7 +114,7 @@ def make_settings(backend: str, database_urls: dict[str, str]):  # type: ignore[
 
 
 @pytest.fixture
-async def lanekit(settings: Settings) -> AsyncIterator["Lanekit"]:
+async def lanekit(settings: Settings) -> AsyncIterator[Lanekit]:
     from tests.harness import Lanekit
 
     kit = Lanekit(settings)

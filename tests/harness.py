@@ -55,7 +55,9 @@ class Lanekit:
         async with self.db.begin() as conn:
             return await make_user(conn, tenant.account, **overrides)
 
-    def client(self, tenant: Tenant | None = None, *, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
+    def client(
+        self, tenant: Tenant | None = None, *, headers: dict[str, str] | None = None
+    ) -> httpx.AsyncClient:
         host = tenant.host if tenant else "unknown.lanekit.test"
         client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=self.app, raise_app_exceptions=False),
@@ -65,7 +67,9 @@ class Lanekit:
         self._clients.append(client)
         return client
 
-    def as_user(self, tenant: Tenant, user: UserRecord, password: str = DEFAULT_PASSWORD) -> httpx.AsyncClient:
+    def as_user(
+        self, tenant: Tenant, user: UserRecord, password: str = DEFAULT_PASSWORD
+    ) -> httpx.AsyncClient:
         return self.client(tenant, headers=basic(user.email, password))
 
     def as_admin(self, tenant: Tenant) -> httpx.AsyncClient:

@@ -88,6 +88,8 @@ def create_app(settings: Settings) -> FastAPI:
     errors.install(app)
     # Added innermost first: the transport layer sees the raw request before anything else.
     app.add_middleware(RateLimitHeadersMiddleware)
-    app.add_middleware(TenancyMiddleware, resolver=AccountResolver(db, default_account=settings.default_account))
+    app.add_middleware(
+        TenancyMiddleware, resolver=AccountResolver(db, default_account=settings.default_account)
+    )
     app.add_middleware(TransportMiddleware, max_body_bytes=settings.max_body_bytes)
     return app

@@ -8,5 +8,7 @@ from lanekit.domain.accounts import create_account
 from lanekit.storage.records import AccountRecord
 
 
-async def make_account(conn: AsyncConnection, *, name: str | None = None, title: str | None = None) -> AccountRecord:
+async def make_account(
+    conn: AsyncConnection, *, name: str | None = None, title: str | None = None
+) -> AccountRecord:
     return await create_account(conn, name=name or f"t{uuid.uuid4().hex[:12]}", title=title)

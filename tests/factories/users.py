@@ -21,4 +21,6 @@ async def make_user(conn: AsyncConnection, account: AccountRecord, **overrides: 
     }
     account_owner = overrides.pop("account_owner", False)
     values.update(overrides)
-    return await insert_new_user(conn, account_id=account.id, new=NewUser(**values), account_owner=account_owner)
+    return await insert_new_user(
+        conn, account_id=account.id, new=NewUser(**values), account_owner=account_owner
+    )

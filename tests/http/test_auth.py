@@ -114,7 +114,9 @@ async def test_basic_accepts_username_and_is_case_insensitive(lanekit: Lanekit) 
     tenant = await lanekit.tenant()
     user = await lanekit.user(tenant, email="Mixed.Case@Example.org", username="mixy")
     for login in ("mixed.case@example.org", "MIXY"):
-        response = await lanekit.client(tenant, headers=basic(login, tenant.admin_password)).get("/io/user/me")
+        response = await lanekit.client(tenant, headers=basic(login, tenant.admin_password)).get(
+            "/io/user/me"
+        )
         assert response.status_code == 200, login
         assert response.json()["id"] == str(user.id)
 

@@ -105,8 +105,10 @@ async def test_readyz_is_503_until_the_database_is_migrated(backend: str, tmp_pa
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 async def test_readyz_is_503_when_the_database_is_unreachable(backend: str, tmp_path: Path) -> None:
-    # A port nobody listens on; a SQLite "file" that is a directory.
-    url = "postgresql://postgres@127.0.0.1:1/nothing" if backend == "postgresql" else f"sqlite:///{tmp_path}"
+    # A port nobody listens on; a file that is not a SQLite database.
+    garbage = tmp_path / "not-a-database.sqlite3"
+    garbage.write_bytes(b"this is not a database file" * 200)
+    url = "postgresql://postgres@127.0.0.1:1/nothing" if backend == "postgresql" else f"sqlite:///{garbage}"
     kit = Lanekit(_settings(url))
     try:
         response = await kit.client().get("/readyz")

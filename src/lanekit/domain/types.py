@@ -27,7 +27,7 @@ CardId = Id
 
 
 class _Unset:
-    """"Not given", as opposed to an explicit null."""
+    """The "not given" marker, as opposed to an explicit null."""
 
     _instance: _Unset | None = None
 

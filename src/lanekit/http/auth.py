@@ -34,7 +34,7 @@ async def create_token(actor: Actor, db: Db, body: TokenCreate = Body()) -> JSON
 
 
 @router.delete("/auth/token/{tokenId}", status_code=204, operation_id="revokeToken")
-async def revoke_token(actor: Actor, db: Db, tokenId: TokenId) -> Response:  # noqa: N803
+async def revoke_token(actor: Actor, db: Db, tokenId: TokenId) -> Response:
     async with db.begin() as conn:
         await tokens.revoke_token(conn, actor=actor, token_id=tokenId)
     return no_content()

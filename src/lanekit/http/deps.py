@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 
@@ -128,7 +128,7 @@ class PageParams:
     limit: int
 
 
-def paging(default_limit: int) -> object:
+def paging(default_limit: int) -> Any:
     """A dependency reading `offset` and `limit` with this endpoint's documented default (house rule 4)."""
 
     def _page(

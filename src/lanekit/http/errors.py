@@ -54,7 +54,7 @@ def error_response(
 def status_for(exc: errors.LanekitError) -> int:
     for cls in type(exc).__mro__:
         if cls in STATUS_OF:
-            return STATUS_OF[cls]  # type: ignore[index]
+            return STATUS_OF[cls]
     return 500
 
 

@@ -24,7 +24,5 @@ async def readyz(db: Db) -> JSONResponse:
         return JSONResponse({"status": "unavailable", "reason": type(exc).__name__}, status_code=503)
     head = migrate.head_revision()
     if current != head:
-        return JSONResponse(
-            {"status": "unmigrated", "revision": current, "head": head}, status_code=503
-        )
+        return JSONResponse({"status": "unmigrated", "revision": current, "head": head}, status_code=503)
     return JSONResponse({"status": "ok", "revision": current})

@@ -122,7 +122,7 @@ async def list_users(
     db: Db,
     base_url: BaseUrl,
     page: PageParams = paging(100),
-    sortBy: Annotated[str, Query()] = "lastName",  # noqa: N803
+    sortBy: Annotated[str, Query()] = "lastName",
     search: Annotated[str | None, Query(max_length=255)] = None,
 ) -> JSONResponse:
     async with db.read() as conn:
@@ -146,7 +146,7 @@ async def create_user(actor: Actor, db: Db, base_url: BaseUrl, body: UserCreate 
 
 
 @router.get("/user/{userId}", operation_id="getUser")
-async def get_user(actor: Actor, db: Db, base_url: BaseUrl, userId: UserId) -> JSONResponse:  # noqa: N803
+async def get_user(actor: Actor, db: Db, base_url: BaseUrl, userId: UserId) -> JSONResponse:
     async with db.read() as conn:
         view = await users.get_user(conn, actor=actor, user_id=userId)
     return ok(shapes.user_detail(view, base_url=base_url))
@@ -154,7 +154,7 @@ async def get_user(actor: Actor, db: Db, base_url: BaseUrl, userId: UserId) -> J
 
 @router.patch("/user/{userId}", operation_id="updateUser")
 async def patch_user(
-    actor: Actor, ctx: Ctx, base_url: BaseUrl, userId: UserId, body: UserUpdate = Body()  # noqa: N803
+    actor: Actor, ctx: Ctx, base_url: BaseUrl, userId: UserId, body: UserUpdate = Body()
 ) -> JSONResponse:
     async with ctx.db.begin() as conn:
         view = await users.update_user(
@@ -165,7 +165,7 @@ async def patch_user(
 
 @router.patch("/user/{userId}/password", operation_id="updateUserPassword")
 async def patch_password(
-    actor: Actor, ctx: Ctx, base_url: BaseUrl, userId: UserId, body: PasswordChange = Body()  # noqa: N803
+    actor: Actor, ctx: Ctx, base_url: BaseUrl, userId: UserId, body: PasswordChange = Body()
 ) -> JSONResponse:
     async with ctx.db.begin() as conn:
         view = await users.set_password(
@@ -175,7 +175,7 @@ async def patch_password(
 
 
 @router.delete("/user/{userId}", status_code=204, operation_id="deleteUser")
-async def delete_user(actor: Actor, ctx: Ctx, userId: UserId) -> Response:  # noqa: N803
+async def delete_user(actor: Actor, ctx: Ctx, userId: UserId) -> Response:
     async with ctx.db.begin() as conn:
         await users.delete_user(conn, actor=actor, user_id=userId, cache=ctx.credentials)
     return no_content()

@@ -7,7 +7,11 @@ from lanekit.storage.records import TokenRecord
 
 
 def token_item(record: TokenRecord) -> dict[str, Any]:
-    return {"id": ident(record.id), "description": record.description, "createdOn": instant(record.created_on)}
+    return {
+        "id": ident(record.id),
+        "description": record.description,
+        "createdOn": instant(record.created_on),
+    }
 
 
 def token_created(record: TokenRecord, token: str) -> dict[str, Any]:

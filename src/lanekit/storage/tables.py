@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
-    Date,
-    Integer,
     Boolean,
     Column,
+    Date,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     String,
     Table,

@@ -25,15 +25,17 @@ async def fetch(conn: AsyncConnection, *, account_id: int, user_id: int) -> User
 async def fetch_by_login(conn: AsyncConnection, *, account_id: int, login: str) -> UserRecord | None:
     """The live user whose email or username is `login` (case-insensitive); email wins a tie."""
     key = login.strip().lower()
-    rows = (
-        await conn.execute(
-            select(users).where(
-                users.c.account_id == account_id,
-                users.c.deleted == false(),
-                or_(users.c.email_key == key, users.c.username_key == key),
+    rows = list(
+        (
+            await conn.execute(
+                select(users).where(
+                    users.c.account_id == account_id,
+                    users.c.deleted == false(),
+                    or_(users.c.email_key == key, users.c.username_key == key),
+                )
             )
-        )
-    ).all()
+        ).all()
+    )
     if not rows:
         return None
     rows.sort(key=lambda r: r.email_key != key)
@@ -49,8 +51,10 @@ async def fetch_by_keys(
             select(users).where(
                 users.c.account_id == account_id,
                 users.c.deleted == false(),
-                or_(users.c.email_key.in_([email_key, username_key]),
-                    users.c.username_key.in_([email_key, username_key])),
+                or_(
+                    users.c.email_key.in_([email_key, username_key]),
+                    users.c.username_key.in_([email_key, username_key]),
+                ),
             )
         )
     ).all()
