@@ -34,7 +34,7 @@ class Window(NamedTuple):
 class RateLimiter:
     """`key_prefix` keeps installations (or test runs) that share one Redis apart; the in-memory store is
     private to its process and ignores it.  An unreachable Redis fails closed: the request is refused with
-    Unavailable (503) rather than served without a limit (docs/decisions/003)."""
+    Unavailable (503) rather than served without a limit (docs/decisions/004)."""
 
     def __init__(self, rate: str, *, redis_url: str | None = None, key_prefix: str = "lanekit") -> None:
         self.item = parse(rate)

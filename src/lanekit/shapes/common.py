@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from http import HTTPStatus
 from typing import Any
 
-# RFC 9110 names, pinned so that the wire does not change with the Python version (docs/decisions/002).
+# RFC 9110 names, pinned so that the wire does not change with the Python version (docs/decisions/003).
 _REASON_PHRASES = {413: "Content Too Large", 416: "Range Not Satisfiable", 422: "Unprocessable Content"}
 
 
