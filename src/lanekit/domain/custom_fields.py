@@ -48,8 +48,6 @@ class PlannedField:
     label: str
     help_text: str
     choices: tuple[str, ...] | None
-    # The operation that added it, for error messages about new fields.
-    added_by: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +186,6 @@ def _plan_add(fields: list[PlannedField], n: int, path: Any, value: Any) -> None
         label=label,
         help_text=_help_text(value.get("helpText"), f"{n}/value/helpText"),
         choices=choices,
-        added_by=n,
     )
     _place(fields, item, index)
 
