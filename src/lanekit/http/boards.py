@@ -8,7 +8,7 @@ from fastapi import Body, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, StrictBool, StrictInt, StrictStr
 
-from lanekit.domain import boards
+from lanekit.domain import board_reads, boards
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import BoardId, Id
 from lanekit.http.deps import Actor, BaseUrl, Db, PageParams, paging
@@ -123,7 +123,7 @@ async def list_boards(
     board_ids = _csv_ids(boards_csv, "boards")
     fields = _only(only)
     async with db.read() as conn:
-        found = await boards.list_boards(
+        found = await board_reads.list_boards(
             conn,
             actor=actor,
             offset=page.offset,
@@ -141,10 +141,10 @@ async def list_boards(
 @router.get("/board/{boardId}", operation_id="getBoard")
 async def get_board(actor: Actor, db: Db, base_url: BaseUrl, boardId: BoardId) -> JSONResponse:
     async with db.read() as conn:
-        view = await boards.get_board(conn, actor=actor, board_id=boardId)
+        view = await board_reads.get_board(conn, actor=actor, board_id=boardId)
     if view.visit_due:
         async with db.begin() as conn:
-            await boards.record_visit(conn, actor=actor, board_id=boardId)
+            await board_reads.record_visit(conn, actor=actor, board_id=boardId)
     return ok(shapes.board_detail(view, base_url=base_url))
 
 
@@ -158,7 +158,7 @@ async def create_board(
 ) -> JSONResponse:
     async with db.begin() as conn:
         board = await boards.create_board(conn, actor=actor, new=body.to_domain())
-        view = await boards.get_board(conn, actor=actor, board_id=board.id) if returnFullRecord else None
+        view = await board_reads.get_board(conn, actor=actor, board_id=board.id) if returnFullRecord else None
     if view is not None:
         return ok(shapes.board_detail(view, base_url=base_url))
     return ok({"id": str(board.id)})

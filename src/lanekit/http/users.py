@@ -8,7 +8,7 @@ from fastapi import Body, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, StrictBool, StrictStr
 
-from lanekit.domain import boards, users
+from lanekit.domain import board_reads, users
 from lanekit.domain.types import UserId
 from lanekit.http.deps import Actor, BaseUrl, Ctx, Db, PageParams, paging
 from lanekit.http.routing import make_router, no_content, ok
@@ -112,7 +112,7 @@ async def patch_me(actor: Actor, db: Db, base_url: BaseUrl, body: MeUpdate = Bod
 @router.get("/user/me/board/recent", operation_id="listRecentBoards")
 async def list_recent_boards(actor: Actor, db: Db) -> JSONResponse:
     async with db.read() as conn:
-        recent = await boards.recent_boards(conn, actor=actor)
+        recent = await board_reads.recent_boards(conn, actor=actor)
     return ok({"boards": [board_shapes.recent_board(item) for item in recent]})
 
 

@@ -6,8 +6,7 @@ from typing import Any
 
 from lanekit.domain import access
 from lanekit.domain.board_defaults import board_settings, icon_path
-from lanekit.domain.board_users import BoardUser
-from lanekit.domain.boards import (
+from lanekit.domain.board_reads import (
     BoardListing,
     BoardMember,
     BoardPage,
@@ -15,6 +14,7 @@ from lanekit.domain.boards import (
     InaccessibleBoard,
     RecentBoard,
 )
+from lanekit.domain.board_users import BoardUser
 from lanekit.domain.enums import LANE_CLASS_TYPES, LANE_TYPES, PRIORITIES
 from lanekit.shapes.common import ident, instant
 from lanekit.shapes.lanes import board_lanes
