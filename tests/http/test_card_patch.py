@@ -281,7 +281,11 @@ async def test_version_header_and_test_op(kit: Kit) -> None:
         card_id, [{"op": "replace", "path": "/title", "value": "b"}], headers={"x-lk-resource-version": "1"}
     )
     assert stale.status_code == 428
-    assert stale.json()["statusCode"] == 428
+    assert stale.json() == {
+        "statusCode": 428,
+        "error": "Precondition Required",
+        "message": "Optimistic concurrency check failed: expected version 1, the card is at 2",
+    }
     tested = await kit.patch(
         card_id,
         [{"op": "replace", "path": "/title", "value": "c"}, {"op": "test", "path": "/version", "value": "1"}],

@@ -43,7 +43,7 @@ from lanekit.storage.queries import cards as card_queries
 from lanekit.storage.queries import custom_fields as field_queries
 from lanekit.storage.queries import custom_icons as icon_queries
 from lanekit.storage.queries import lanes as lane_queries
-from lanekit.storage.records import CardRecord
+from lanekit.storage.records import CardRecord, UserRef
 
 OPS = ("add", "replace", "remove", "test")
 COLLECTIONS = ("tags", "assignedUserIds", "planningIncrementIds")
@@ -86,6 +86,16 @@ REMOVED = {
     "priority": "normal",
     "isHeader": False,
 }
+
+
+def _stale(*, expected: str, actual: str) -> VersionMismatch:
+    """The 428 with LeanKit's documented message first (§3.5)."""
+    error = VersionMismatch(expected=expected, actual=actual)
+    error.message = (
+        f"Optimistic concurrency check failed: expected version {expected}, the card is at {actual}"
+    )
+    error.args = (error.message,)
+    return error
 
 
 @dataclass
@@ -314,14 +324,16 @@ async def apply_patch(
         expected.insert(0, expected_version.strip())
     for wanted in expected:
         if wanted != str(card.version):
-            raise VersionMismatch(expected=wanted, actual=str(card.version))
+            raise _stale(expected=wanted, actual=str(card.version))
     versions = await bump_boards(conn, board_ids=[card.board_id])
     board = access.board
 
     touched = {parts[0] for _, parts, _ in parsed}
-    current_assignees: list[int] = []
+    current_refs: dict[int, UserRef] = {}
     if "assignedUserIds" in touched:
-        current_assignees = (await card_queries.list_assignee_ids(conn, card_ids=[card.id])).get(card.id, [])
+        held = (await card_queries.list_assignees(conn, card_ids=[card.id])).get(card.id, [])
+        current_refs = {u.id: u for u in held}
+    current_assignees = list(current_refs)
     current_fields: list[tuple[int, Any]] = []
     if "customFields" in touched and any(
         op == "remove" for op, parts, _ in parsed if parts[0] == "customFields"
@@ -378,7 +390,7 @@ async def apply_patch(
     plus = [u for u in wanted_users if u not in current_assignees]
     minus = [u for u in current_assignees if u not in wanted_users]
     users = await assignable_users(
-        conn, actor=actor, board=board, lanes=lanes, user_ids=plus + minus, field_name=at("assignedUserIds")
+        conn, actor=actor, board=board, lanes=lanes, user_ids=plus, field_name=at("assignedUserIds")
     )
     user_breaches, user_comment = user_wip(
         {u: users[u] for u in plus}, {u: 1 for u in plus}, comment, at("assignedUserIds")
@@ -445,7 +457,7 @@ async def apply_patch(
     if "rank" in columns:
         new_events.append(events.card_moved(updated, from_lane, lane))
     new_events += [events.user_assigned(updated, users[u][0]) for u in plus]
-    new_events += [events.user_unassigned(updated, users[u][0]) for u in minus]
+    new_events += [events.user_unassigned(updated, current_refs[u]) for u in minus]
     if lane_comment is not None:
         new_events += [
             events.lane_wip_exceeded(updated, b.lane_id, b.lane_title, lane_comment) for b in lane_breaches

@@ -333,7 +333,10 @@ async def assign(
     cards = await lock_cards(conn, actor=actor, card_ids=card_ids)
     accesses = await accesses_for_cards(conn, actor=actor, cards=cards, action="card.assign")
     versions = await bump_boards(conn, board_ids=accesses)
-    current = await card_queries.list_assignee_ids(conn, card_ids=card_ids)
+    # Unassigning needs no lookup: whoever holds the card can be taken off it, even a deleted user.
+    holders = await card_queries.list_assignees(conn, card_ids=card_ids)
+    current = {card_id: [u.id for u in refs] for card_id, refs in holders.items()}
+    held_refs = {u.id: u for refs in holders.values() for u in refs}
     users: dict[int, tuple[UserRef, int | None, int]] = {}
     breaches_by_board: dict[int, tuple[list[wip.UserBreach], str | None]] = {}
     for board_id, access in accesses.items():
@@ -348,7 +351,7 @@ async def assign(
             actor=actor,
             board=access.board,
             lanes=lanes,
-            user_ids=list(dict.fromkeys(assign_ids + unassign_ids)),
+            user_ids=assign_ids,
             field_name="userIdsToAssign",
         )
         users.update(found)
@@ -369,7 +372,7 @@ async def assign(
         added += [(card.id, u) for u in plus]
         removed += [(card.id, u) for u in minus]
         new_events += [events.user_assigned(card, users[u][0]) for u in plus]
-        new_events += [events.user_unassigned(card, users[u][0]) for u in minus]
+        new_events += [events.user_unassigned(card, held_refs[u]) for u in minus]
         breaches, recorded = breaches_by_board[card.board_id]
         if recorded is not None:
             new_events += [

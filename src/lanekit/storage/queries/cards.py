@@ -464,22 +464,6 @@ async def fetch_assignable_users(
     return [(UserRef(r.id, r.email, r.first_name, r.last_name), r.wip, int(r.held)) for r in rows]
 
 
-async def list_assignee_ids(conn: AsyncConnection, *, card_ids: Sequence[int]) -> dict[int, list[int]]:
-    if not card_ids:
-        return {}
-    rows = (
-        await conn.execute(
-            select(card_assignments.c.card_id, card_assignments.c.user_id)
-            .where(card_assignments.c.card_id.in_(list(card_ids)))
-            .order_by(card_assignments.c.card_id, card_assignments.c.assigned_on, card_assignments.c.user_id)
-        )
-    ).all()
-    found: dict[int, list[int]] = {}
-    for r in rows:
-        found.setdefault(r.card_id, []).append(r.user_id)
-    return found
-
-
 # --- writes ----------------------------------------------------------------------------------------------
 
 
