@@ -105,12 +105,13 @@ async def list_states(conn: AsyncConnection, *, account_id: int, board_ids: list
 
 async def list_tags(conn: AsyncConnection, *, board_id: int) -> list[str]:
     """Tags on the board's live cards, alphabetically, each once."""
+    # Read the (board_id, tag) index and leave out the few deleted cards, rather than joining every card.
+    deleted = select(cards.c.id).where(cards.c.board_id == board_id, cards.c.deleted_on.is_not(None))
     rows = (
         await conn.execute(
             select(card_tags.c.tag)
             .distinct()
-            .join(cards, cards.c.id == card_tags.c.card_id)
-            .where(card_tags.c.board_id == board_id, cards.c.deleted_on.is_(None))
+            .where(card_tags.c.board_id == board_id, card_tags.c.card_id.not_in(deleted))
             .order_by(card_tags.c.tag)
         )
     ).all()
