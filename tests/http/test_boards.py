@@ -294,6 +294,9 @@ async def test_list_is_alphabetical_paged_searchable_and_invertible(lanekit: Lan
 
     found = (await admin.get("/io/board", params={"search": "AR"})).json()
     assert [b["title"] for b in found["boards"]] == ["charlie"]
+    # LIKE wildcards in a search are plain characters.
+    assert (await admin.get("/io/board", params={"search": "%"})).json()["boards"] == []
+    assert (await admin.get("/io/board", params={"search": "_"})).json()["boards"] == []
 
     only = (await admin.get("/io/board", params={"only": "id,title"})).json()
     assert all(list(b) == ["id", "title"] for b in only["boards"])

@@ -80,7 +80,8 @@ async def list_visible_candidates(
     if not include_archived:
         where.append(boards.c.is_archived == false())
     if search:
-        where.append(boards.c.title.ilike(f"%{search}%"))
+        escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append(boards.c.title.ilike(f"%{escaped}%", escape="\\"))
     if board_ids is not None:
         where.append(boards.c.id.in_(board_ids))
     rows = (
