@@ -14,11 +14,8 @@ optimistic-concurrency check (§4.3).
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 from typing import Any
 
-import jsonpatch
-import jsonpointer
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.domain import card_values as values
@@ -37,55 +34,15 @@ from lanekit.domain.card_common import (
 )
 from lanekit.domain.cards import assignable_users, check_type, user_wip
 from lanekit.domain.errors import Conflict, Invalid, VersionMismatch
+from lanekit.domain.patch_ops import PatchState, apply_op, card_view, parse_op
 from lanekit.domain.types import Actor
 from lanekit.storage.queries import card_types as type_queries
+from lanekit.storage.queries import card_writes
 from lanekit.storage.queries import cards as card_queries
 from lanekit.storage.queries import custom_fields as field_queries
 from lanekit.storage.queries import custom_icons as icon_queries
 from lanekit.storage.queries import lanes as lane_queries
 from lanekit.storage.records import CardRecord, UserRef
-
-OPS = ("add", "replace", "remove", "test")
-COLLECTIONS = ("tags", "assignedUserIds", "planningIncrementIds")
-SCALARS = (
-    "title",
-    "typeId",
-    "blockReason",
-    "isBlocked",
-    "customIconId",
-    "customId",
-    "description",
-    "externalLink",
-    "index",
-    "laneId",
-    "parentCardId",
-    "plannedStart",
-    "plannedFinish",
-    "mirrorSourceCardId",
-    "size",
-    "wipOverrideComment",
-    "version",
-    "priority",
-    "isHeader",
-)
-PATHS = frozenset((*COLLECTIONS, *SCALARS, "customFields"))
-# What `remove` leaves on a single-valued path; absent keys cannot be removed.
-REMOVED = {
-    "blockReason": None,
-    "isBlocked": False,
-    "customIconId": None,
-    "customId": None,
-    "description": None,
-    "externalLink": None,
-    "plannedStart": None,
-    "plannedFinish": None,
-    "mirrorSourceCardId": None,
-    "parentCardId": None,
-    "size": 0,
-    "wipOverrideComment": None,
-    "priority": "normal",
-    "isHeader": False,
-}
 
 
 def _stale(*, expected: str, actual: str) -> VersionMismatch:
@@ -96,196 +53,6 @@ def _stale(*, expected: str, actual: str) -> VersionMismatch:
     )
     error.args = (error.message,)
     return error
-
-
-@dataclass
-class _State:
-    doc: dict[str, Any]
-    origin: dict[str, int]
-    # fieldId → (stored value or None, op index)
-    fields: dict[int, tuple[Any, int]]
-
-
-def _check_scalar(key: str, value: Any, where: str) -> Any:
-    """The normalised value of a single-valued path; raises Invalid naming `where`."""
-    if key == "title":
-        return values.check_title(value, where)
-    if key in ("typeId", "laneId"):
-        return values.check_id(value, where)
-    if key == "customIconId":
-        return None if value is None else values.check_id(value, where)
-    if key in ("description", "blockReason"):
-        return values.check_text(value, where)
-    if key == "customId":
-        return values.check_short_text(value, where)
-    if key == "externalLink":
-        return values.check_external_link(value, where)
-    if key == "index":
-        return values.check_index(value, where)
-    if key in ("plannedStart", "plannedFinish"):
-        return values.check_date(value, where)
-    if key == "size":
-        return values.check_size(value, where)
-    if key == "priority":
-        return values.check_priority(value, where)
-    if key in ("isBlocked", "isHeader"):
-        return values.check_bool(value, where)
-    if key == "wipOverrideComment":
-        if value is not None and not isinstance(value, str):
-            raise Invalid(where, "must be a string")
-        return value
-    if key == "parentCardId":
-        raise Invalid(where, "card connections are not available on this server yet")
-    if key == "mirrorSourceCardId":
-        raise Invalid(where, "card mirroring is not available on this server yet")
-    raise Invalid(where, "cannot be set")
-
-
-def _check_element(key: str, value: Any, where: str) -> Any:
-    if key == "tags":
-        return values.check_tag(value, where)
-    if key == "assignedUserIds":
-        return str(values.check_id(value, where))
-    raise Invalid(where, f"planning increment {value!r} not found")
-
-
-def _parse(raw: Any, i: int) -> tuple[str, list[str], dict[str, Any]]:
-    if not isinstance(raw, dict):
-        raise Invalid(f"#/{i}", "must be an operation object {op, path, value}")
-    op, path = raw.get("op"), raw.get("path")
-    if op not in OPS:
-        raise Invalid(f"#/{i}/op", f"must be one of {', '.join(OPS)}")
-    if not isinstance(path, str) or not path.startswith("/"):
-        raise Invalid(f"#/{i}/path", "must be a JSON pointer such as /title")
-    try:
-        parts = jsonpointer.JsonPointer(path).parts
-    except jsonpointer.JsonPointerException:
-        raise Invalid(f"#/{i}/path", f"{path!r} is not a JSON pointer") from None
-    if not parts or parts[0] not in PATHS:
-        raise Invalid(f"#/{i}/path", f"unknown path {path!r}")
-    collection = parts[0] in COLLECTIONS or parts[0] == "customFields"
-    if len(parts) > 2 or (len(parts) == 2 and not collection):
-        raise Invalid(f"#/{i}/path", f"unknown path {path!r}")
-    if len(parts) == 2 and parts[1] != "-" and not parts[1].isdigit():
-        raise Invalid(f"#/{i}/path", f"{parts[1]!r} is not an array index")
-    if op in ("add", "replace", "test") and "value" not in raw:
-        raise Invalid(f"#/{i}/value", "is required")
-    if parts[0] == "version" and op != "test":
-        raise Invalid(f"#/{i}/op", "/version is read-only; only test is allowed on it")
-    return op, parts, raw
-
-
-def _apply_collection(state: _State, i: int, op: str, parts: list[str], raw: dict[str, Any]) -> None:
-    key = parts[0]
-    where = f"#/{i}/value"
-    current: list[Any] = state.doc[key]
-    if op == "remove" and "value" in raw:
-        # Remove by value, wherever it is (LeanKit extension; Pipedream also sends the index).
-        target = raw["value"]
-        wanted = str(values.check_id(target, where)) if key == "assignedUserIds" else target
-        state.doc[key] = [v for v in current if v != wanted]
-    elif len(parts) == 1:
-        if op == "remove":
-            state.doc[key] = []
-        else:
-            if not isinstance(raw["value"], list):
-                raise Invalid(where, "must be an array")
-            state.doc[key] = [_check_element(key, v, f"{where}/{n}") for n, v in enumerate(raw["value"])]
-    else:
-        patch: dict[str, Any] = {"op": op, "path": "/" + "/".join(parts)}
-        if op != "remove":
-            patch["value"] = _check_element(key, raw["value"], where)
-        try:
-            state.doc = jsonpatch.apply_patch(state.doc, [patch])
-        except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as exc:
-            raise Invalid(f"#/{i}/path", str(exc)) from None
-    if key == "tags":
-        state.doc[key] = values.dedupe_tags(state.doc[key])
-    if key == "assignedUserIds":
-        state.doc[key] = list(dict.fromkeys(state.doc[key]))
-    state.origin[key] = i
-
-
-def _apply_custom_field(state: _State, i: int, op: str, parts: list[str], raw: dict[str, Any]) -> None:
-    where = f"#/{i}/value"
-    if op == "remove":
-        target = raw.get("value")
-        if isinstance(target, dict):
-            target = target.get("fieldId")
-        if target is not None:
-            state.fields[values.check_id(target, where)] = (None, i)
-            return
-        if len(parts) == 1:
-            for entry in state.doc["customFields"]:
-                state.fields[int(entry["fieldId"])] = (None, i)
-            return
-        slot = int(parts[1]) if parts[1].isdigit() else -1
-        if not 0 <= slot < len(state.doc["customFields"]):
-            raise Invalid(f"#/{i}/path", f"the card has no custom field value at {slot}")
-        state.fields[int(state.doc["customFields"][slot]["fieldId"])] = (None, i)
-        return
-    items = raw["value"] if len(parts) == 1 and isinstance(raw["value"], list) else [raw["value"]]
-    for n, item in enumerate(items):
-        at = where if len(items) == 1 and not isinstance(raw["value"], list) else f"{where}/{n}"
-        if not isinstance(item, dict) or "fieldId" not in item:
-            raise Invalid(at, "must be an object {fieldId, value}")
-        state.fields[values.check_id(item["fieldId"], f"{at}/fieldId")] = (item.get("value"), i)
-
-
-def _apply(state: _State, i: int, op: str, parts: list[str], raw: dict[str, Any]) -> None:
-    key = parts[0]
-    if op == "test":
-        if key == "version":
-            return
-        try:
-            jsonpatch.apply_patch(state.doc, [{"op": "test", "path": raw["path"], "value": raw["value"]}])
-        except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException):
-            raise Invalid(f"#/{i}", f"test failed: {raw['path']} is not {raw['value']!r}") from None
-        return
-    if key == "customFields":
-        _apply_custom_field(state, i, op, parts, raw)
-    elif key in COLLECTIONS:
-        _apply_collection(state, i, op, parts, raw)
-    elif op == "remove":
-        if key not in REMOVED:
-            raise Invalid(f"#/{i}/op", f"/{key} cannot be removed")
-        if key in ("mirrorSourceCardId", "parentCardId") or key == "isHeader":
-            return
-        state.doc[key] = REMOVED[key]
-        state.origin[key] = i
-    else:
-        checked = _check_scalar(key, raw["value"], f"#/{i}/value")
-        if key != "isHeader":
-            state.doc[key] = checked
-            state.origin[key] = i
-
-
-def _view(card: CardRecord, assignees: list[int], fields: list[tuple[int, Any]]) -> dict[str, Any]:
-    return {
-        "title": card.title,
-        "typeId": card.type_id,
-        "assignedUserIds": [str(u) for u in assignees],
-        "blockReason": card.blocked_reason,
-        "isBlocked": card.is_blocked,
-        "customIconId": card.custom_icon_id,
-        "customId": card.custom_id,
-        "customFields": [{"fieldId": str(f), "value": v} for f, v in fields],
-        "description": card.description,
-        "externalLink": list(card.external_links),
-        "index": None,
-        "laneId": card.lane_id,
-        "parentCardId": None,
-        "plannedStart": card.planned_start,
-        "plannedFinish": card.planned_finish,
-        "planningIncrementIds": [],
-        "mirrorSourceCardId": None,
-        "size": card.size,
-        "tags": list(card.tags),
-        "wipOverrideComment": None,
-        "version": str(card.version),
-        "priority": card.priority,
-        "isHeader": False,
-    }
 
 
 def _shown(value: Any) -> str | None:
@@ -315,7 +82,7 @@ _CHANGED = {
 async def apply_patch(
     conn: AsyncConnection, *, actor: Actor, card_id: int, ops: list[Any], expected_version: str | None
 ) -> CardRecord:
-    parsed = [_parse(raw, i) for i, raw in enumerate(ops)]
+    parsed = [parse_op(raw, i) for i, raw in enumerate(ops)]
     [card] = await lock_cards(conn, actor=actor, card_ids=[card_id])
     access = await access_for_card(conn, actor=actor, card_id=card_id, board_id=card.board_id)
     require(access, "card.update")
@@ -342,10 +109,10 @@ async def apply_patch(
             (v.field_id, v.value)
             for v in (await card_queries.list_field_values(conn, card_ids=[card.id])).get(card.id, [])
         ]
-    original = _view(card, current_assignees, current_fields)
-    state = _State(doc=copy.deepcopy(original), origin={}, fields={})
+    original = card_view(card, current_assignees, current_fields)
+    state = PatchState(doc=copy.deepcopy(original), origin={}, fields={})
     for i, (op, parts, raw) in enumerate(parsed):
-        _apply(state, i, op, parts, raw)
+        apply_op(state, i, op, parts, raw)
     doc = state.doc
 
     def at(key: str) -> str:
@@ -436,18 +203,18 @@ async def apply_patch(
         columns["blocked_reason"] = reason
 
     columns.update(updated_on=now, updated_by=actor.user_id)
-    updated = await card_queries.update_card(
+    updated = await card_writes.update_card(
         conn, account_id=actor.account_id, card_id=card.id, expected_version=card.version, **columns
     )
     if updated is None:
         raise Conflict(f"card {card.id} changed during the update; retry it")
     if "tags" in columns:
-        await card_queries.replace_tags(conn, board_id=board.id, card_id=card.id, tags=updated.tags)
-    await card_queries.delete_assignments(conn, pairs=[(card.id, u) for u in minus])
-    await card_queries.insert_assignments(
+        await card_writes.replace_tags(conn, board_id=board.id, card_id=card.id, tags=updated.tags)
+    await card_writes.delete_assignments(conn, pairs=[(card.id, u) for u in minus])
+    await card_writes.insert_assignments(
         conn, account_id=actor.account_id, pairs=[(card.id, u) for u in plus], now=now
     )
-    await card_queries.replace_field_values(conn, card_id=card.id, values=field_values)
+    await card_writes.replace_field_values(conn, card_id=card.id, values=field_values)
 
     if changes:
         new_events.append(events.card_changed(updated, changes))

@@ -31,6 +31,7 @@ from lanekit.domain.card_common import (
 from lanekit.domain.errors import Forbidden, Invalid, NotFound
 from lanekit.domain.types import Actor
 from lanekit.storage.queries import card_types as type_queries
+from lanekit.storage.queries import card_writes
 from lanekit.storage.queries import cards as card_queries
 from lanekit.storage.queries import custom_fields as field_queries
 from lanekit.storage.queries import custom_icons as icon_queries
@@ -122,7 +123,7 @@ async def assignable_users(
     """The users by id with their board WIP limit and held cards; an unknown id is Invalid."""
     found = {
         u.id: (u, limit, held)
-        for u, limit, held in await card_queries.fetch_assignable_users(
+        for u, limit, held in await card_writes.fetch_assignable_users(
             conn,
             account_id=actor.account_id,
             board_id=board.id,
@@ -162,7 +163,7 @@ async def create_card(conn: AsyncConnection, *, actor: Actor, new: NewCard) -> C
     title = values.check_title(new.title, "title")
     board_id = new.board_id
     if new.lane_id is not None:
-        lane_row = await card_queries.fetch_lane(conn, account_id=actor.account_id, lane_id=new.lane_id)
+        lane_row = await card_writes.fetch_lane(conn, account_id=actor.account_id, lane_id=new.lane_id)
         if lane_row is None:
             raise Invalid(new.lane_field, f"lane {new.lane_id} not found")
         if board_id is not None and lane_row.board_id != board_id:
@@ -264,12 +265,12 @@ async def create_card(conn: AsyncConnection, *, actor: Actor, new: NewCard) -> C
         version=1,
     )
     row.update(lane_entry(None, lane, now=now, user_id=actor.user_id))
-    card = await card_queries.insert_card(conn, **row)
-    await card_queries.insert_assignments(
+    card = await card_writes.insert_card(conn, **row)
+    await card_writes.insert_assignments(
         conn, account_id=actor.account_id, pairs=[(card.id, u) for u in user_ids], now=now
     )
-    await card_queries.insert_tags(conn, board_id=board.id, card_id=card.id, tags=tags)
-    await card_queries.replace_field_values(conn, card_id=card.id, values=field_values)
+    await card_writes.insert_tags(conn, board_id=board.id, card_id=card.id, tags=tags)
+    await card_writes.replace_field_values(conn, card_id=card.id, values=field_values)
 
     new_events = [events.card_created(card, lane)]
     if card.is_blocked:
@@ -309,7 +310,7 @@ async def delete_cards(conn: AsyncConnection, *, actor: Actor, card_ids: list[in
             )
     versions = await bump_boards(conn, board_ids=accesses)
     now = clock.now()
-    await card_queries.mark_deleted(conn, card_ids=card_ids, now=now, user_id=actor.user_id)
+    await card_writes.mark_deleted(conn, card_ids=card_ids, now=now, user_id=actor.user_id)
     await save_events(
         conn, actor=actor, now=now, versions=versions, events=[events.card_deleted(c) for c in cards]
     )
@@ -382,9 +383,9 @@ async def assign(
             ]
         if plus or minus:
             changed.append(card)
-    await card_queries.delete_assignments(conn, pairs=removed)
-    await card_queries.insert_assignments(conn, account_id=actor.account_id, pairs=added, now=now)
-    await card_queries.update_many(
+    await card_writes.delete_assignments(conn, pairs=removed)
+    await card_writes.insert_assignments(conn, account_id=actor.account_id, pairs=added, now=now)
+    await card_writes.update_many(
         conn, rows=[{"card_id": c.id, "updated_on": now, "updated_by": actor.user_id} for c in changed]
     )
     await save_events(conn, actor=actor, now=now, versions=versions, events=new_events)

@@ -29,7 +29,7 @@ from lanekit.domain.card_common import (
 )
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import Actor
-from lanekit.storage.queries import cards as card_queries
+from lanekit.storage.queries import card_writes
 from lanekit.storage.queries import lanes as lane_queries
 from lanekit.storage.records import BoardRecord, CardRecord
 
@@ -65,7 +65,7 @@ async def move_cards(
     if destination.lane_id is not None:
         dest_board_id = next((b for b, lanes in source_lanes.items() if destination.lane_id in lanes), None)
         if dest_board_id is None:
-            lane = await card_queries.fetch_lane(
+            lane = await card_writes.fetch_lane(
                 conn, account_id=actor.account_id, lane_id=destination.lane_id
             )
             if lane is None:
@@ -131,11 +131,11 @@ async def move_cards(
                 events.lane_wip_exceeded(moved, b.lane_id, b.lane_title, recorded) for b in breaches
             ]
         rows.append(row)
-    await card_queries.update_many(conn, rows=rows)
+    await card_writes.update_many(conn, rows=rows)
     off_board = [c.id for c in cards if c.board_id != dest_board_id]
     if off_board:
-        await card_queries.move_tags_to_board(conn, card_ids=off_board, board_id=dest_board_id)
-        await card_queries.clear_field_values(conn, card_ids=off_board)
+        await card_writes.move_tags_to_board(conn, card_ids=off_board, board_id=dest_board_id)
+        await card_writes.clear_field_values(conn, card_ids=off_board)
     await save_events(conn, actor=actor, now=now, versions=versions, events=new_events)
     return versions
 

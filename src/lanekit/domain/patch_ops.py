@@ -1,0 +1,249 @@
+"""JSON Patch operations on a card's dict view (cards.md §3.5): parsing, value checks, and applying them.
+
+`card_patch.apply_patch` builds the view, applies every operation here, then writes the differences.  Errors
+name the operation's JSON pointer (`#/2/value`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import jsonpatch
+import jsonpointer
+
+from lanekit.domain import card_values as values
+from lanekit.domain.errors import Invalid
+from lanekit.storage.records import CardRecord
+
+OPS = ("add", "replace", "remove", "test")
+COLLECTIONS = ("tags", "assignedUserIds", "planningIncrementIds")
+SCALARS = (
+    "title",
+    "typeId",
+    "blockReason",
+    "isBlocked",
+    "customIconId",
+    "customId",
+    "description",
+    "externalLink",
+    "index",
+    "laneId",
+    "parentCardId",
+    "plannedStart",
+    "plannedFinish",
+    "mirrorSourceCardId",
+    "size",
+    "wipOverrideComment",
+    "version",
+    "priority",
+    "isHeader",
+)
+PATHS = frozenset((*COLLECTIONS, *SCALARS, "customFields"))
+# What `remove` leaves on a single-valued path; absent keys cannot be removed.
+REMOVED = {
+    "blockReason": None,
+    "isBlocked": False,
+    "customIconId": None,
+    "customId": None,
+    "description": None,
+    "externalLink": None,
+    "plannedStart": None,
+    "plannedFinish": None,
+    "mirrorSourceCardId": None,
+    "parentCardId": None,
+    "size": 0,
+    "wipOverrideComment": None,
+    "priority": "normal",
+    "isHeader": False,
+}
+
+
+@dataclass
+class PatchState:
+    doc: dict[str, Any]
+    origin: dict[str, int]
+    # fieldId → (stored value or None, op index)
+    fields: dict[int, tuple[Any, int]]
+
+
+def check_scalar(key: str, value: Any, where: str) -> Any:
+    """The normalised value of a single-valued path; raises Invalid naming `where`."""
+    if key == "title":
+        return values.check_title(value, where)
+    if key in ("typeId", "laneId"):
+        return values.check_id(value, where)
+    if key == "customIconId":
+        return None if value is None else values.check_id(value, where)
+    if key in ("description", "blockReason"):
+        return values.check_text(value, where)
+    if key == "customId":
+        return values.check_short_text(value, where)
+    if key == "externalLink":
+        return values.check_external_link(value, where)
+    if key == "index":
+        return values.check_index(value, where)
+    if key in ("plannedStart", "plannedFinish"):
+        return values.check_date(value, where)
+    if key == "size":
+        return values.check_size(value, where)
+    if key == "priority":
+        return values.check_priority(value, where)
+    if key in ("isBlocked", "isHeader"):
+        return values.check_bool(value, where)
+    if key == "wipOverrideComment":
+        if value is not None and not isinstance(value, str):
+            raise Invalid(where, "must be a string")
+        return value
+    if key == "parentCardId":
+        raise Invalid(where, "card connections are not available on this server yet")
+    if key == "mirrorSourceCardId":
+        raise Invalid(where, "card mirroring is not available on this server yet")
+    raise Invalid(where, "cannot be set")
+
+
+def check_element(key: str, value: Any, where: str) -> Any:
+    if key == "tags":
+        return values.check_tag(value, where)
+    if key == "assignedUserIds":
+        return str(values.check_id(value, where))
+    raise Invalid(where, f"planning increment {value!r} not found")
+
+
+def parse_op(raw: Any, i: int) -> tuple[str, list[str], dict[str, Any]]:
+    if not isinstance(raw, dict):
+        raise Invalid(f"#/{i}", "must be an operation object {op, path, value}")
+    op, path = raw.get("op"), raw.get("path")
+    if op not in OPS:
+        raise Invalid(f"#/{i}/op", f"must be one of {', '.join(OPS)}")
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise Invalid(f"#/{i}/path", "must be a JSON pointer such as /title")
+    try:
+        parts = jsonpointer.JsonPointer(path).parts
+    except jsonpointer.JsonPointerException:
+        raise Invalid(f"#/{i}/path", f"{path!r} is not a JSON pointer") from None
+    if not parts or parts[0] not in PATHS:
+        raise Invalid(f"#/{i}/path", f"unknown path {path!r}")
+    collection = parts[0] in COLLECTIONS or parts[0] == "customFields"
+    if len(parts) > 2 or (len(parts) == 2 and not collection):
+        raise Invalid(f"#/{i}/path", f"unknown path {path!r}")
+    if len(parts) == 2 and parts[1] != "-" and not parts[1].isdigit():
+        raise Invalid(f"#/{i}/path", f"{parts[1]!r} is not an array index")
+    if op in ("add", "replace", "test") and "value" not in raw:
+        raise Invalid(f"#/{i}/value", "is required")
+    if parts[0] == "version" and op != "test":
+        raise Invalid(f"#/{i}/op", "/version is read-only; only test is allowed on it")
+    return op, parts, raw
+
+
+def apply_collection(state: PatchState, i: int, op: str, parts: list[str], raw: dict[str, Any]) -> None:
+    key = parts[0]
+    where = f"#/{i}/value"
+    current: list[Any] = state.doc[key]
+    if op == "remove" and "value" in raw:
+        # Remove by value, wherever it is (LeanKit extension; Pipedream also sends the index).
+        target = raw["value"]
+        wanted = str(values.check_id(target, where)) if key == "assignedUserIds" else target
+        state.doc[key] = [v for v in current if v != wanted]
+    elif len(parts) == 1:
+        if op == "remove":
+            state.doc[key] = []
+        else:
+            if not isinstance(raw["value"], list):
+                raise Invalid(where, "must be an array")
+            state.doc[key] = [check_element(key, v, f"{where}/{n}") for n, v in enumerate(raw["value"])]
+    else:
+        patch: dict[str, Any] = {"op": op, "path": "/" + "/".join(parts)}
+        if op != "remove":
+            patch["value"] = check_element(key, raw["value"], where)
+        try:
+            state.doc = jsonpatch.apply_patch(state.doc, [patch])
+        except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as exc:
+            raise Invalid(f"#/{i}/path", str(exc)) from None
+    if key == "tags":
+        state.doc[key] = values.dedupe_tags(state.doc[key])
+    if key == "assignedUserIds":
+        state.doc[key] = list(dict.fromkeys(state.doc[key]))
+    state.origin[key] = i
+
+
+def apply_custom_field(state: PatchState, i: int, op: str, parts: list[str], raw: dict[str, Any]) -> None:
+    where = f"#/{i}/value"
+    if op == "remove":
+        target = raw.get("value")
+        if isinstance(target, dict):
+            target = target.get("fieldId")
+        if target is not None:
+            state.fields[values.check_id(target, where)] = (None, i)
+            return
+        if len(parts) == 1:
+            for entry in state.doc["customFields"]:
+                state.fields[int(entry["fieldId"])] = (None, i)
+            return
+        slot = int(parts[1]) if parts[1].isdigit() else -1
+        if not 0 <= slot < len(state.doc["customFields"]):
+            raise Invalid(f"#/{i}/path", f"the card has no custom field value at {slot}")
+        state.fields[int(state.doc["customFields"][slot]["fieldId"])] = (None, i)
+        return
+    items = raw["value"] if len(parts) == 1 and isinstance(raw["value"], list) else [raw["value"]]
+    for n, item in enumerate(items):
+        at = where if len(items) == 1 and not isinstance(raw["value"], list) else f"{where}/{n}"
+        if not isinstance(item, dict) or "fieldId" not in item:
+            raise Invalid(at, "must be an object {fieldId, value}")
+        state.fields[values.check_id(item["fieldId"], f"{at}/fieldId")] = (item.get("value"), i)
+
+
+def apply_op(state: PatchState, i: int, op: str, parts: list[str], raw: dict[str, Any]) -> None:
+    key = parts[0]
+    if op == "test":
+        if key == "version":
+            return
+        try:
+            jsonpatch.apply_patch(state.doc, [{"op": "test", "path": raw["path"], "value": raw["value"]}])
+        except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException):
+            raise Invalid(f"#/{i}", f"test failed: {raw['path']} is not {raw['value']!r}") from None
+        return
+    if key == "customFields":
+        apply_custom_field(state, i, op, parts, raw)
+    elif key in COLLECTIONS:
+        apply_collection(state, i, op, parts, raw)
+    elif op == "remove":
+        if key not in REMOVED:
+            raise Invalid(f"#/{i}/op", f"/{key} cannot be removed")
+        if key in ("mirrorSourceCardId", "parentCardId") or key == "isHeader":
+            return
+        state.doc[key] = REMOVED[key]
+        state.origin[key] = i
+    else:
+        checked = check_scalar(key, raw["value"], f"#/{i}/value")
+        if key != "isHeader":
+            state.doc[key] = checked
+            state.origin[key] = i
+
+
+def card_view(card: CardRecord, assignees: list[int], fields: list[tuple[int, Any]]) -> dict[str, Any]:
+    return {
+        "title": card.title,
+        "typeId": card.type_id,
+        "assignedUserIds": [str(u) for u in assignees],
+        "blockReason": card.blocked_reason,
+        "isBlocked": card.is_blocked,
+        "customIconId": card.custom_icon_id,
+        "customId": card.custom_id,
+        "customFields": [{"fieldId": str(f), "value": v} for f, v in fields],
+        "description": card.description,
+        "externalLink": list(card.external_links),
+        "index": None,
+        "laneId": card.lane_id,
+        "parentCardId": None,
+        "plannedStart": card.planned_start,
+        "plannedFinish": card.planned_finish,
+        "planningIncrementIds": [],
+        "mirrorSourceCardId": None,
+        "size": card.size,
+        "tags": list(card.tags),
+        "wipOverrideComment": None,
+        "version": str(card.version),
+        "priority": card.priority,
+        "isHeader": False,
+    }
