@@ -43,7 +43,7 @@ def table(results: list[Result]) -> str:
     for r in results:
         name = f"({r.scenario}) {r.title}" if r.scenario != "floor" else r.title
         if not r.available:
-            lines.append(f"| {name} | {r.backend} | not available | | | | | | |")
+            lines.append(f"| {name} | {r.backend} | {r.note or 'not available'} | | | | | | |")
             continue
         note = f" ({r.note})" if r.note else ""
         rps = _cell(r.rps, 1 if (r.rps or 0) < 100 else 0)

@@ -6,6 +6,7 @@ import asyncio
 import json
 import random
 import sqlite3
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -242,7 +243,7 @@ async def run_backend(backend: str, options: Options, wrk: str) -> list[Result]:
     results: list[Result] = []
     peak_rss = 0.0
     try:
-        for scenario in options.scenarios:
+        for position, scenario in enumerate(options.scenarios):
             result = await measure(
                 scenario, backend=backend, dataset=dataset, database_url=url, openapi=openapi,
                 count=options.request_count, load=_via_wrk(server, loader, options.duration),
@@ -262,7 +263,22 @@ async def run_backend(backend: str, options: Options, wrk: str) -> list[Result]:
                 notes.append(f"server still busy {IDLE_LIMIT:.0f} s after the run, restarted")
                 server.stop()
                 await databases.cancel_queries(url)
-                server, openapi = await _start_lanekit(backend, url, dataset, options, loader)
+                try:
+                    server, openapi = await _start_lanekit(backend, url, dataset, options, loader)
+                except RuntimeError as exc:
+                    print(f"bench: {backend}: the server did not start again: {exc}", file=sys.stderr)
+                    result.note = "; ".join(notes)
+                    results += [
+                        Result(
+                            s.key,
+                            s.title,
+                            backend,
+                            available=False,
+                            note="not run: the server did not restart",
+                        )
+                        for s in options.scenarios[position + 1 :]
+                    ]
+                    break
             result.note = "; ".join(notes)
             print(f"bench: {backend}: ({scenario.key}) {result.rps} req/s, {result.errors} errors "
                   f"{result.note}", flush=True)  # fmt: skip
