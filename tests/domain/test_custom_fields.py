@@ -42,7 +42,7 @@ def test_replace_with_index_moves_the_field() -> None:
 
 
 def test_operations_apply_in_order() -> None:
-    ops = [
+    ops: list[dict[str, Any]] = [
         {"op": "remove", "path": "/2"},
         {"op": "add", "path": "/", "value": {"label": "B", "type": "number", "index": 0}},
     ]
