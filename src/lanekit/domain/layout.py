@@ -1,4 +1,4 @@
-"""Board layout: the lane tree, its checksum, replacing it whole (§6.2) and changing one lane (§6.3).
+"""Board layout: the lane tree, its checksum and replacing it whole (§6.2); single lanes are in lanes.py.
 
 The layout PUT is planned in full (`plan_layout`, pure) before anything is written, so an invalid tree
 changes nothing.  Concurrent PUTs are serialised on the board row (`fetch_for_update`) and the checksum is
@@ -15,14 +15,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.domain import clock
-from lanekit.domain.access import BoardAccess, board_access, require
+from lanekit.domain.access import board_access, require
 from lanekit.domain.board_defaults import LAYOUT_REVISION
 from lanekit.domain.enums import CARD_STATUSES, LANE_CLASS_TYPES, LANE_ORIENTATIONS, LANE_TYPES
 from lanekit.domain.errors import Conflict, Invalid, NotFound
 from lanekit.domain.types import UNSET, Actor
 from lanekit.storage.queries import boards as board_queries
 from lanekit.storage.queries import lanes as lane_queries
-from lanekit.storage.queries.lanes import LaneCounts
 from lanekit.storage.records import BoardRecord, LaneRecord
 
 MAX_TITLE = 255
@@ -137,7 +136,7 @@ class LayoutPlan:
     removed: list[LaneRecord]
 
 
-def _choice(value: str | None, allowed: Any, path: str, fallback: str) -> str:
+def choice(value: str | None, allowed: Any, path: str, fallback: str) -> str:
     if value is None:
         return fallback
     if value not in allowed:
@@ -185,23 +184,23 @@ def plan_layout(existing: list[LaneRecord], lanes: list[LayoutLaneIn]) -> Layout
                 raise Invalid(f"{here}/title", "must not be empty")
             if len(title) > MAX_TITLE:
                 raise Invalid(f"{here}/title", f"must be at most {MAX_TITLE} characters")
-            own_class = _choice(
+            own_class = choice(
                 item.class_type,
                 LANE_CLASS_TYPES,
                 f"{here}/classType",
                 old.lane_class_type if old else "active",
             )
             class_type = area or own_class  # sub-lanes take their top-level area's class
-            lane_type = _choice(
+            lane_type = choice(
                 item.lane_type, LANE_TYPES, f"{here}/type", old.lane_type if old else "untyped"
             )
-            orientation = _choice(
+            orientation = choice(
                 item.orientation,
                 LANE_ORIENTATIONS,
                 f"{here}/orientation",
                 old.orientation if old else "vertical",
             )
-            wanted_status = _choice(item.card_status, CARD_STATUSES, f"{here}/cardStatus", "") or None
+            wanted_status = choice(item.card_status, CARD_STATUSES, f"{here}/cardStatus", "") or None
             if wanted_status is None and old is not None and old.lane_class_type == class_type == "active":
                 wanted_status = old.card_status
             columns = item.columns if item.columns is not None else (old.columns if old else 1)
@@ -325,134 +324,14 @@ async def replace_layout(
         removed_ids = [lane.id for lane in plan.removed]
         await lane_queries.move_deleted_cards(conn, board_id=board.id, from_lanes=removed_ids, to_lane=drop)
         await lane_queries.delete_lanes(conn, board_id=board.id, lane_ids=removed_ids)
-    board = await _bump_layout(conn, board)
+    board = await bump_layout(conn, board)
     new_lanes = await lane_queries.list_for_board(conn, account_id=board.account_id, board_id=board.id)
     return LayoutResult(lanes=new_lanes, checksum=layout_checksum(board, new_lanes))
 
 
-async def _bump_layout(conn: AsyncConnection, board: BoardRecord) -> BoardRecord:
+async def bump_layout(conn: AsyncConnection, board: BoardRecord) -> BoardRecord:
     """Grow the layout revision (a new checksum) and the board version, in one statement."""
     settings = {**board.settings, LAYOUT_REVISION: int(board.settings.get(LAYOUT_REVISION, 0)) + 1}
     return await board_queries.update_board(
         conn, account_id=board.account_id, board_id=board.id, settings=settings
     )
-
-
-# --- one lane ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class LaneChanges:
-    """`PATCH /io/board/:boardId/lane/:laneId` (§6.3); UNSET fields are left alone (`type` is ignored)."""
-
-    title: Any = UNSET
-    description: Any = UNSET
-    wip_limit: Any = UNSET
-    is_default_drop_lane: Any = UNSET
-    is_connection_done_lane: Any = UNSET
-    card_status: Any = UNSET
-    sort_by: Any = UNSET
-
-
-async def update_lane(
-    conn: AsyncConnection, *, actor: Actor, board_id: int, lane_id: int, changes: LaneChanges
-) -> LaneRecord:
-    found = await board_access(conn, actor=actor, board_id=board_id)
-    require(found, "lane.update")
-    board = await board_queries.fetch_for_update(conn, account_id=actor.account_id, board_id=board_id)
-    if board is None:
-        raise NotFound("board", board_id)
-    lanes = await lane_queries.list_for_board(conn, account_id=board.account_id, board_id=board.id)
-    lane = next((candidate for candidate in lanes if candidate.id == lane_id), None)
-    if lane is None:
-        raise NotFound("lane", lane_id)
-    values: dict[str, Any] = {}
-    if changes.title is not UNSET:
-        if changes.title is None or not changes.title.strip():
-            raise Invalid("title", "must not be empty")
-        if len(changes.title.strip()) > MAX_TITLE:
-            raise Invalid("title", f"must be at most {MAX_TITLE} characters")
-        values["title"] = changes.title.strip()
-    if changes.description is not UNSET:
-        values["description"] = changes.description
-    if changes.wip_limit is not UNSET:
-        if changes.wip_limit is None or changes.wip_limit < 0:
-            raise Invalid("wipLimit", "must be 0 (no limit) or more")
-        values["wip_limit"] = changes.wip_limit
-    if changes.sort_by is not UNSET:
-        values["sort_by"] = changes.sort_by
-    if changes.card_status is not UNSET:
-        status = _choice(changes.card_status, CARD_STATUSES, "cardStatus", lane.card_status)
-        if lane.lane_class_type != "active" and status != lane.card_status:
-            raise Invalid(
-                "cardStatus", f"a {lane.lane_class_type} lane always holds {lane.card_status} cards"
-            )
-        values["card_status"] = status
-    has_children = any(candidate.parent_lane_id == lane.id for candidate in lanes)
-    if changes.is_default_drop_lane is not UNSET:
-        if changes.is_default_drop_lane is True:
-            if has_children:
-                raise Invalid("isDefaultDropLane", "the default drop lane must be a lane without children")
-            await lane_queries.clear_default_drop_lane(conn, board_id=board.id, except_lane=lane.id)
-        elif changes.is_default_drop_lane is False and lane.is_default_drop_lane:
-            raise Invalid("isDefaultDropLane", "a board needs a default drop lane; mark another lane instead")
-        values["is_default_drop_lane"] = bool(changes.is_default_drop_lane)
-    if changes.is_connection_done_lane is not UNSET:
-        if changes.is_connection_done_lane is True:
-            await lane_queries.clear_connection_done_lane(conn, board_id=board.id, except_lane=lane.id)
-        values["is_connection_done_lane"] = bool(changes.is_connection_done_lane)
-    if values:
-        lane = await lane_queries.update_lane(conn, account_id=board.account_id, lane_id=lane.id, **values)
-        await _bump_layout(conn, board)
-    return lane
-
-
-# --- lane reads -------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class LeafLane:
-    lane: LaneRecord
-    expanded_title: str
-
-
-async def leaf_lanes(conn: AsyncConnection, *, actor: Actor, board_id: int) -> list[LeafLane]:
-    """Lanes that can hold cards (no children), depth-first, with their `Parent:Child` titles."""
-    found = await _readable(conn, actor=actor, board_id=board_id)
-    lanes = await lane_queries.list_for_board(conn, account_id=actor.account_id, board_id=found.board.id)
-    by_id = {lane.id: lane for lane in lanes}
-    parents = {lane.parent_lane_id for lane in lanes}
-    result = []
-    for lane in tree_order(lanes):
-        if lane.id in parents:
-            continue
-        titles = [lane.title]
-        up = lane.parent_lane_id
-        while up is not None and up in by_id:
-            titles.append(by_id[up].title)
-            up = by_id[up].parent_lane_id
-        result.append(LeafLane(lane, ":".join(reversed(titles))))
-    return result
-
-
-async def lane_counts(
-    conn: AsyncConnection, *, actor: Actor, board_id: int, lane_ids: list[int] | None
-) -> dict[int, LaneCounts]:
-    """Card count and size per lane (all lanes, or the ones named), zeros included."""
-    found = await _readable(conn, actor=actor, board_id=board_id)
-    lanes = await lane_queries.list_for_board(conn, account_id=actor.account_id, board_id=found.board.id)
-    known = [lane.id for lane in tree_order(lanes)]
-    if lane_ids is not None:
-        unknown = [str(lane_id) for lane_id in lane_ids if lane_id not in set(known)]
-        if unknown:
-            raise Invalid("lanes", f"not lanes of this board: {', '.join(unknown)}")
-        known = list(dict.fromkeys(lane_ids))
-    counts = await lane_queries.card_counts(conn, board_id=found.board.id, lane_ids=known)
-    empty = LaneCounts(card_count=0, card_size=0, archive_card_count=0)
-    return {lane_id: counts.get(lane_id, empty) for lane_id in known}
-
-
-async def _readable(conn: AsyncConnection, *, actor: Actor, board_id: int) -> BoardAccess:
-    found = await board_access(conn, actor=actor, board_id=board_id)
-    require(found, "board.read")
-    return found

@@ -8,6 +8,7 @@ from fastapi import Body, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, StrictBool, StrictInt, StrictStr
 
+from lanekit.domain import lanes as lane_domain
 from lanekit.domain import layout
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import UNSET, BoardId, Id, LaneId
@@ -67,7 +68,7 @@ class LaneUpdate(BaseModel):
     cardStatus: StrictStr | None = None
     sortBy: StrictStr | None = None
 
-    def to_domain(self) -> layout.LaneChanges:
+    def to_domain(self) -> lane_domain.LaneChanges:
         names = {
             "title": "title",
             "description": "description",
@@ -78,7 +79,7 @@ class LaneUpdate(BaseModel):
             "sortBy": "sort_by",
         }
         given = self.model_dump(exclude_unset=True)
-        return layout.LaneChanges(**{names[key]: value for key, value in given.items() if key in names})
+        return lane_domain.LaneChanges(**{names[key]: value for key, value in given.items() if key in names})
 
 
 @router.put("/board/{boardId}/layout", operation_id="updateBoardLayout")
@@ -103,7 +104,7 @@ async def patch_lane(
     body: LaneUpdate = Body(),
 ) -> JSONResponse:
     async with db.begin() as conn:
-        lane = await layout.update_lane(
+        lane = await lane_domain.update_lane(
             conn, actor=actor, board_id=boardId, lane_id=laneId, changes=body.to_domain()
         )
     return ok(shapes.lane_patched(lane))
@@ -123,12 +124,12 @@ async def get_lane_count(
             raise Invalid("lanes", "must be a comma-separated list of lane ids")
         lane_ids = [int(part) for part in parts]
     async with db.read() as conn:
-        counts = await layout.lane_counts(conn, actor=actor, board_id=boardId, lane_ids=lane_ids)
+        counts = await lane_domain.lane_counts(conn, actor=actor, board_id=boardId, lane_ids=lane_ids)
     return ok(shapes.lane_counts(counts))
 
 
 @router.get("/board/{boardId}/leafLanes", operation_id="getLeafLanes")
 async def get_leaf_lanes(actor: Actor, db: Db, boardId: BoardId) -> JSONResponse:
     async with db.read() as conn:
-        leaves = await layout.leaf_lanes(conn, actor=actor, board_id=boardId)
+        leaves = await lane_domain.leaf_lanes(conn, actor=actor, board_id=boardId)
     return ok(shapes.leaf_lanes(leaves))
