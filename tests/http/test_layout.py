@@ -172,6 +172,21 @@ async def test_removing_a_lane_that_holds_cards_is_refused(lanekit: Lanekit) -> 
     assert (await _board(admin, board))["layoutChecksum"] == before["layoutChecksum"]
 
 
+async def test_a_lane_holding_cards_cannot_get_children(lanekit: Lanekit) -> None:
+    _, board, admin = await _setup(lanekit)
+    before = await _board(admin, board)
+    doing = next(lane for lane in before["lanes"] if lane["name"] == "Doing Now")
+    async with lanekit.db.begin() as conn:
+        await insert_card_row(conn, board, lane_id=int(doing["id"]))
+    tree = to_layout(before)
+    _find(tree, "Doing Now")["children"] = [{"title": "Sub-lane"}]
+    response = await admin.put(
+        f"/io/board/{board.id}/layout", json={"lanes": tree, "layoutChecksum": before["layoutChecksum"]}
+    )
+    assert response.status_code == 422
+    assert "'Doing Now'" in response.json()["message"] and "child lanes" in response.json()["message"]
+
+
 async def test_a_lane_holding_only_deleted_cards_can_be_removed(lanekit: Lanekit) -> None:
     _, board, admin = await _setup(lanekit)
     before = await _board(admin, board)

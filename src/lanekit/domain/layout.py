@@ -284,17 +284,22 @@ async def replace_layout(
     if checksum != layout_checksum(board, existing):
         raise Conflict("layoutChecksum is stale: the layout changed since it was read; read the board again")
     plan = plan_layout(existing, lanes)
-    if plan.removed:
+    # Cards live only in leaf lanes: a removed lane, or a lane that gains children, must hold none.
+    by_id = {lane.id: lane for lane in existing}
+    new_parents = [by_id[p.id] for p in plan.ordered if p.id is not None and p.children]
+    checked = plan.removed + new_parents
+    if checked:
         counts = await lane_queries.card_counts(
-            conn, board_id=board.id, lane_ids=[lane.id for lane in plan.removed]
+            conn, board_id=board.id, lane_ids=[lane.id for lane in checked]
         )
-        for lane in plan.removed:
+        for lane in checked:
             held = counts.get(lane.id)
             if held is not None and held.card_count:
+                fate = "removing the lane" if lane in plan.removed else "giving it child lanes"
                 raise Invalid(
                     "lanes",
                     f"lane {lane.title!r} ({lane.id}) still holds {held.card_count} card(s); "
-                    "move them out before removing the lane",
+                    f"move them out before {fate}",
                 )
     ids: dict[int, int] = {}
     moment = clock.now()
