@@ -68,3 +68,21 @@ async def cancel_queries(url: str) -> None:
         )
     finally:
         await conn.close()
+
+
+async def active_queries(url: str) -> int:
+    """Statements the server is running in the bench's PostgreSQL database (always 0 on SQLite)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return 0
+    conn = await asyncpg.connect(parsed.set(drivername="postgresql").render_as_string(hide_password=False))
+    try:
+        return int(
+            await conn.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'lanekit' "
+                "AND state = 'active' AND pid <> pg_backend_pid()",
+                parsed.database,
+            )
+        )
+    finally:
+        await conn.close()

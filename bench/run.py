@@ -7,6 +7,7 @@ import json
 import random
 import sqlite3
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -225,6 +226,22 @@ async def _start_lanekit(
     return server, openapi
 
 
+async def _drain(server: Server, url: str) -> bool:
+    """Whether the server and its database finished what the run left queued, within IDLE_LIMIT each.
+
+    On PostgreSQL a slow query runs in the database while the server process sits idle holding the pooled
+    connection, so both are watched.
+    """
+    if not await asyncio.to_thread(server.wait_idle):
+        return False
+    deadline = time.monotonic() + IDLE_LIMIT
+    while time.monotonic() < deadline:
+        if await databases.active_queries(url) == 0:
+            return True
+        await asyncio.sleep(0.5)
+    return False
+
+
 def _via_wrk(server: Server, loader: WrkLoader, duration: float) -> Load:
     async def load(requests: list[Request], headers: dict[str, str]) -> Measurement:
         with server.sample_while():
@@ -255,12 +272,12 @@ async def run_backend(backend: str, options: Options, wrk: str) -> list[Result]:
             notes = [result.note] if result.note else []
             if not result.requests:
                 notes.append("no request completed within the run")
-            drained = await asyncio.to_thread(server.wait_idle)
+            drained = await _drain(server, url)
             peak_rss = max(peak_rss, server.rss_mb())
             result.rss_mb = peak_rss
             if not drained:
                 # Requests wrk gave up on are still queued; they would be billed to the next scenario.
-                notes.append(f"server still busy {IDLE_LIMIT:.0f} s after the run, restarted")
+                notes.append(f"server or database still busy {IDLE_LIMIT:.0f} s after the run, restarted")
                 server.stop()
                 await databases.cancel_queries(url)
                 try:
