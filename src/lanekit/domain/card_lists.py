@@ -262,7 +262,7 @@ async def list_cards(conn: AsyncConnection, *, actor: Actor, query: CardQuery) -
     records = await card_queries.list_read(
         conn,
         where=where,
-        order_by=card_queries.sort_order(query.sort),
+        sort=query.sort,
         offset=query.offset,
         limit=query.limit,
         with_fields="customFields" in query.include,

@@ -13,9 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.domain import card_values as values
 from lanekit.domain import clock, events, wip
-from lanekit.domain.access import MANAGER, board_access, rank, require
+from lanekit.domain.access import MANAGER, NONE, BoardAccess, board_access, effective_role, rank, require
 from lanekit.domain.card_common import (
-    access_for_card,
     accesses_for_cards,
     bump_boards,
     check_lane_wip,
@@ -289,11 +288,23 @@ async def create_card(conn: AsyncConnection, *, actor: Actor, new: NewCard) -> C
 
 
 async def get_card(conn: AsyncConnection, *, actor: Actor, card_id: int) -> CardReadRecord:
-    read = await card_queries.fetch_read(conn, account_id=actor.account_id, card_id=card_id)
-    if read is None:
+    """The card and the caller's role on its board in one statement (plus assignees and field values)."""
+    found = await card_queries.fetch_read(
+        conn, account_id=actor.account_id, card_id=card_id, viewer_id=actor.user_id
+    )
+    if found is None or found[0].board.is_deleted:
         raise NotFound("card", card_id)
-    access = await access_for_card(conn, actor=actor, card_id=card_id, board_id=read.card.board_id)
-    require(access, "card.read")
+    read, explicit = found
+    board = read.board
+    role = effective_role(
+        explicit=explicit,
+        is_shared=board.is_shared,
+        shared_role=board.shared_board_role,
+        account_admin=actor.administrator,
+    )
+    if role == NONE:
+        raise NotFound("card", card_id)
+    require(BoardAccess(actor=actor, board=board, explicit_role=explicit, effective_role=role), "card.read")
     return read
 
 

@@ -19,12 +19,15 @@ async def insert_events(conn: AsyncConnection, *, rows: Sequence[dict[str, Any]]
         await conn.execute(insert(events), list(rows))
 
 
+_EVENT_NAMES = tuple(c.name for c in events.c)
+
+
 def _event(row: Any) -> EventRecord:
     m = row._mapping
     user = (
         None if m["u_id"] is None else UserRef(m["u_id"], m["u_email"], m["u_first_name"], m["u_last_name"])
     )
-    return EventRecord(**{c.name: m[c.name] for c in events.c}, user=user)
+    return EventRecord(**{name: m[name] for name in _EVENT_NAMES}, user=user)
 
 
 async def _page(

@@ -22,6 +22,8 @@ from lanekit.storage.tables import (
     users,
 )
 
+_LANE_NAMES = tuple(c.name for c in lanes.c)
+
 
 async def fetch_neighbour_ranks(
     conn: AsyncConnection, *, lane_id: int, index: int | None, exclude: Sequence[int]
@@ -223,4 +225,4 @@ async def fetch_lane(conn: AsyncConnection, *, account_id: int, lane_id: int) ->
     row = (
         await conn.execute(select(lanes).where(lanes.c.id == lane_id, lanes.c.account_id == account_id))
     ).first()
-    return LaneRecord(**{c.name: row._mapping[c.name] for c in lanes.c}) if row else None
+    return LaneRecord(**{name: row._mapping[name] for name in _LANE_NAMES}) if row else None

@@ -15,11 +15,13 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
+    bindparam,
     case,
     func,
     or_,
     select,
 )
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Subquery
 
@@ -34,6 +36,7 @@ from lanekit.storage.records import (
     UserRef,
 )
 from lanekit.storage.tables import (
+    board_roles,
     boards,
     card_assignments,
     card_field_values,
@@ -70,8 +73,9 @@ _people = {name: users.alias(f"u_{name}") for name in _PEOPLE}
 
 
 def card_record(row: Any) -> CardRecord:
-    m = row._mapping
-    return CardRecord(**{c.name: m[c.name] for c in cards.c})
+    """A CardRecord from a result row (or its `_mapping`, which callers reading many columns pass once)."""
+    m = row if isinstance(row, RowMapping) else row._mapping
+    return CardRecord(**{name: m[name] for name in _CARD_NAMES})
 
 
 def live(table: Any = cards) -> ColumnElement[bool]:
@@ -85,18 +89,25 @@ def index_expression() -> Any:
         .select_from(_others)
         .where(
             _others.c.lane_id == cards.c.lane_id,
+            # The range bound lets the (lane_id, rank) index stop at the card; the OR only breaks rank ties.
+            _others.c.rank <= cards.c.rank,
             _others.c.deleted_on.is_(None),
-            or_(
-                _others.c.rank < cards.c.rank, and_(_others.c.rank == cards.c.rank, _others.c.id < cards.c.id)
-            ),
+            or_(_others.c.rank < cards.c.rank, _others.c.id < cards.c.id),
         )
         .scalar_subquery()
     )
 
 
-def _read_select(index: Any | None = None) -> Select[Any]:
-    """Card columns plus board, lane, type, icon and the four people, each table's columns prefixed."""
-    columns: list[Any] = [*cards.c, (index if index is not None else index_expression()).label("x_index")]
+def _build_read_select(*, with_index: bool, with_viewer: bool) -> Select[Any]:
+    """Card columns plus board, lane, type, icon and the four people, each table's columns prefixed.
+
+    `with_index` adds the correlated index (one card); pages get theirs from `_page_indexes`.  `with_viewer`
+    adds the explicit role of user `:viewer_id` on the card's board (`x_role`), so a card GET needs no access
+    query.
+    """
+    columns: list[Any] = [*cards.c]
+    if with_index:
+        columns.append(index_expression().label("x_index"))
     columns += [c.label(f"b_{c.name}") for c in boards.c]
     columns += [c.label(f"l_{c.name}") for c in lanes.c]
     columns += [c.label(f"t_{c.name}") for c in card_types.c]
@@ -117,19 +128,40 @@ def _read_select(index: Any | None = None) -> Select[Any]:
             alias.c.last_name.label(f"p_{name}_last_name"),
         ]
         joined = joined.outerjoin(alias, alias.c.id == cards.c[name])
+    if with_viewer:
+        columns.append(board_roles.c.role.label("x_role"))
+        joined = joined.outerjoin(
+            board_roles,
+            and_(board_roles.c.board_id == cards.c.board_id, board_roles.c.user_id == bindparam("viewer_id")),
+        )
     return select(*columns).select_from(joined)
 
 
-def _prefixed(row: Any, prefix: str, table: Any) -> dict[str, Any]:
-    m = row._mapping
-    return {c.name: m[f"{prefix}{c.name}"] for c in table.c}
+# Built once; each use only adds its WHERE clause.
+_READ_ONE = _build_read_select(with_index=True, with_viewer=True)
+_READ_PAGE = _build_read_select(with_index=False, with_viewer=False)
+
+
+# Column names computed once: iterating a Table's columns per row is slow.
+_CARD_NAMES = tuple(c.name for c in cards.c)
+_PREFIXES = {
+    prefix: tuple((c.name, f"{prefix}{c.name}") for c in table.c)
+    for prefix, table in (("b_", boards), ("l_", lanes), ("t_", card_types), ("i_", custom_icons))
+}
+
+
+def _prefixed(m: RowMapping, prefix: str) -> dict[str, Any]:
+    return {name: m[key] for name, key in _PREFIXES[prefix]}
 
 
 def _read_record(
-    row: Any, assignees: dict[int, list[UserRef]], fields: dict[int, list[CardFieldValueRecord]]
+    row: Any,
+    assignees: dict[int, list[UserRef]],
+    fields: dict[int, list[CardFieldValueRecord]],
+    index: int | None = None,
 ) -> CardReadRecord:
     m = row._mapping
-    card = card_record(row)
+    card = card_record(m)
     people: dict[str, UserRef | None] = {}
     for name in _PEOPLE:
         user_id = m[f"p_{name}_id"]
@@ -138,13 +170,13 @@ def _read_record(
             if user_id is None
             else UserRef(user_id, m[f"p_{name}_email"], m[f"p_{name}_first_name"], m[f"p_{name}_last_name"])
         )
-    icon = None if m["i_id"] is None else CustomIconRecord(**_prefixed(row, "i_", custom_icons))
+    icon = None if m["i_id"] is None else CustomIconRecord(**_prefixed(m, "i_"))
     return CardReadRecord(
         card=card,
-        index=int(m["x_index"]),
-        board=BoardRecord(**_prefixed(row, "b_", boards)),
-        lane=LaneRecord(**_prefixed(row, "l_", lanes)),
-        card_type=CardTypeRecord(**_prefixed(row, "t_", card_types)),
+        index=int(m["x_index"]) if index is None else index,
+        board=BoardRecord(**_prefixed(m, "b_")),
+        lane=LaneRecord(**_prefixed(m, "l_")),
+        card_type=CardTypeRecord(**_prefixed(m, "t_")),
         icon=icon,
         created_by=people["created_by"],
         updated_by=people["updated_by"],
@@ -206,25 +238,51 @@ async def list_field_values(
     return found
 
 
+async def _page_indexes(conn: AsyncConnection, rows: Sequence[Any]) -> dict[int, int]:
+    """The lane indexes of a page of cards: one window over the page's lanes, in (lane_id, rank) order."""
+    lane_ids = sorted({r.lane_id for r in rows})
+    ids = [r.id for r in rows]
+    ranked: Subquery = (
+        select(
+            cards.c.id.label("rid"),
+            (
+                func.row_number().over(partition_by=cards.c.lane_id, order_by=(cards.c.rank, cards.c.id)) - 1
+            ).label("ridx"),
+        )
+        .where(cards.c.lane_id.in_(lane_ids), live())
+        .subquery("ranked")
+    )
+    found = (await conn.execute(select(ranked.c.rid, ranked.c.ridx).where(ranked.c.rid.in_(ids)))).all()
+    return {int(r[0]): int(r[1]) for r in found}
+
+
 async def _complete(
-    conn: AsyncConnection, rows: Sequence[Any], *, with_fields: bool = True
+    conn: AsyncConnection, rows: Sequence[Any], *, with_fields: bool = True, with_indexes: bool = False
 ) -> list[CardReadRecord]:
-    ids = [r._mapping["id"] for r in rows]
+    ids = [r.id for r in rows]
+    indexes = await _page_indexes(conn, rows) if with_indexes and rows else {}
     assignees = await list_assignees(conn, card_ids=ids)
     fields = await list_field_values(conn, card_ids=ids) if with_fields else {}
-    return [_read_record(r, assignees, fields) for r in rows]
+    return [_read_record(r, assignees, fields, indexes.get(r.id)) for r in rows]
 
 
-async def fetch_read(conn: AsyncConnection, *, account_id: int, card_id: int) -> CardReadRecord | None:
-    """A live card with everything its full shape shows (three statements)."""
+async def fetch_read(
+    conn: AsyncConnection, *, account_id: int, card_id: int, viewer_id: int | None = None
+) -> tuple[CardReadRecord, str | None] | None:
+    """A live card with everything its full shape shows, and the viewer's explicit role on its board.
+
+    Three statements: the card row with its joins, its assignees, its custom field values.
+    """
     rows = (
         await conn.execute(
-            _read_select().where(cards.c.id == card_id, cards.c.account_id == account_id, live())
+            _READ_ONE.where(cards.c.id == card_id, cards.c.account_id == account_id, live()),
+            {"viewer_id": viewer_id or 0},
         )
     ).all()
     if not rows:
         return None
-    return (await _complete(conn, rows))[0]
+    role = rows[0]._mapping["x_role"] if viewer_id is not None else None
+    return (await _complete(conn, rows))[0], role
 
 
 async def fetch(conn: AsyncConnection, *, account_id: int, card_id: int) -> CardRecord | None:
@@ -261,22 +319,69 @@ async def count_where(conn: AsyncConnection, *, where: Sequence[ColumnElement[bo
     return int((await conn.execute(select(func.count()).select_from(cards).where(*where))).scalar_one())
 
 
-async def list_read(
+def _narrow_from(*, with_lanes: bool) -> Any:
+    if not with_lanes:
+        return cards
+    return (
+        cards.join(lanes, lanes.c.id == cards.c.lane_id)
+        .outerjoin(_parent, _parent.c.id == lanes.c.parent_lane_id)
+        .outerjoin(_grandparent, _grandparent.c.id == _parent.c.parent_lane_id)
+    )
+
+
+async def _page(
     conn: AsyncConnection,
     *,
     where: Sequence[ColumnElement[bool]],
     order_by: Sequence[Any],
+    with_lanes: bool,
     offset: int,
     limit: int,
     with_fields: bool,
 ) -> list[CardReadRecord]:
-    """One page of cards matching `where` (plus batched assignees and, if asked, field values)."""
+    """Sort and skip on narrow rows (ids only), then read the page's wide rows by id."""
+    ids = [
+        r[0]
+        for r in (
+            await conn.execute(
+                select(cards.c.id)
+                .select_from(_narrow_from(with_lanes=with_lanes))
+                .where(*where)
+                .order_by(*order_by)
+                .offset(offset)
+                .limit(limit)
+            )
+        ).all()
+    ]
+    if not ids:
+        return []
+    rows = (await conn.execute(_READ_PAGE.where(cards.c.id.in_(ids)))).all()
+    position = {card_id: n for n, card_id in enumerate(ids)}
+    rows.sort(key=lambda r: position[r.id])
+    return await _complete(conn, rows, with_fields=with_fields, with_indexes=True)
+
+
+async def list_read(
+    conn: AsyncConnection,
+    *,
+    where: Sequence[ColumnElement[bool]],
+    sort: str,
+    offset: int,
+    limit: int,
+    with_fields: bool,
+) -> list[CardReadRecord]:
+    """One page of cards matching `where` (plus batched indexes, assignees and, if asked, field values)."""
     if limit == 0:
         return []
-    rows = (
-        await conn.execute(_read_select().where(*where).order_by(*order_by).offset(offset).limit(limit))
-    ).all()
-    return await _complete(conn, rows, with_fields=with_fields)
+    return await _page(
+        conn,
+        where=where,
+        order_by=sort_order(sort),
+        with_lanes=sort == "rank",
+        offset=offset,
+        limit=limit,
+        with_fields=with_fields,
+    )
 
 
 async def list_board_faces(
@@ -289,17 +394,7 @@ async def list_board_faces(
     offset: int,
     limit: int,
 ) -> tuple[int, list[CardReadRecord]]:
-    """A board's cards in board order (lane position, then rank), indexes from one window over the board."""
-    ranked: Subquery = (
-        select(
-            cards.c.id.label("rid"),
-            (
-                func.row_number().over(partition_by=cards.c.lane_id, order_by=(cards.c.rank, cards.c.id)) - 1
-            ).label("ridx"),
-        )
-        .where(cards.c.board_id == board_id, live())
-        .subquery("ranked")
-    )
+    """A board's cards in board order (layout order of lanes, then rank)."""
     where: list[Any] = [cards.c.board_id == board_id, live()]
     if lane_ids is not None:
         where.append(cards.c.lane_id.in_(list(lane_ids)))
@@ -310,16 +405,16 @@ async def list_board_faces(
     total = await count_where(conn, where=where)
     if limit == 0:
         return total, []
-    stmt = (
-        _read_select(index=ranked.c.ridx)
-        .join(ranked, ranked.c.rid == cards.c.id)
-        .where(*where)
-        .order_by(*lane_order(), cards.c.rank, cards.c.id)
-        .offset(offset)
-        .limit(limit)
+    page = await _page(
+        conn,
+        where=where,
+        order_by=[*lane_order(), cards.c.rank, cards.c.id],
+        with_lanes=True,
+        offset=offset,
+        limit=limit,
+        with_fields=True,
     )
-    rows = (await conn.execute(stmt)).all()
-    return total, await _complete(conn, rows)
+    return total, page
 
 
 async def list_states(
