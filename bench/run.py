@@ -158,11 +158,25 @@ def with_floor(results: list[Result], floor_rps: float | None) -> None:
             r.ratio = round(r.rps / floor_rps, 3)
 
 
+async def _boards_match(url: str, dataset: Dataset) -> bool:
+    """Whether the database still holds the manifest's boards (another run may have reloaded it since)."""
+    try:
+        rows = await _query(
+            url,
+            "SELECT id FROM boards WHERE account_id = $1 ORDER BY id",
+            "SELECT id FROM boards WHERE account_id = ? ORDER BY id",
+            dataset.account_id,
+        )
+    except (OSError, sqlite3.Error, asyncpg.PostgresError):
+        return False
+    return [int(r[0]) for r in rows] == sorted(b.id for b in dataset.boards)
+
+
 async def load_dataset(backend: str, spec: Spec, *, keep: bool) -> tuple[str, Dataset]:
     manifest = VAR / f"dataset-{backend}.json"
     if keep and manifest.exists():
         dataset = Dataset.from_json(json.loads(manifest.read_text()))
-        if dataset.spec == spec:
+        if dataset.spec == spec and await _boards_match(databases.database_url(backend), dataset):
             print(f"bench: {backend}: reusing the loaded data set", flush=True)
             return databases.database_url(backend), dataset
     url = await databases.fresh_database(backend)
