@@ -42,7 +42,7 @@ from lanekit.storage.queries import cards as card_queries
 from lanekit.storage.queries import custom_fields as field_queries
 from lanekit.storage.queries import custom_icons as icon_queries
 from lanekit.storage.queries import lanes as lane_queries
-from lanekit.storage.records import CardRecord, UserRef
+from lanekit.storage.records import CardRecord, LaneRecord, UserRef
 
 
 def _stale(*, expected: str, actual: str) -> VersionMismatch:
@@ -120,10 +120,18 @@ async def apply_patch(
 
     now = clock.now()
     columns: dict[str, Any] = {}
-    lanes = lanes_by_id(
-        await lane_queries.list_for_board(conn, account_id=actor.account_id, board_id=board.id)
+    # The board's lanes matter only to a move, or to user WIP that leaves completed lanes out.
+    needs_lanes = (
+        "laneId" in state.origin
+        or "index" in state.origin
+        or ("assignedUserIds" in state.origin and board.exclude_completed_and_archive_violations)
     )
-    from_lane = lanes[card.lane_id]
+    lanes: dict[int, LaneRecord] = {}
+    if needs_lanes:
+        lanes = lanes_by_id(
+            await lane_queries.list_for_board(conn, account_id=actor.account_id, board_id=board.id)
+        )
+    from_lane = lanes.get(card.lane_id)
     lane = from_lane
     if doc["laneId"] != card.lane_id:
         lane = target_lane(lanes, doc["laneId"], field=at("laneId"))
@@ -165,7 +173,7 @@ async def apply_patch(
     # Position.
     lane_breaches: list[wip.LaneBreach] = []
     lane_comment = None
-    if lane.id != card.lane_id:
+    if lane is not None and lane.id != card.lane_id:
         lane_breaches, lane_comment = await check_lane_wip(
             conn,
             board=board,
@@ -175,7 +183,7 @@ async def apply_patch(
             comment=comment,
             field=at("laneId"),
         )
-    if lane.id != card.lane_id or "index" in state.origin:
+    if lane is not None and (lane.id != card.lane_id or "index" in state.origin):
         [columns["rank"]] = await ranks_at(conn, lane_id=lane.id, index=doc["index"], exclude=[card.id])
         columns.update(lane_entry(card, lane, now=now, user_id=actor.user_id))
 
@@ -221,7 +229,7 @@ async def apply_patch(
     if blocked != card.is_blocked:
         maker = events.card_blocked if blocked else events.card_unblocked
         new_events.append(maker(updated, reason))
-    if "rank" in columns:
+    if "rank" in columns and from_lane is not None and lane is not None:
         new_events.append(events.card_moved(updated, from_lane, lane))
     new_events += [events.user_assigned(updated, users[u][0]) for u in plus]
     new_events += [events.user_unassigned(updated, current_refs[u]) for u in minus]
