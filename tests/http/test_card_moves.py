@@ -309,3 +309,16 @@ async def test_user_wip_on_assign_and_create(lanekit: Lanekit) -> None:
     assert [(t, d["user"]["id"], d["comment"], d["card"]["id"]) for t, d in recorded] == [
         ("userWipExceeded", str(ann.id), "needed", str(two.id))
     ]
+
+
+async def test_a_card_named_twice_moves_once(lanekit: Lanekit) -> None:
+    tenant, board, lanes = await setup(lanekit)
+    async with lanekit.db.begin() as conn:
+        card = await make_card(conn, board, by=tenant.admin)
+    admin = lanekit.as_admin(tenant)
+    body = {"cardIds": [str(card.id), str(card.id)], "destination": {"laneId": str(lanes["Doing Now"].id)}}
+    assert (await admin.post("/io/card/move", json=body)).status_code == 200
+    moved = (await admin.get(f"/io/card/{card.id}")).json()
+    assert (moved["version"], moved["index"]) == ("2", 0)
+    kinds = [e["type"] for e in (await admin.get(f"/io/card/{card.id}/activity")).json()["events"]]
+    assert kinds == ["cardMoved", "cardCreated"]

@@ -49,7 +49,9 @@ async def accesses_for_cards(
 
 
 async def lock_cards(conn: AsyncConnection, *, actor: Actor, card_ids: Sequence[int]) -> list[CardRecord]:
-    """Live cards of the caller's account, row-locked, in the order asked; a missing one is NotFound."""
+    """Live cards of the caller's account, row-locked, in the order asked (each once); a missing one is
+    NotFound."""
+    card_ids = list(dict.fromkeys(card_ids))
     found = {
         c.id: c
         for c in await card_queries.fetch_many_for_update(
