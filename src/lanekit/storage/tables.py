@@ -286,6 +286,34 @@ cards = Table(
 Index("ix_cards_lane_rank", cards.c.lane_id, cards.c.rank)
 Index("ix_cards_board", cards.c.board_id, cards.c.id)
 Index("ix_cards_account_custom_id", cards.c.account_id, cards.c.custom_id)
+# Live-card indexes for the heavy reads (decision 092): lane order and lane indexes, per-lane counts and
+# board-level counts, and the activity order of a board's cards, each answerable from the index alone.
+Index(
+    "ix_cards_lane_live",
+    cards.c.lane_id,
+    cards.c.rank,
+    cards.c.id,
+    sqlite_where=text("deleted_on IS NULL"),
+    postgresql_where=text("deleted_on IS NULL"),
+)
+Index(
+    "ix_cards_board_lane_live",
+    cards.c.board_id,
+    cards.c.lane_id,
+    cards.c.archived_on,
+    cards.c.size,
+    sqlite_where=text("deleted_on IS NULL"),
+    postgresql_where=text("deleted_on IS NULL"),
+)
+Index(
+    "ix_cards_board_updated_live",
+    cards.c.board_id,
+    cards.c.updated_on,
+    cards.c.id,
+    cards.c.account_id,
+    sqlite_where=text("deleted_on IS NULL"),
+    postgresql_where=text("deleted_on IS NULL"),
+)
 
 card_assignments = Table(
     "card_assignments",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, false, insert, or_, select, update
+from sqlalchemy import and_, false, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -105,15 +105,32 @@ async def list_states(conn: AsyncConnection, *, account_id: int, board_ids: list
 
 
 async def list_tags(conn: AsyncConnection, *, board_id: int) -> list[str]:
-    """Tags on the board's live cards, alphabetically, each once."""
-    # Read the (board_id, tag) index and leave out the few deleted cards, rather than joining every card.
-    deleted = select(cards.c.id).where(cards.c.board_id == board_id, cards.c.deleted_on.is_not(None))
+    """Tags on the board's live cards, alphabetically, each once.
+
+    A skip scan of the (board_id, tag) index: each step of the recursive query jumps to the next distinct
+    tag, so a board with 20,000 tagged cards and a dozen tags costs a dozen index probes, plus one probe per
+    tag for a live card carrying it (usually its first row), instead of reading every tag row.
+    """
+    first = select(func.min(card_tags.c.tag).label("tag")).where(card_tags.c.board_id == board_id)
+    steps = first.cte("board_tags", recursive=True)
+    following = (
+        select(func.min(card_tags.c.tag))
+        .where(card_tags.c.board_id == board_id, card_tags.c.tag > steps.c.tag)
+        .scalar_subquery()
+    )
+    steps = steps.union_all(select(following.label("tag")).where(steps.c.tag.is_not(None)))
+    # A scalar subquery with LIMIT 1, not EXISTS: PostgreSQL would turn EXISTS into a join over every tag row.
+    on_live_card = (
+        select(card_tags.c.card_id)
+        .select_from(card_tags.join(cards, cards.c.id == card_tags.c.card_id))
+        .where(card_tags.c.board_id == board_id, card_tags.c.tag == steps.c.tag, cards.c.deleted_on.is_(None))
+        .limit(1)
+        .scalar_subquery()
+        .is_not(None)
+    )
     rows = (
         await conn.execute(
-            select(card_tags.c.tag)
-            .distinct()
-            .where(card_tags.c.board_id == board_id, card_tags.c.card_id.not_in(deleted))
-            .order_by(card_tags.c.tag)
+            select(steps.c.tag).where(steps.c.tag.is_not(None), on_live_card).order_by(steps.c.tag)
         )
     ).all()
     return [str(r[0]) for r in rows]

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -18,8 +20,10 @@ from sqlalchemy import (
     bindparam,
     case,
     func,
+    literal,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -142,49 +146,84 @@ _READ_ONE = _build_read_select(with_index=True, with_viewer=True)
 _READ_PAGE = _build_read_select(with_index=False, with_viewer=False)
 
 
-# Column names computed once: iterating a Table's columns per row is slow.
-_CARD_NAMES = tuple(c.name for c in cards.c)
+# Column names in record field order, computed once: records are built positionally from these.
+_CARD_NAMES = tuple(f.name for f in dataclass_fields(CardRecord))
 _PREFIXES = {
-    prefix: tuple((c.name, f"{prefix}{c.name}") for c in table.c)
-    for prefix, table in (("b_", boards), ("l_", lanes), ("t_", card_types), ("i_", custom_icons))
+    prefix: tuple((f.name, f"{prefix}{f.name}") for f in dataclass_fields(record))
+    for prefix, record in (
+        ("b_", BoardRecord),
+        ("l_", LaneRecord),
+        ("t_", CardTypeRecord),
+        ("i_", CustomIconRecord),
+    )
+}
+_PERSON_COLUMNS = {
+    name: tuple(f"p_{name}_{field.name}" for field in dataclass_fields(UserRef)) for name in _PEOPLE
 }
 
 
-def _prefixed(m: RowMapping, prefix: str) -> dict[str, Any]:
-    return {name: m[key] for name, key in _PREFIXES[prefix]}
+class _RecordReader:
+    """Builds CardReadRecords from the wide rows of one result.
 
+    Column positions are looked up once per result, and the board, lane, type, icon and people records, which
+    most cards of a page share, are built once per id: a page of 200 cards builds a few dozen records, not
+    over a thousand.
+    """
 
-def _read_record(
-    row: Any,
-    assignees: dict[int, list[UserRef]],
-    fields: dict[int, list[CardFieldValueRecord]],
-    index: int | None = None,
-) -> CardReadRecord:
-    m = row._mapping
-    card = card_record(m)
-    people: dict[str, UserRef | None] = {}
-    for name in _PEOPLE:
-        user_id = m[f"p_{name}_id"]
-        people[name] = (
-            None
-            if user_id is None
-            else UserRef(user_id, m[f"p_{name}_email"], m[f"p_{name}_first_name"], m[f"p_{name}_last_name"])
+    def __init__(self, fields: Sequence[str]) -> None:
+        at = {name: n for n, name in enumerate(fields)}
+        self._card = itemgetter(*(at[name] for name in _CARD_NAMES))
+        self._parts = {
+            prefix: (at[f"{prefix}id"], itemgetter(*(at[key] for _name, key in names)))
+            for prefix, names in _PREFIXES.items()
+        }
+        self._people = {
+            name: itemgetter(*(at[key] for key in keys)) for name, keys in _PERSON_COLUMNS.items()
+        }
+        self._index_at = at.get("x_index")
+        self._seen: dict[tuple[str, int], Any] = {}
+
+    def _part(self, row: Any, prefix: str, make: Any) -> Any:
+        id_at, values = self._parts[prefix]
+        key = (prefix, row[id_at])
+        found = self._seen.get(key)
+        if found is None:
+            found = self._seen[key] = make(*values(row))
+        return found
+
+    def _person(self, row: Any, name: str) -> UserRef | None:
+        values = self._people[name](row)
+        if values[0] is None:
+            return None
+        key = ("p_", values[0])
+        found = self._seen.get(key)
+        if found is None:
+            found = self._seen[key] = UserRef(*values)
+        return found
+
+    def read(
+        self,
+        row: Any,
+        assignees: dict[int, list[UserRef]],
+        fields: dict[int, list[CardFieldValueRecord]],
+        index: int | None = None,
+    ) -> CardReadRecord:
+        card = CardRecord(*self._card(row))
+        id_at = self._parts["i_"][0]
+        return CardReadRecord(
+            card=card,
+            index=int(row[self._index_at]) if index is None else index,
+            board=self._part(row, "b_", BoardRecord),
+            lane=self._part(row, "l_", LaneRecord),
+            card_type=self._part(row, "t_", CardTypeRecord),
+            icon=None if row[id_at] is None else self._part(row, "i_", CustomIconRecord),
+            created_by=self._person(row, "created_by"),
+            updated_by=self._person(row, "updated_by"),
+            moved_by=self._person(row, "moved_by"),
+            archived_by=self._person(row, "archived_by"),
+            assignees=tuple(assignees.get(card.id, ())),
+            field_values=tuple(fields.get(card.id, ())),
         )
-    icon = None if m["i_id"] is None else CustomIconRecord(**_prefixed(m, "i_"))
-    return CardReadRecord(
-        card=card,
-        index=int(m["x_index"]) if index is None else index,
-        board=BoardRecord(**_prefixed(m, "b_")),
-        lane=LaneRecord(**_prefixed(m, "l_")),
-        card_type=CardTypeRecord(**_prefixed(m, "t_")),
-        icon=icon,
-        created_by=people["created_by"],
-        updated_by=people["updated_by"],
-        moved_by=people["moved_by"],
-        archived_by=people["archived_by"],
-        assignees=tuple(assignees.get(card.id, ())),
-        field_values=tuple(fields.get(card.id, ())),
-    )
 
 
 async def list_assignees(conn: AsyncConnection, *, card_ids: Sequence[int]) -> dict[int, list[UserRef]]:
@@ -257,13 +296,27 @@ async def _page_indexes(conn: AsyncConnection, rows: Sequence[Any]) -> dict[int,
 
 
 async def _complete(
-    conn: AsyncConnection, rows: Sequence[Any], *, with_fields: bool = True, with_indexes: bool = False
+    conn: AsyncConnection,
+    rows: Sequence[Any],
+    *,
+    with_fields: bool = True,
+    with_indexes: bool = False,
+    known_indexes: dict[int, int] | None = None,
 ) -> list[CardReadRecord]:
+    """Records for wide rows: assignees and field values batched, lane indexes from `known_indexes` or, for
+    the cards missing there, one window over their lanes (`with_indexes`)."""
+    if not rows:
+        return []
     ids = [r.id for r in rows]
-    indexes = await _page_indexes(conn, rows) if with_indexes and rows else {}
+    indexes = dict(known_indexes or {})
+    if with_indexes:
+        missing = [r for r in rows if r.id not in indexes]
+        if missing:
+            indexes.update(await _page_indexes(conn, missing))
     assignees = await list_assignees(conn, card_ids=ids)
     fields = await list_field_values(conn, card_ids=ids) if with_fields else {}
-    return [_read_record(r, assignees, fields, indexes.get(r.id)) for r in rows]
+    reader = _RecordReader(rows[0]._fields)
+    return [reader.read(r, assignees, fields, indexes.get(r.id)) for r in rows]
 
 
 async def fetch_read(
@@ -353,12 +406,21 @@ async def _page(
             )
         ).all()
     ]
+    return await _read_ids(conn, ids, with_fields=with_fields)
+
+
+async def _read_ids(
+    conn: AsyncConnection, ids: list[int], *, with_fields: bool, known_indexes: dict[int, int] | None = None
+) -> list[CardReadRecord]:
+    """The wide rows of these cards, in this order, with their lane indexes."""
     if not ids:
         return []
     rows = (await conn.execute(_READ_PAGE.where(cards.c.id.in_(ids)))).all()
     position = {card_id: n for n, card_id in enumerate(ids)}
     rows.sort(key=lambda r: position[r.id])
-    return await _complete(conn, rows, with_fields=with_fields, with_indexes=True)
+    return await _complete(
+        conn, rows, with_fields=with_fields, with_indexes=True, known_indexes=known_indexes
+    )
 
 
 async def list_read(
@@ -384,6 +446,35 @@ async def list_read(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _LaneSlice:
+    """The part of one lane a page shows: `take` matching cards after skipping `skip` of them."""
+
+    lane_id: int
+    skip: int
+    take: int
+    # Every live card of the lane matches the filters, so a card's lane index is its place among the matches.
+    exact: bool
+
+
+def _slices(tally: Sequence[Any], *, offset: int, limit: int) -> list[_LaneSlice]:
+    """Walk the lanes in board order, skipping `offset` matching cards and taking the next `limit`."""
+    slices: list[_LaneSlice] = []
+    skip, wanted = offset, limit
+    for lane_id, live_count, matched in tally:
+        matched = int(matched or 0)
+        if wanted <= 0:
+            break
+        if skip >= matched:
+            skip -= matched
+            continue
+        take = min(matched - skip, wanted)
+        slices.append(_LaneSlice(int(lane_id), skip, take, exact=matched == int(live_count)))
+        wanted -= take
+        skip = 0
+    return slices
+
+
 async def list_board_faces(
     conn: AsyncConnection,
     *,
@@ -394,27 +485,66 @@ async def list_board_faces(
     offset: int,
     limit: int,
 ) -> tuple[int, list[CardReadRecord]]:
-    """A board's cards in board order (layout order of lanes, then rank)."""
-    where: list[Any] = [cards.c.board_id == board_id, live()]
+    """A board's cards in board order (layout order of lanes, then rank).
+
+    No sort of the whole board: one aggregate counts, per lane in layout order, the live cards and those the
+    filters keep (from the (board_id, lane_id, archived_on, size) live-card index); the page's lanes and
+    offsets within them follow, and each lane's part is read in (rank, id) order from the (lane_id, rank, id)
+    index.  Where every live card of a lane matches, a card's lane index is its offset among the matches, so
+    no index query is needed; only lanes with filtered-out cards get the window.
+    """
+    base: list[Any] = [cards.c.board_id == board_id, live()]
     if lane_ids is not None:
-        where.append(cards.c.lane_id.in_(list(lane_ids)))
+        base.append(cards.c.lane_id.in_(list(lane_ids)))
+    filters: list[Any] = []
     if card_ids is not None:
-        where.append(cards.c.id.in_(list(card_ids)))
+        filters.append(cards.c.id.in_(list(card_ids)))
     if archived_after is not None:
-        where.append(or_(cards.c.archived_on.is_(None), cards.c.archived_on >= archived_after))
-    total = await count_where(conn, where=where)
-    if limit == 0:
-        return total, []
-    page = await _page(
-        conn,
-        where=where,
-        order_by=[*lane_order(), cards.c.rank, cards.c.id],
-        with_lanes=True,
-        offset=offset,
-        limit=limit,
-        with_fields=True,
+        filters.append(or_(cards.c.archived_on.is_(None), cards.c.archived_on >= archived_after))
+    matched = func.sum(case((and_(*filters), 1), else_=0)) if filters else func.count()
+    per_lane = (
+        select(cards.c.lane_id, func.count().label("live"), matched.label("matched"))
+        .where(*base)
+        .group_by(cards.c.lane_id)
+        .subquery("per_lane")
     )
-    return total, page
+    tally = (
+        await conn.execute(
+            select(per_lane.c.lane_id, per_lane.c.live, per_lane.c.matched)
+            .select_from(
+                per_lane.join(lanes, lanes.c.id == per_lane.c.lane_id)
+                .outerjoin(_parent, _parent.c.id == lanes.c.parent_lane_id)
+                .outerjoin(_grandparent, _grandparent.c.id == _parent.c.parent_lane_id)
+            )
+            .order_by(*lane_order())
+        )
+    ).all()
+    total = sum(int(r.matched or 0) for r in tally)
+    slices = _slices(tally, offset=offset, limit=limit)
+    if not slices:
+        return total, []
+    parts = []
+    for n, part in enumerate(slices):
+        inner = (
+            select(cards.c.id, cards.c.rank)
+            .where(*base, *filters, cards.c.lane_id == part.lane_id)
+            .order_by(cards.c.rank, cards.c.id)
+            .offset(part.skip)
+            .limit(part.take)
+            .subquery(f"s{n}")
+        )
+        parts.append(select(inner.c.id, inner.c.rank, literal(n).label("part")).select_from(inner))
+    statement = parts[0] if len(parts) == 1 else union_all(*parts)
+    found = sorted((await conn.execute(statement)).all(), key=lambda r: (r[2], r[1], r[0]))
+    ids = [int(r[0]) for r in found]
+    indexes: dict[int, int] = {}
+    seen = [0] * len(slices)
+    for card_id, _rank, n in found:
+        part = slices[n]
+        if part.exact:
+            indexes[int(card_id)] = part.skip + seen[n]
+        seen[n] += 1
+    return total, await _read_ids(conn, ids, with_fields=True, known_indexes=indexes)
 
 
 async def list_states(
