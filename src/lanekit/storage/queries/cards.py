@@ -291,7 +291,16 @@ async def _page_indexes(conn: AsyncConnection, rows: Sequence[Any]) -> dict[int,
         .where(cards.c.lane_id.in_(lane_ids), live())
         .subquery("ranked")
     )
-    found = (await conn.execute(select(ranked.c.rid, ranked.c.ridx).where(ranked.c.rid.in_(ids)))).all()
+    wanted = select(ranked.c.rid, ranked.c.ridx)
+    if conn.dialect.name == "postgresql":
+        # Joined to the page's rows: PostgreSQL tests `rid IN (…bound parameters)` element by element, 200
+        # comparisons for each of a large board's 20,000 window rows.  SQLite looks the list up in a b-tree,
+        # and its join would materialise the window first, so it keeps the IN.
+        page = select(cards.c.id.label("pid")).where(cards.c.id.in_(ids)).subquery("page")
+        wanted = wanted.select_from(ranked.join(page, page.c.pid == ranked.c.rid))
+    else:
+        wanted = wanted.where(ranked.c.rid.in_(ids))
+    found = (await conn.execute(wanted)).all()
     return {int(r[0]): int(r[1]) for r in found}
 
 
