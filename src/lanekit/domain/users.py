@@ -104,10 +104,8 @@ async def board_roles_of(conn: AsyncConnection, *, account_id: int, user_id: int
     return [BoardRoleGrant(board_id=r.board_id, wip=r.wip, role=r.role) for r in rows]
 
 
-async def get_me(conn: AsyncConnection, *, actor: Actor) -> UserView:
-    user = await user_queries.fetch(conn, account_id=actor.account_id, user_id=actor.user_id)
-    if user is None:
-        raise NotFound("user", actor.user_id)
+async def get_me(conn: AsyncConnection, *, actor: Actor, user: UserRecord) -> UserView:
+    """The caller's profile; `user` is the caller's record as authentication read it this request."""
     roles = await board_roles_of(conn, account_id=actor.account_id, user_id=actor.user_id)
     return UserView(user, roles)
 
@@ -271,9 +269,13 @@ async def _apply_changes(
 
 
 async def update_me(conn: AsyncConnection, *, actor: Actor, changes: UserChanges) -> UserView:
-    view = await get_me(conn, actor=actor)
-    user = await _apply_changes(conn, account_id=actor.account_id, user=view.user, changes=changes)
-    return UserView(user, view.board_roles)
+    # Read again inside the write transaction: the record authentication read is not locked.
+    current = await user_queries.fetch(conn, account_id=actor.account_id, user_id=actor.user_id)
+    if current is None:
+        raise NotFound("user", actor.user_id)
+    user = await _apply_changes(conn, account_id=actor.account_id, user=current, changes=changes)
+    roles = await board_roles_of(conn, account_id=actor.account_id, user_id=actor.user_id)
+    return UserView(user, roles)
 
 
 async def update_user(

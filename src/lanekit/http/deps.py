@@ -1,14 +1,15 @@
-"""Typed dependencies: `Db`, `Actor`, `Ctx`, `BaseUrl` and paging.
+"""Typed dependencies: `Db`, `Actor`, `CurrentUser`, `Ctx`, `BaseUrl` and paging.
 
 `require_actor` is attached where the /io router is built, so no endpoint can forget authentication; it
-also charges the caller's rate-limit window.
+also charges the caller's rate-limit window.  It reads the caller's user row anyway, so that record travels
+with the request (`CurrentUser`) and a handler about the caller need not read it again.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
@@ -21,6 +22,7 @@ from lanekit.domain.types import Actor as ActorValue
 from lanekit.http.ratelimit import RateLimiter
 from lanekit.settings import Settings
 from lanekit.storage.engine import Database
+from lanekit.storage.records import UserRecord
 
 MAX_PAGE_LIMIT = 1000
 
@@ -35,17 +37,25 @@ class AppContext:
     rate_limiter: RateLimiter
 
 
-def get_ctx(request: Request) -> AppContext:
+# Dependencies are `async def` even when they do not await: FastAPI runs a plain `def` dependency in a
+# worker thread, a thread hop per dependency per request.
+
+
+def _ctx_of(request: Request) -> AppContext:
     ctx: AppContext = request.app.state.ctx
     return ctx
 
 
-def get_db(request: Request) -> Database:
-    return get_ctx(request).db
+async def get_ctx(request: Request) -> AppContext:
+    return _ctx_of(request)
 
 
-def get_base_url(request: Request) -> str:
-    settings = get_ctx(request).settings
+async def get_db(request: Request) -> Database:
+    return _ctx_of(request).db
+
+
+async def get_base_url(request: Request) -> str:
+    settings = _ctx_of(request).settings
     return settings.public_url or str(request.base_url).rstrip("/")
 
 
@@ -74,7 +84,7 @@ async def require_actor(request: Request) -> ActorValue:
     cached: ActorValue | None = getattr(request.state, "actor", None)
     if cached is not None:
         return cached
-    ctx = get_ctx(request)
+    ctx = _ctx_of(request)
     account_id = await account_of(request)
     header = request.headers.get("authorization")
     if not header:
@@ -105,7 +115,9 @@ async def require_actor(request: Request) -> ActorValue:
         raise window.refusal()
     if auth.needs_last_access_update(user):
         async with ctx.db.begin() as conn:
-            await auth.record_access(conn, user_id=user.id)
+            moment = await auth.record_access(conn, user_id=user.id)
+        user = replace(user, last_access=moment)
+    request.state.user = user
     actor = ActorValue(
         account_id=account_id,
         user_id=user.id,
@@ -116,9 +128,16 @@ async def require_actor(request: Request) -> ActorValue:
     return actor
 
 
+async def current_user(request: Request, _actor: Annotated[ActorValue, Depends(require_actor)]) -> UserRecord:
+    """The caller's user row as authentication read it, during this request."""
+    user: UserRecord = request.state.user
+    return user
+
+
 Ctx = Annotated[AppContext, Depends(get_ctx)]
 Db = Annotated[Database, Depends(get_db)]
 Actor = Annotated[ActorValue, Depends(require_actor)]
+CurrentUser = Annotated[UserRecord, Depends(current_user)]
 BaseUrl = Annotated[str, Depends(get_base_url)]
 
 
@@ -131,7 +150,7 @@ class PageParams:
 def paging(default_limit: int) -> Any:
     """A dependency reading `offset` and `limit` with this endpoint's documented default (house rule 4)."""
 
-    def _page(
+    async def _page(
         offset: Annotated[int, Query(ge=0)] = 0,
         limit: Annotated[int | None, Query(ge=0)] = None,
     ) -> PageParams:

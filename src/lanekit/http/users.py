@@ -10,7 +10,7 @@ from pydantic import BaseModel, StrictBool, StrictStr
 
 from lanekit.domain import board_reads, users
 from lanekit.domain.types import UserId
-from lanekit.http.deps import Actor, BaseUrl, Ctx, Db, PageParams, paging
+from lanekit.http.deps import Actor, BaseUrl, Ctx, CurrentUser, Db, PageParams, paging
 from lanekit.http.routing import make_router, no_content, ok
 from lanekit.shapes import boards as board_shapes
 from lanekit.shapes import users as shapes
@@ -96,9 +96,9 @@ class PasswordChange(BaseModel):
 
 
 @router.get("/user/me", operation_id="getCurrentUser")
-async def get_me(actor: Actor, db: Db, base_url: BaseUrl) -> JSONResponse:
+async def get_me(actor: Actor, user: CurrentUser, db: Db, base_url: BaseUrl) -> JSONResponse:
     async with db.read() as conn:
-        view = await users.get_me(conn, actor=actor)
+        view = await users.get_me(conn, actor=actor, user=user)
     return ok(shapes.user_detail(view, base_url=base_url, me=True))
 
 

@@ -5,10 +5,18 @@ foreign keys on and a busy timeout; a write transaction starts with `BEGIN IMMED
 for the lock up front (and is queued by the busy timeout) instead of failing half-way through when a read
 lock cannot be upgraded.  PostgreSQL runs at READ COMMITTED; writers that must not lose each other's updates
 lock or compare-and-set in SQL.
+
+Reads run without BEGIN/COMMIT (autocommit): at READ COMMITTED each PostgreSQL statement sees its own
+snapshot anyway, and on SQLite each statement of a read then sees the latest commit too, so both databases
+behave alike and a read costs its statements' round trips only.  Within one process, SQLite write
+transactions queue on an asyncio lock (first come, first served) rather than spinning in SQLite's busy
+handler, which sleeps in growing steps; BEGIN IMMEDIATE and the busy timeout still order writers of other
+processes.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from lanekit.settings import Settings
 
 _WRITE = "lanekit_write"
+_READ = "lanekit_read"
 
 
 def async_url(raw: str) -> URL:
@@ -71,7 +80,10 @@ def _make_sqlite_engine(url: URL, settings: Settings) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        mode = "IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "DEFERRED"
+        options = conn.get_execution_options()
+        if options.get(_READ):
+            return  # autocommit: each statement is its own implicit transaction
+        mode = "IMMEDIATE" if options.get(_WRITE) else "DEFERRED"
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
@@ -81,23 +93,40 @@ class Database:
     """The one way request code gets a connection: a read or a write transaction.
 
     `begin()` is the request's single write transaction: it commits when the block exits normally and rolls
-    back when it raises.  `read()` is a read-only snapshot.  Domain and storage code never commit.
+    back when it raises.  `read()` is a connection for reads only, without a transaction: every statement
+    sees the data committed when it starts (READ COMMITTED on both databases), so a read that must see two
+    tables at one instant reads them in one statement.  Domain and storage code never commit.
+
+    On SQLite, `begin()` blocks of one process run one at a time in arrival order; never open one inside
+    another (on any database that would wait for itself).
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        if self.dialect == "sqlite":
+            self._reader = engine.execution_options(**{_READ: True})
+            self._write_lock: asyncio.Lock | None = asyncio.Lock()
+        else:
+            self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+            self._write_lock = None
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.connect() as conn:
+        if self._write_lock is None:
+            async with self.engine.connect() as conn:
+                await conn.execution_options(**{_WRITE: True})
+                async with conn.begin():
+                    yield conn
+            return
+        async with self._write_lock, self.engine.connect() as conn:
             await conn.execution_options(**{_WRITE: True})
             async with conn.begin():
                 yield conn
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.connect() as conn, conn.begin():
+        async with self._reader.connect() as conn:
             yield conn
 
     async def dispose(self) -> None:
