@@ -95,7 +95,9 @@ class PostgresSink(Sink):
                 f"(SELECT coalesce(max(id), 1) FROM {table.name}))"
             )
         await self.conn.execute("COMMIT")
-        await self.conn.execute("ANALYZE")
+        # A production database has had autovacuum at work; a fresh bulk load has not, so set the
+        # visibility map now or index-only scans keep visiting the heap.
+        await self.conn.execute("VACUUM ANALYZE")
 
     async def close(self) -> None:
         await self.conn.close()
