@@ -14,7 +14,7 @@ from lanekit.domain.boards import open_board
 from lanekit.domain.enums import BOARD_ROLES
 from lanekit.domain.errors import Invalid
 from lanekit.domain.layout import layout_checksum
-from lanekit.domain.types import Actor
+from lanekit.domain.types import Actor, parse_digits
 from lanekit.storage.queries import board_roles as role_queries
 from lanekit.storage.queries import boards as board_queries
 from lanekit.storage.queries import card_types as card_type_queries
@@ -225,8 +225,8 @@ def _favorite_ids(settings: dict[str, Any]) -> list[int]:
         value = item.get("id") if isinstance(item, dict) else item
         if isinstance(value, int) and not isinstance(value, bool):
             ids.append(value)
-        elif isinstance(value, str) and value.isdigit():
-            ids.append(int(value))
+        elif isinstance(value, str) and (number := parse_digits(value)) is not None:
+            ids.append(number)
     return list(dict.fromkeys(ids))
 
 

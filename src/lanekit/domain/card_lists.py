@@ -17,7 +17,7 @@ from lanekit.domain import card_values as values
 from lanekit.domain import clock
 from lanekit.domain.access import NONE, board_access, effective_role, require
 from lanekit.domain.errors import Invalid
-from lanekit.domain.types import Actor
+from lanekit.domain.types import Actor, parse_digits
 from lanekit.storage.queries import boards as board_queries
 from lanekit.storage.queries import cards as card_queries
 from lanekit.storage.records import CardReadRecord
@@ -136,8 +136,8 @@ def ids_of(value: Any, field: str) -> list[int] | None:
 def _int(value: Any, field: str, *, default: int, maximum: int | None = None) -> int:
     if value is None:
         return default
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+    if isinstance(value, str):
+        value = parse_digits(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise Invalid(field, "must be a whole number, 0 or more")
     if maximum is not None and value > maximum:

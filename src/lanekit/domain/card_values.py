@@ -8,7 +8,7 @@ from typing import Any
 
 from lanekit.domain.enums import PRIORITIES
 from lanekit.domain.errors import Invalid
-from lanekit.domain.types import MAX_ID
+from lanekit.domain.types import MAX_ID, parse_digits
 from lanekit.storage.records import CustomFieldRecord
 
 MAX_TITLE = 255
@@ -22,8 +22,8 @@ def check_id(value: Any, field: str) -> int:
         raise Invalid(field, "must be an id (a string of digits)")
     if isinstance(value, int):
         number = value
-    elif isinstance(value, str) and value.strip().isdigit():
-        number = int(value.strip())
+    elif isinstance(value, str) and (parsed := parse_digits(value)) is not None:
+        number = parsed
     else:
         raise Invalid(field, "must be an id (a string of digits)")
     if not 1 <= number <= MAX_ID:
@@ -75,8 +75,8 @@ def check_size(value: Any, field: str) -> int:
     """Sizes are integers; the docs type it as a string in one table, so digit strings are accepted."""
     if value is None:
         return 0
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+    if isinstance(value, str):
+        value = parse_digits(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
@@ -88,8 +88,8 @@ def check_size(value: Any, field: str) -> int:
 
 def check_index(value: Any, field: str) -> int | None:
     """A 0-based lane position; -1 (the documented default) means the end of the lane."""
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value.strip())
+    if isinstance(value, str):
+        value = parse_digits(value, signed=True)
     if isinstance(value, bool) or not isinstance(value, int):
         raise Invalid(field, "must be a whole number")
     if value == -1:

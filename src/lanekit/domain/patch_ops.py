@@ -14,6 +14,7 @@ import jsonpointer
 
 from lanekit.domain import card_values as values
 from lanekit.domain.errors import Invalid
+from lanekit.domain.types import parse_digits
 from lanekit.storage.records import CardRecord
 
 OPS = ("add", "replace", "remove", "test")
@@ -180,7 +181,9 @@ def apply_custom_field(state: PatchState, i: int, op: str, parts: list[str], raw
             for entry in state.doc["customFields"]:
                 state.fields[int(entry["fieldId"])] = (None, i)
             return
-        slot = int(parts[1]) if parts[1].isdigit() else -1
+        slot = parse_digits(parts[1])
+        if slot is None:
+            slot = -1
         if not 0 <= slot < len(state.doc["customFields"]):
             raise Invalid(f"#/{i}/path", f"the card has no custom field value at {slot}")
         state.fields[int(state.doc["customFields"][slot]["fieldId"])] = (None, i)

@@ -10,10 +10,27 @@ from pydantic import BeforeValidator, Field
 MAX_ID = 2**63 - 1
 
 
+MAX_DIGITS = 19  # enough for any 64-bit id or count; longer digit strings are refused, never parsed
+
+
+def parse_digits(text: str, *, signed: bool = False) -> int | None:
+    """The integer a short ASCII digit string spells, else None.
+
+    Every id, index and size that arrives as text goes through here, so that a megabyte of digits is a
+    validation error rather than a slow (or, past Python's 4,300-digit guard, failing) int conversion.
+    """
+    text = text.strip()
+    body = text[1:] if signed and text.startswith("-") else text
+    if not (body.isascii() and body.isdigit()) or len(body) > MAX_DIGITS:
+        return None
+    return int(text)
+
+
 def _coerce_id(value: Any) -> Any:
     # LeanKit sends ids as digit strings; some clients send numbers. Accept both.
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+    if isinstance(value, str):
+        parsed = parse_digits(value)
+        return value if parsed is None else parsed
     return value
 
 

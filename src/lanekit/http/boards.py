@@ -10,7 +10,7 @@ from pydantic import BaseModel, StrictBool, StrictInt, StrictStr
 
 from lanekit.domain import board_reads, boards
 from lanekit.domain.errors import Invalid
-from lanekit.domain.types import BoardId, Id
+from lanekit.domain.types import BoardId, Id, parse_digits
 from lanekit.http.deps import Actor, BaseUrl, Db, PageParams, paging
 from lanekit.http.routing import make_router, no_content, ok
 from lanekit.shapes import boards as shapes
@@ -91,9 +91,10 @@ def _csv_ids(raw: str | None, field: str) -> list[int] | None:
     if raw is None:
         return None
     parts = [part.strip() for part in raw.split(",") if part.strip()]
-    if not all(part.isdigit() and 0 < int(part) < 2**63 for part in parts):
+    ids = [parse_digits(part) for part in parts]
+    if not all(value is not None and 0 < value < 2**63 for value in ids):
         raise Invalid(field, "must be a comma-separated list of ids")
-    return [int(part) for part in parts]
+    return [value for value in ids if value is not None]
 
 
 def _only(raw: str | None) -> list[str] | None:

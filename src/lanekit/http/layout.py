@@ -11,7 +11,7 @@ from pydantic import BaseModel, StrictBool, StrictInt, StrictStr
 from lanekit.domain import lanes as lane_domain
 from lanekit.domain import layout
 from lanekit.domain.errors import Invalid
-from lanekit.domain.types import UNSET, BoardId, Id, LaneId
+from lanekit.domain.types import UNSET, BoardId, Id, LaneId, parse_digits
 from lanekit.http.deps import Actor, Db
 from lanekit.http.routing import make_router, ok
 from lanekit.shapes import lanes as shapes
@@ -120,9 +120,10 @@ async def get_lane_count(
     lane_ids = None
     if lanes is not None:
         parts = [part.strip() for part in lanes.split(",") if part.strip()]
-        if not all(part.isdigit() and 0 < int(part) < 2**63 for part in parts):
+        parsed = [parse_digits(part) for part in parts]
+        if not all(value is not None and 0 < value < 2**63 for value in parsed):
             raise Invalid("lanes", "must be a comma-separated list of lane ids")
-        lane_ids = [int(part) for part in parts]
+        lane_ids = [value for value in parsed if value is not None]
     async with db.read() as conn:
         counts = await lane_domain.lane_counts(conn, actor=actor, board_id=boardId, lane_ids=lane_ids)
     return ok(shapes.lane_counts(counts))
