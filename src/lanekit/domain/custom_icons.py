@@ -17,13 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from lanekit.domain import clock, events
 from lanekit.domain.access import BoardAccess, board_access, require
 from lanekit.domain.card_common import save_events
+from lanekit.domain.card_types import check_name
 from lanekit.domain.errors import Invalid, NotFound
 from lanekit.domain.types import UNSET, Actor
 from lanekit.storage.queries import boards as board_queries
 from lanekit.storage.queries import custom_icons as icon_queries
 from lanekit.storage.records import CustomIconRecord
 
-MAX_NAME = 255
 MAX_POLICY = 20_000
 DEFAULT_ICON_COLOR = "212121"
 DEFAULT_ICON_NAME = "blank_icon"
@@ -51,17 +51,6 @@ class CustomIconChanges:
 
     def given(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not UNSET}
-
-
-def check_name(value: Any, field_name: str = "name") -> str:
-    if not isinstance(value, str):
-        raise Invalid(field_name, "must be a string")
-    text = value.strip()
-    if not text:
-        raise Invalid(field_name, "must not be empty")
-    if len(text) > MAX_NAME:
-        raise Invalid(field_name, f"must be at most {MAX_NAME} characters")
-    return text
 
 
 def check_icon_color(value: Any, field_name: str = "iconColor") -> str:
