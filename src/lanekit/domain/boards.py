@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -12,7 +12,7 @@ from lanekit.domain.access import BoardAccess, board_access, require, require_bo
 from lanekit.domain.board_defaults import LaneSpec
 from lanekit.domain.enums import BOARD_ROLES
 from lanekit.domain.errors import Invalid
-from lanekit.domain.types import UNSET, Actor
+from lanekit.domain.types import UNSET, Actor, given_fields
 from lanekit.storage.queries import board_roles as role_queries
 from lanekit.storage.queries import boards as board_queries
 from lanekit.storage.queries import card_types as card_type_queries
@@ -225,7 +225,7 @@ class BoardChanges:
     level: Any = UNSET
 
     def given(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not UNSET}
+        return given_fields(self)
 
 
 # --- changing ---------------------------------------------------------------------------------------------

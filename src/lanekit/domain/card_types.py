@@ -13,7 +13,7 @@ Invariants every change keeps (decision 050):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -22,7 +22,7 @@ from lanekit.domain import clock, events
 from lanekit.domain.access import BoardAccess, board_access, require
 from lanekit.domain.card_common import save_events
 from lanekit.domain.errors import Invalid, NotFound
-from lanekit.domain.types import UNSET, Actor
+from lanekit.domain.types import UNSET, Actor, given_fields
 from lanekit.storage.queries import boards as board_queries
 from lanekit.storage.queries import card_types as type_queries
 from lanekit.storage.records import BoardRecord, CardTypeRecord
@@ -58,7 +58,7 @@ class CardTypeChanges:
     is_task_type: Any = UNSET
 
     def given(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not UNSET}
+        return given_fields(self)
 
 
 _WIRE = {"name": "name", "color_hex": "colorHex", "is_card_type": "isCardType", "is_task_type": "isTaskType"}

@@ -9,7 +9,7 @@ Deleting an icon that cards still use clears it from those cards first, each get
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -19,7 +19,7 @@ from lanekit.domain.access import BoardAccess, board_access, require
 from lanekit.domain.card_common import save_events
 from lanekit.domain.card_types import check_name
 from lanekit.domain.errors import Invalid, NotFound
-from lanekit.domain.types import UNSET, Actor
+from lanekit.domain.types import UNSET, Actor, given_fields
 from lanekit.storage.queries import boards as board_queries
 from lanekit.storage.queries import custom_icons as icon_queries
 from lanekit.storage.records import CustomIconRecord
@@ -50,7 +50,7 @@ class CustomIconChanges:
     icon_name: Any = UNSET
 
     def given(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not UNSET}
+        return given_fields(self)
 
 
 def check_icon_color(value: Any, field_name: str = "iconColor") -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
@@ -61,6 +61,13 @@ class _Unset:
 
 
 UNSET: Any = _Unset()
+
+
+def given_fields(changes: Any) -> dict[str, Any]:
+    """The fields of a partial-update dataclass that the caller set (anything but UNSET)."""
+    return {
+        f.name: getattr(changes, f.name) for f in fields(changes) if getattr(changes, f.name) is not UNSET
+    }
 
 
 @dataclass(frozen=True, slots=True)

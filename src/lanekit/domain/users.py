@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -13,7 +13,7 @@ from lanekit.domain.auth import CredentialCache
 from lanekit.domain.enums import DATE_FORMATS, LICENSE_TYPES, LOCALES, TIME_ZONES, USER_SORTS
 from lanekit.domain.errors import Conflict, Invalid, NotFound
 from lanekit.domain.passwords import check_password_rules, hash_password
-from lanekit.domain.types import UNSET, Actor
+from lanekit.domain.types import UNSET, Actor, given_fields
 from lanekit.storage.queries import board_roles as board_role_queries
 from lanekit.storage.queries import users as user_queries
 from lanekit.storage.records import UserRecord
@@ -55,7 +55,7 @@ class UserChanges:
     use_monday_for_start_of_week: Any = UNSET
 
     def given(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not UNSET}
+        return given_fields(self)
 
 
 @dataclass(frozen=True, slots=True)
