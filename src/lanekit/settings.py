@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     # How long a writer waits for the SQLite write lock before giving up with 503.
     sqlite_busy_timeout_ms: int = 30_000
     public_url: str | None = None
+    # Where attachment bytes live (the local blob store); relative paths are taken from the working directory.
+    blob_dir: Path = Path("var") / "blobs"
+    # Largest attachment accepted; a bigger upload is a 413 and nothing is stored.
+    max_attachment_bytes: int = 256 * 1024 * 1024
 
     @field_validator("rate_limit")
     @classmethod
@@ -46,7 +50,7 @@ class Settings(BaseSettings):
             raise ValueError(f"not a rate limit such as '120/minute': {value!r}") from exc
         return value
 
-    @field_validator("max_body_bytes", "auth_cache_size")
+    @field_validator("max_body_bytes", "auth_cache_size", "max_attachment_bytes")
     @classmethod
     def _positive(cls, value: int) -> int:
         if value <= 0:

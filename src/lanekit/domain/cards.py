@@ -68,6 +68,14 @@ class NewCard:
     tags: Any = None
     wip_override_comment: Any = None
     custom_fields: Any = None
+    # Issue 6: the task lane (`destination.laneTitle` todo/doing/done, or the deprecated `laneType`),
+    # connections `{parents, children}`, inline dependencies, mirroring and copying (§3.1).
+    lane_title: Any = None
+    lane_type: Any = None
+    connections: Any = None
+    dependencies: Any = None
+    mirror_source_card_id: Any = None
+    copied_from_card_id: Any = None
     index_field: str = "destination.index"
     lane_field: str = "destination.laneId"
     board_field: str = "destination.boardId"

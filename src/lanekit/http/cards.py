@@ -29,7 +29,7 @@ class Destination(BaseModel):
     laneId: Id | None = None
     cardId: Id | None = None
     index: Any = None
-    laneTitle: str | None = None
+    laneTitle: Any = None
 
 
 class CardCreate(BaseModel):
@@ -54,6 +54,11 @@ class CardCreate(BaseModel):
     tags: Any = None
     wipOverrideComment: Any = None
     customFields: Any = None
+    laneType: Any = None
+    connections: Any = None
+    dependencies: Any = None
+    mirrorSourceCardId: Any = None
+    copiedFromCardId: Any = None
 
     def to_domain(self) -> cards.NewCard:
         dest = self.destination
@@ -87,6 +92,12 @@ class CardCreate(BaseModel):
             tags=self.tags,
             wip_override_comment=self.wipOverrideComment,
             custom_fields=self.customFields,
+            lane_title=dest.laneTitle if dest is not None else None,
+            lane_type=self.laneType,
+            connections=self.connections,
+            dependencies=self.dependencies,
+            mirror_source_card_id=self.mirrorSourceCardId,
+            copied_from_card_id=self.copiedFromCardId,
             index_field=f"{prefix}index",
             lane_field=f"{prefix}laneId",
             board_field=f"{prefix}boardId",

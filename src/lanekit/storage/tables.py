@@ -157,8 +157,12 @@ lanes = Table(
     Column("is_connection_done_lane", Boolean, nullable=False),
     Column("sort_by", String(32), nullable=True),
     Column("created_on", UtcDateTime(), nullable=False),
+    # Set on the lanes of a card's taskboard (§3.16): they sit on the card's board but outside its layout.
+    # Not a foreign key (cards are soft-deleted, and SQLite could only add one by rebuilding the table).
+    Column("task_card_id", IdType, nullable=True),
 )
 Index("ix_lanes_board", lanes.c.board_id, lanes.c.parent_lane_id, lanes.c.position)
+Index("ix_lanes_task_card", lanes.c.task_card_id, lanes.c.position)
 
 card_types = Table(
     "card_types",
@@ -282,10 +286,17 @@ cards = Table(
     Column("archived_by", IdType, ForeignKey("users.id"), nullable=True),
     Column("deleted_on", UtcDateTime(), nullable=True),
     Column("version", BigInteger, nullable=False),
+    # A task card's owner (`containingCardId`, §3.16); null for cards on the board.  Like `task_card_id`
+    # on lanes, not a foreign key: cards are soft-deleted, and SQLite could only add one by a table rebuild.
+    Column("containing_card_id", IdType, nullable=True),
+    # The card whose title, description and header this card mirrors (§4.4).
+    Column("mirror_source_card_id", IdType, nullable=True),
 )
 Index("ix_cards_lane_rank", cards.c.lane_id, cards.c.rank)
 Index("ix_cards_board", cards.c.board_id, cards.c.id)
 Index("ix_cards_account_custom_id", cards.c.account_id, cards.c.custom_id)
+Index("ix_cards_containing_card", cards.c.containing_card_id)
+Index("ix_cards_mirror_source", cards.c.mirror_source_card_id)
 # Live-card indexes for the heavy reads (decision 092): lane order and lane indexes, per-lane counts and
 # board-level counts, and the activity order of a board's cards, each answerable from the index alone.
 Index(
@@ -360,3 +371,62 @@ events = Table(
 Index("ix_events_card", events.c.card_id, events.c.id)
 Index("ix_events_board", events.c.board_id, events.c.id)
 Index("ix_events_board_version", events.c.board_id, events.c.board_version)
+
+# --- Collaboration (issue 6) ---------------------------------------------------------------------------
+
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("account_id", IdType, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("card_id", IdType, ForeignKey("cards.id", ondelete="CASCADE"), nullable=False),
+    # Sanitised HTML.
+    Column("text", Text, nullable=False),
+    Column("created_on", UtcDateTime(), nullable=False),
+    Column("created_by", IdType, ForeignKey("users.id"), nullable=True),
+    Column("updated_on", UtcDateTime(), nullable=False),
+)
+Index("ix_comments_card", comments.c.card_id, comments.c.id)
+
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("account_id", IdType, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("card_id", IdType, ForeignKey("cards.id", ondelete="CASCADE"), nullable=False),
+    # The uploaded file name, for display and Content-Disposition only; never a path.
+    Column("name", String(255), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("content_type", String(255), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    # The blob store's key (a random UUID).
+    Column("storage_id", String(64), nullable=False),
+    Column("created_on", UtcDateTime(), nullable=False),
+    Column("created_by", IdType, ForeignKey("users.id"), nullable=True),
+    Column("updated_on", UtcDateTime(), nullable=False),
+    Column("changed_by", IdType, ForeignKey("users.id"), nullable=True),
+    UniqueConstraint("storage_id", name="uq_attachments_storage_id"),
+)
+Index("ix_attachments_card", attachments.c.card_id, attachments.c.id)
+
+card_connections = Table(
+    "card_connections",
+    metadata,
+    Column("parent_card_id", IdType, ForeignKey("cards.id", ondelete="CASCADE"), primary_key=True),
+    Column("child_card_id", IdType, ForeignKey("cards.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", IdType, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("created_on", UtcDateTime(), nullable=False),
+)
+Index("ix_card_connections_child", card_connections.c.child_card_id)
+
+card_dependencies = Table(
+    "card_dependencies",
+    metadata,
+    # `card_id` depends on `depends_on_card_id` (§3.13).
+    Column("card_id", IdType, ForeignKey("cards.id", ondelete="CASCADE"), primary_key=True),
+    Column("depends_on_card_id", IdType, ForeignKey("cards.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", IdType, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("timing", String(16), nullable=False),
+    Column("created_on", UtcDateTime(), nullable=False),
+)
+Index("ix_card_dependencies_depends_on", card_dependencies.c.depends_on_card_id)
