@@ -99,6 +99,7 @@ class LaneRecord:
     is_connection_done_lane: bool
     sort_by: str | None
     created_on: datetime
+    task_card_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +183,8 @@ class CardRecord:
     archived_by: int | None
     deleted_on: datetime | None
     version: int
+    containing_card_id: int | None = None
+    mirror_source_card_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
