@@ -208,6 +208,7 @@ async def _load(sink: Sink, spec: Spec, rng: random.Random, *, account_name: str
                 "updated_on": finished or started or created, "updated_by": rng.choice(user_ids),
                 "moved_on": started, "moved_by": user_ids[0] if started else None,
                 "archived_on": None, "archived_by": None, "deleted_on": None, "version": 1,
+                "containing_card_id": None, "mirror_source_card_id": None,
             }  # fmt: skip
 
     counts["cards"] = await sink.load(t.cards, cards())
