@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, delete, false, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, false, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.storage.records import BoardRoleRecord, UserRecord
@@ -108,20 +108,21 @@ async def list_board_members(
     return result
 
 
+_ROLES_OF_USER = (
+    select(board_roles)
+    .join(boards, boards.c.id == board_roles.c.board_id)
+    .where(
+        board_roles.c.user_id == bindparam("user_id"),
+        board_roles.c.account_id == bindparam("account_id"),
+        boards.c.is_deleted == false(),
+    )
+    .order_by(board_roles.c.board_id)
+)
+
+
 async def list_for_user(conn: AsyncConnection, *, account_id: int, user_id: int) -> list[BoardRoleRecord]:
-    """The user's role rows on live boards of the account, by board id."""
-    rows = (
-        await conn.execute(
-            select(board_roles)
-            .join(boards, boards.c.id == board_roles.c.board_id)
-            .where(
-                board_roles.c.user_id == user_id,
-                board_roles.c.account_id == account_id,
-                boards.c.is_deleted == false(),
-            )
-            .order_by(board_roles.c.board_id)
-        )
-    ).all()
+    """The user's role rows on live boards of the account, by board id (`/io/user/me` runs it)."""
+    rows = (await conn.execute(_ROLES_OF_USER, {"user_id": user_id, "account_id": account_id})).all()
     return [_role(r) for r in rows]
 
 

@@ -7,7 +7,7 @@ of live cards of its lane that sort before it by (rank, id) (domain/positions.py
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from operator import itemgetter
@@ -29,6 +29,9 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Subquery
 
+from lanekit.storage.queries import attachments as attachment_queries
+from lanekit.storage.queries import comments as comment_queries
+from lanekit.storage.queries import tasks as task_queries
 from lanekit.storage.records import (
     BoardRecord,
     CardFieldValueRecord,
@@ -112,6 +115,12 @@ def _build_read_select(*, with_index: bool, with_viewer: bool) -> Select[Any]:
     columns: list[Any] = [*cards.c]
     if with_index:
         columns.append(index_expression().label("x_index"))
+        # The one-card read counts the attachments, so a card without any costs no further statement.
+        columns.append(attachment_queries.count_expression(cards.c.id).label("x_attachments"))
+        columns.append(comment_queries.count_expression(cards.c.id).label("x_comments"))
+        columns.append(comment_queries.child_count_expression(cards.c.id).label("x_child_comments"))
+    # Every read counts the card's live tasks: `taskBoardStats` costs a statement only when there are some.
+    columns.append(task_queries.task_count_expression(cards.c.id).label("x_tasks"))
     columns += [c.label(f"b_{c.name}") for c in boards.c]
     columns += [c.label(f"l_{c.name}") for c in lanes.c]
     columns += [c.label(f"t_{c.name}") for c in card_types.c]
@@ -143,6 +152,9 @@ def _build_read_select(*, with_index: bool, with_viewer: bool) -> Select[Any]:
 
 # Built once; each use only adds its WHERE clause.
 _READ_ONE = _build_read_select(with_index=True, with_viewer=True)
+_READ_ONE_BY_ID = _READ_ONE.where(
+    cards.c.id == bindparam("card_id"), cards.c.account_id == bindparam("account_id"), live()
+)
 _READ_PAGE = _build_read_select(with_index=False, with_viewer=False)
 
 
@@ -181,6 +193,9 @@ class _RecordReader:
             name: itemgetter(*(at[key] for key in keys)) for name, keys in _PERSON_COLUMNS.items()
         }
         self._index_at = at.get("x_index")
+        self._attachments_at = at.get("x_attachments")
+        self._comments_at = at.get("x_comments")
+        self._child_comments_at = at.get("x_child_comments")
         self._seen: dict[tuple[str, int], Any] = {}
 
     def _part(self, row: Any, prefix: str, make: Any) -> Any:
@@ -223,27 +238,48 @@ class _RecordReader:
             archived_by=self._person(row, "archived_by"),
             assignees=tuple(assignees.get(card.id, ())),
             field_values=tuple(fields.get(card.id, ())),
+            attachment_count=0 if self._attachments_at is None else int(row[self._attachments_at]),
+            comments_count=0 if self._comments_at is None else int(row[self._comments_at]),
+            child_comments_count=(
+                0 if self._child_comments_at is None else int(row[self._child_comments_at])
+            ),
         )
+
+
+# The card reads' statements are built once, with bound parameters: building a select (and a 100-column
+# one above all) costs more CPU than executing it (decision 094).
+_ASSIGNEES = (
+    select(card_assignments.c.card_id, users.c.id, users.c.email, users.c.first_name, users.c.last_name)
+    .select_from(card_assignments.join(users, users.c.id == card_assignments.c.user_id))
+    .where(card_assignments.c.card_id.in_(bindparam("card_ids", expanding=True)))
+    .order_by(card_assignments.c.card_id, card_assignments.c.assigned_on, users.c.id)
+)
 
 
 async def list_assignees(conn: AsyncConnection, *, card_ids: Sequence[int]) -> dict[int, list[UserRef]]:
     """Assigned users of many cards in one statement, in assignment order."""
     if not card_ids:
         return {}
-    rows = (
-        await conn.execute(
-            select(
-                card_assignments.c.card_id, users.c.id, users.c.email, users.c.first_name, users.c.last_name
-            )
-            .select_from(card_assignments.join(users, users.c.id == card_assignments.c.user_id))
-            .where(card_assignments.c.card_id.in_(card_ids))
-            .order_by(card_assignments.c.card_id, card_assignments.c.assigned_on, users.c.id)
-        )
-    ).all()
+    rows = (await conn.execute(_ASSIGNEES, {"card_ids": list(card_ids)})).all()
     found: dict[int, list[UserRef]] = {}
     for r in rows:
         found.setdefault(r.card_id, []).append(UserRef(r.id, r.email, r.first_name, r.last_name))
     return found
+
+
+_FIELD_VALUES = (
+    select(
+        card_field_values.c.card_id,
+        card_field_values.c.field_id,
+        card_field_values.c.value,
+        custom_fields.c.type,
+        custom_fields.c.label,
+        custom_fields.c.position,
+    )
+    .select_from(card_field_values.join(custom_fields, custom_fields.c.id == card_field_values.c.field_id))
+    .where(card_field_values.c.card_id.in_(bindparam("card_ids", expanding=True)))
+    .order_by(card_field_values.c.card_id, custom_fields.c.position, custom_fields.c.id)
+)
 
 
 async def list_field_values(
@@ -252,23 +288,7 @@ async def list_field_values(
     """Custom field values of many cards in one statement, in the board's field order."""
     if not card_ids:
         return {}
-    rows = (
-        await conn.execute(
-            select(
-                card_field_values.c.card_id,
-                card_field_values.c.field_id,
-                card_field_values.c.value,
-                custom_fields.c.type,
-                custom_fields.c.label,
-                custom_fields.c.position,
-            )
-            .select_from(
-                card_field_values.join(custom_fields, custom_fields.c.id == card_field_values.c.field_id)
-            )
-            .where(card_field_values.c.card_id.in_(card_ids))
-            .order_by(card_field_values.c.card_id, custom_fields.c.position, custom_fields.c.id)
-        )
-    ).all()
+    rows = (await conn.execute(_FIELD_VALUES, {"card_ids": list(card_ids)})).all()
     found: dict[int, list[CardFieldValueRecord]] = {}
     for r in rows:
         found.setdefault(r.card_id, []).append(
@@ -325,7 +345,21 @@ async def _complete(
     assignees = await list_assignees(conn, card_ids=ids)
     fields = await list_field_values(conn, card_ids=ids) if with_fields else {}
     reader = _RecordReader(rows[0]._fields)
-    return [reader.read(r, assignees, fields, indexes.get(r.id)) for r in rows]
+    records = [reader.read(r, assignees, fields, indexes.get(r.id)) for r in rows]
+    return await _with_task_stats(conn, rows, records)
+
+
+async def _with_task_stats(
+    conn: AsyncConnection, rows: Sequence[Any], records: list[CardReadRecord]
+) -> list[CardReadRecord]:
+    """`taskBoardStats` of the cards whose row counted live tasks: one aggregate, none if no card has any."""
+    owners = [r.id for r in rows if r._mapping.get("x_tasks")]
+    if not owners:
+        return records
+    stats = await task_queries.fetch_stats(conn, owner_ids=owners)
+    return [
+        replace(r, task_stats=stats[r.card.id]) if r.card.id in stats else r for r in records
+    ]
 
 
 async def fetch_read(
@@ -337,14 +371,27 @@ async def fetch_read(
     """
     rows = (
         await conn.execute(
-            _READ_ONE.where(cards.c.id == card_id, cards.c.account_id == account_id, live()),
-            {"viewer_id": viewer_id or 0},
+            _READ_ONE_BY_ID, {"card_id": card_id, "account_id": account_id, "viewer_id": viewer_id or 0}
         )
     ).all()
     if not rows:
         return None
     role = rows[0]._mapping["x_role"] if viewer_id is not None else None
-    return (await _complete(conn, rows))[0], role
+    record = (await _complete(conn, rows))[0]
+    if record.attachment_count:
+        found = await attachment_queries.list_for_card(conn, account_id=account_id, card_id=card_id)
+        record = replace(record, attachments=tuple(found))
+    if record.comments_count:
+        newest = await comment_queries.list_for_cards(
+            conn,
+            account_id=account_id,
+            card_ids=[card_id],
+            newest_first=True,
+            offset=0,
+            limit=comment_queries.CARD_READ_LIMIT,
+        )
+        record = replace(record, comments=tuple(newest))
+    return record, role
 
 
 async def fetch(conn: AsyncConnection, *, account_id: int, card_id: int) -> CardRecord | None:
@@ -455,6 +502,30 @@ async def list_read(
     )
 
 
+async def list_tasks_read(
+    conn: AsyncConnection, *, account_id: int, owner_id: int, offset: int, limit: int
+) -> tuple[int, list[CardReadRecord]]:
+    """A card's live task cards in taskboard order (lane position, then rank), and how many it has."""
+    where = [cards.c.containing_card_id == owner_id, cards.c.account_id == account_id, live()]
+    total = await count_where(conn, where=where)
+    if limit == 0 or offset >= total:
+        return total, []
+    ids = [
+        r[0]
+        for r in (
+            await conn.execute(
+                select(cards.c.id)
+                .select_from(cards.join(lanes, lanes.c.id == cards.c.lane_id))
+                .where(*where)
+                .order_by(lanes.c.position, lanes.c.id, cards.c.rank, cards.c.id)
+                .offset(offset)
+                .limit(limit)
+            )
+        ).all()
+    ]
+    return total, await _read_ids(conn, ids, with_fields=True)
+
+
 @dataclass(frozen=True, slots=True)
 class _LaneSlice:
     """The part of one lane a page shows: `take` matching cards after skipping `skip` of them."""
@@ -525,6 +596,8 @@ async def list_board_faces(
                 .outerjoin(_parent, _parent.c.id == lanes.c.parent_lane_id)
                 .outerjoin(_grandparent, _grandparent.c.id == _parent.c.parent_lane_id)
             )
+            # Task cards sit in their owner's taskboard lanes, which are not part of the board.
+            .where(lanes.c.task_card_id.is_(None))
             .order_by(*lane_order())
         )
     ).all()
@@ -617,6 +690,8 @@ class CardFilter:
     custom_icon_id: int | None = None
     lane_class_types: Sequence[str] | None = None
     since: datetime | None = None
+    # `select`: board cards (`cards`), task cards (`taskCards`) or `both`.
+    select: str = "cards"
 
 
 def filter_where(f: CardFilter) -> list[ColumnElement[bool]]:
@@ -625,6 +700,10 @@ def filter_where(f: CardFilter) -> list[ColumnElement[bool]]:
         cards.c.board_id.in_(list(f.board_ids)),
         cards.c.deleted_on.is_not(None) if f.deleted else live(),
     ]
+    if f.select == "cards":
+        where.append(cards.c.containing_card_id.is_(None))
+    elif f.select == "taskCards":
+        where.append(cards.c.containing_card_id.is_not(None))
     if f.lane_ids is not None:
         where.append(cards.c.lane_id.in_(list(f.lane_ids)))
     if f.card_ids is not None:

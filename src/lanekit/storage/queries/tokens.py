@@ -2,11 +2,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, false, insert, select
+from sqlalchemy import bindparam, delete, false, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.storage.records import TokenRecord, UserRecord
 from lanekit.storage.tables import api_tokens, users
+
+
+# Built once: every Bearer request runs it, and building a statement costs more than executing it.
+_USER_BY_TOKEN = (
+    select(users)
+    .join(api_tokens, api_tokens.c.user_id == users.c.id)
+    .where(
+        api_tokens.c.token_hash == bindparam("token_hash"),
+        api_tokens.c.account_id == bindparam("account_id"),
+        users.c.account_id == bindparam("account_id"),
+        users.c.deleted == false(),
+    )
+)
 
 
 async def fetch_user_by_token_hash(
@@ -14,16 +27,7 @@ async def fetch_user_by_token_hash(
 ) -> UserRecord | None:
     """The live owner of a token, in one round trip."""
     row = (
-        await conn.execute(
-            select(users)
-            .join(api_tokens, api_tokens.c.user_id == users.c.id)
-            .where(
-                api_tokens.c.token_hash == token_hash,
-                api_tokens.c.account_id == account_id,
-                users.c.account_id == account_id,
-                users.c.deleted == false(),
-            )
-        )
+        await conn.execute(_USER_BY_TOKEN, {"token_hash": token_hash, "account_id": account_id})
     ).first()
     return UserRecord(**row._mapping) if row else None
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, false, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.storage.records import UserRecord
@@ -22,20 +22,18 @@ async def fetch(conn: AsyncConnection, *, account_id: int, user_id: int) -> User
     return UserRecord(**row._mapping) if row else None
 
 
+# Built once: every Basic request runs it (statement building costs more than the round trip).
+_BY_LOGIN = select(users).where(
+    users.c.account_id == bindparam("account_id"),
+    users.c.deleted == false(),
+    or_(users.c.email_key == bindparam("key"), users.c.username_key == bindparam("key")),
+)
+
+
 async def fetch_by_login(conn: AsyncConnection, *, account_id: int, login: str) -> UserRecord | None:
     """The live user whose email or username is `login` (case-insensitive); email wins a tie."""
     key = login.strip().lower()
-    rows = list(
-        (
-            await conn.execute(
-                select(users).where(
-                    users.c.account_id == account_id,
-                    users.c.deleted == false(),
-                    or_(users.c.email_key == key, users.c.username_key == key),
-                )
-            )
-        ).all()
-    )
+    rows = list((await conn.execute(_BY_LOGIN, {"account_id": account_id, "key": key})).all())
     if not rows:
         return None
     rows.sort(key=lambda r: r.email_key != key)
