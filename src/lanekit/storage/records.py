@@ -212,6 +212,80 @@ class CardFieldValueRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class AttachmentRecord:
+    """An attachment row with the people its shape shows; `storage_id` is the blob store's key."""
+
+    id: int
+    card_id: int
+    name: str
+    description: str
+    content_type: str
+    size: int
+    storage_id: str
+    created_on: datetime
+    updated_on: datetime
+    created_by: UserRef | None
+    changed_by: UserRef | None
+
+
+@dataclass(frozen=True, slots=True)
+class CommentRecord:
+    id: int
+    account_id: int
+    card_id: int
+    # Sanitised HTML (domain/html.py).
+    text: str
+    created_on: datetime
+    updated_on: datetime
+    created_by: UserRef | None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskBoardStats:
+    """`taskBoardStats`: a card's live tasks, and those in a finished task lane (sizes weigh at least 1)."""
+
+    total_count: int
+    completed_count: int
+    total_size: int
+    completed_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class ParentCardRef:
+    """A parent card as a child's shapes show it (`parentCards`)."""
+
+    card_id: int
+    board_id: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectedCardStats:
+    """The roll-up of a card's live child cards (`connectedCardStats`, statistics §3.12).
+
+    Counts and sizes by the child's lane `cardStatus` (`completed` = finished); planned dates are the
+    earliest start and latest finish, actual dates likewise.  domain/connections.py says what is past due
+    and projected late.
+    """
+
+    started_count: int
+    started_size: int
+    not_started_count: int
+    not_started_size: int
+    completed_count: int
+    completed_size: int
+    blocked_count: int
+    total_count: int
+    total_size: int
+    planned_start: date | None
+    planned_finish: date | None
+    actual_start: datetime | None
+    actual_finish: datetime | None
+    past_due_count: int
+    projected_late_count: int
+
+
+@dataclass(frozen=True, slots=True)
 class CardReadRecord:
     """A card with everything its shapes show, read in one statement plus batched assignees and fields."""
 
@@ -227,6 +301,25 @@ class CardReadRecord:
     archived_by: UserRef | None
     assignees: tuple[UserRef, ...]
     field_values: tuple[CardFieldValueRecord, ...]
+    # Comments on the card and on its live child cards, counted by the card read; `comments` (the newest)
+    # is filled only when `comments_count` > 0 (domain/cards.get_card).
+    comments_count: int = 0
+    child_comments_count: int = 0
+    comments: tuple[CommentRecord, ...] = ()
+    # How many attachments the card has (counted by the card read); `attachments` is filled only when > 0.
+    attachment_count: int = 0
+    attachments: tuple[AttachmentRecord, ...] = ()
+    # The card's dependency links, filled only by the lists that ask for them (`include=dependencies`).
+    dependencies: tuple[DependencyLinkRecord, ...] = ()
+    # The roll-up of the card's live task cards; None when it has none (`taskBoardStats`, §3.16).
+    task_stats: TaskBoardStats | None = None
+    # Whether connection rows name the card as a child / as a parent (read with the card, so a card without
+    # connections costs no further statement); `parent_cards` and `connected_stats` are filled only then
+    # (domain/connections.with_connections).
+    has_parents: bool = False
+    has_children: bool = False
+    parent_cards: tuple[ParentCardRef, ...] = ()
+    connected_stats: ConnectedCardStats | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,3 +346,37 @@ class TemplateRecord:
     structure: dict[str, Any]
     created_on: datetime
     created_by: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class DependencyLinkRecord:
+    """One dependency seen from `card_id`: `incoming` when it depends on the other card, `outgoing` when the
+    other card depends on it (cards.md §3.13)."""
+
+    card_id: int
+    other_card_id: int
+    other_board_id: int
+    direction: str
+    timing: str
+    created_on: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DependencyStateRecord:
+    """A stored link (`card_id` depends on `depends_on_card_id`) with both ends' progress and plans."""
+
+    card_id: int
+    depends_on_card_id: int
+    timing: str
+    predecessor_actual_start: datetime | None
+    predecessor_actual_finish: datetime | None
+    predecessor_archived_on: datetime | None
+    predecessor_is_blocked: bool
+    predecessor_planned_start: date | None
+    predecessor_planned_finish: date | None
+    dependent_actual_start: datetime | None
+    dependent_actual_finish: datetime | None
+    dependent_archived_on: datetime | None
+    dependent_is_blocked: bool
+    dependent_planned_start: date | None
+    dependent_planned_finish: date | None
