@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lanekit.domain import html
 from lanekit.domain.access import BoardAccess, board_access, require
 from lanekit.domain.enums import CARD_STATUSES
 from lanekit.domain.errors import Invalid, NotFound
@@ -51,7 +52,7 @@ async def update_lane(
             raise Invalid("title", f"must be at most {MAX_TITLE} characters")
         values["title"] = changes.title.strip()
     if changes.description is not UNSET:
-        values["description"] = changes.description
+        values["description"] = html.check_html(changes.description, "description")
     if changes.wip_limit is not UNSET:
         if changes.wip_limit is None or changes.wip_limit < 0:
             raise Invalid("wipLimit", "must be 0 (no limit) or more")

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lanekit.domain import clock
+from lanekit.domain import clock, html
 from lanekit.domain.access import board_access, require
 from lanekit.domain.board_defaults import LAYOUT_REVISION
 from lanekit.domain.enums import CARD_STATUSES, LANE_CLASS_TYPES, LANE_ORIENTATIONS, LANE_TYPES
@@ -212,7 +212,7 @@ def plan_layout(existing: list[LaneRecord], lanes: list[LayoutLaneIn]) -> Layout
             if item.description is UNSET:
                 description = old.description if old else None
             else:
-                description = item.description
+                description = html.check_html(item.description, f"{here}/description")
             planned = PlannedLane(
                 key=next(counter),
                 id=item.id,

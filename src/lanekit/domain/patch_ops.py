@@ -6,13 +6,14 @@ name the operation's JSON pointer (`#/2/value`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jsonpatch
 import jsonpointer
 
 from lanekit.domain import card_values as values
+from lanekit.domain import html
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import parse_digits
 from lanekit.storage.records import CardRecord
@@ -66,6 +67,8 @@ class PatchState:
     origin: dict[str, int]
     # fieldId → (stored value or None, op index)
     fields: dict[int, tuple[Any, int]]
+    # `/parentCardId` operations as (op, parent id or None, value pointer), for domain/connections.py.
+    parents: list[tuple[str, int | None, str]] = field(default_factory=list)
 
 
 def check_scalar(key: str, value: Any, where: str) -> Any:
@@ -76,7 +79,9 @@ def check_scalar(key: str, value: Any, where: str) -> Any:
         return values.check_id(value, where)
     if key == "customIconId":
         return None if value is None else values.check_id(value, where)
-    if key in ("description", "blockReason"):
+    if key == "description":
+        return html.check_html(value, where)
+    if key == "blockReason":
         return values.check_text(value, where)
     if key == "customId":
         return values.check_short_text(value, where)
@@ -97,9 +102,9 @@ def check_scalar(key: str, value: Any, where: str) -> Any:
             raise Invalid(where, "must be a string")
         return value
     if key == "parentCardId":
-        raise Invalid(where, "card connections are not available on this server yet")
+        return values.check_id(value, where)
     if key == "mirrorSourceCardId":
-        raise Invalid(where, "card mirroring is not available on this server yet")
+        return values.check_id(value, where)
     raise Invalid(where, "cannot be set")
 
 
@@ -206,6 +211,14 @@ def apply_op(state: PatchState, i: int, op: str, parts: list[str], raw: dict[str
         except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException):
             raise Invalid(f"#/{i}", f"test failed: {raw['path']} is not {raw['value']!r}") from None
         return
+    if key == "parentCardId":
+        # Connections, not a column: add/replace connect a parent, remove disconnects one (or, without a
+        # value, every parent); card_patch hands them to domain/connections.patch_parents.
+        where = f"#/{i}/value"
+        value = raw.get("value")
+        parent = None if op == "remove" and value is None else check_scalar(key, value, where)
+        state.parents.append((op, parent, where))
+        return
     if key == "customFields":
         apply_custom_field(state, i, op, parts, raw)
     elif key in COLLECTIONS:
@@ -213,7 +226,7 @@ def apply_op(state: PatchState, i: int, op: str, parts: list[str], raw: dict[str
     elif op == "remove":
         if key not in REMOVED:
             raise Invalid(f"#/{i}/op", f"/{key} cannot be removed")
-        if key in ("mirrorSourceCardId", "parentCardId") or key == "isHeader":
+        if key == "parentCardId" or key == "isHeader":
             return
         state.doc[key] = REMOVED[key]
         state.origin[key] = i
@@ -242,7 +255,7 @@ def card_view(card: CardRecord, assignees: list[int], fields: list[tuple[int, An
         "plannedStart": card.planned_start,
         "plannedFinish": card.planned_finish,
         "planningIncrementIds": [],
-        "mirrorSourceCardId": None,
+        "mirrorSourceCardId": card.mirror_source_card_id,
         "size": card.size,
         "tags": list(card.tags),
         "wipOverrideComment": None,
