@@ -12,12 +12,17 @@ from lanekit.domain.accounts import AccountResolver
 from lanekit.domain.auth import CredentialCache
 from lanekit.http import (
     account,
+    attachments,
     auth,
     board_users,
     boards,
     card_activity,
+    card_dependencies,
+    card_tasks,
     card_types,
     cards,
+    comments,
+    connections,
     custom_fields,
     custom_icons,
     errors,
@@ -31,6 +36,7 @@ from lanekit.http.middleware import RateLimitHeadersMiddleware, TenancyMiddlewar
 from lanekit.http.ratelimit import RateLimiter
 from lanekit.http.routing import make_router
 from lanekit.settings import Settings
+from lanekit.storage.blobs import LocalBlobStore
 from lanekit.storage.engine import Database, make_engine
 
 # Routers under /io that every request must authenticate for.
@@ -44,8 +50,15 @@ AUTHENTICATED_ROUTERS = (
     templates.router,
     # /board/access before /board/{boardId}: the literal path must win.
     board_users.router,
+    # /card/dependency before /card/{cardId}: the literal path must win.
+    card_dependencies.router,
+    # /card/connections before /card/{cardId}: the literal path must win.
+    connections.router,
     cards.router,
+    card_tasks.router,
+    attachments.router,
     card_activity.router,
+    comments.router,
     layout.router,
     boards.router,
 )
@@ -78,6 +91,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.ctx = ctx
+    app.state.blobs = LocalBlobStore(settings.blob_dir)
 
     io = make_router("io")
     for router in AUTHENTICATED_ROUTERS:
@@ -91,5 +105,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(
         TenancyMiddleware, resolver=AccountResolver(db, default_account=settings.default_account)
     )
-    app.add_middleware(TransportMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        TransportMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        streamed_uploads=attachments.UPLOAD_PATH,
+    )
     return app

@@ -67,6 +67,8 @@ ACTIONS: dict[str, str] = {
     "card.assign": USER,
     "card.block": USER,
     "card.comment": USER,
+    # Editing or deleting someone else's comment (authors change their own with card.comment).
+    "card.comment.moderate": ADMINISTRATOR,
     "card.attach": USER,
     "card.connect": USER,
     "card.delete": USER,

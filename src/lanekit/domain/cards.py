@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lanekit.domain import attachments, clock, connections, dependencies, events, html, mirrors, tasks, wip
 from lanekit.domain import card_values as values
-from lanekit.domain import clock, events, wip
 from lanekit.domain.access import MANAGER, NONE, BoardAccess, board_access, effective_role, rank, require
 from lanekit.domain.card_common import (
     accesses_for_cards,
@@ -32,9 +32,11 @@ from lanekit.domain.types import Actor
 from lanekit.storage.queries import card_types as type_queries
 from lanekit.storage.queries import card_writes
 from lanekit.storage.queries import cards as card_queries
+from lanekit.storage.queries import comments as comment_queries
 from lanekit.storage.queries import custom_fields as field_queries
 from lanekit.storage.queries import custom_icons as icon_queries
 from lanekit.storage.queries import lanes as lane_queries
+from lanekit.storage.queries import tasks as task_queries
 from lanekit.storage.records import (
     BoardRecord,
     CardReadRecord,
@@ -79,6 +81,8 @@ class NewCard:
     index_field: str = "destination.index"
     lane_field: str = "destination.laneId"
     board_field: str = "destination.boardId"
+    parent_field: str = "destination.cardId"
+    lane_title_field: str = "destination.laneTitle"
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -165,11 +169,17 @@ def _comment(value: Any) -> str | None:
 
 
 async def create_card(conn: AsyncConnection, *, actor: Actor, new: NewCard) -> CardRecord:
+    # A task (`destination.cardId`, §3.16) goes to a lane of its owner's taskboard, on the owner's board.
+    owner: CardRecord | None = None
     if new.parent_card_id is not None:
-        raise Invalid("destination.cardId", "task boards are not available on this server yet")
+        if new.copied_from_card_id is not None:
+            raise Invalid("copiedFromCardId", "a task cannot have a taskboard of its own")
+        owner, _ = await tasks.lock_owner(
+            conn, actor=actor, card_id=new.parent_card_id, action="card.create", field=new.parent_field
+        )
     title = values.check_title(new.title, "title")
-    board_id = new.board_id
-    if new.lane_id is not None:
+    board_id = new.board_id if owner is None else owner.board_id
+    if new.lane_id is not None and owner is None:
         lane_row = await card_writes.fetch_lane(conn, account_id=actor.account_id, lane_id=new.lane_id)
         if lane_row is None:
             raise Invalid(new.lane_field, f"lane {new.lane_id} not found")
@@ -188,7 +198,7 @@ async def create_card(conn: AsyncConnection, *, actor: Actor, new: NewCard) -> C
     priority = "normal" if new.priority is None else values.check_priority(new.priority, "priority")
     tags = [] if new.tags is None else values.check_tags(new.tags, "tags")
     block_reason = values.check_text(new.block_reason, "blockReason")
-    description = values.check_text(new.description, "description")
+    description = html.check_html(new.description, "description")
     custom_id = values.check_short_text(new.custom_id, "customId")
     links = values.check_external_link(new.external_link, "externalLink")
     planned_start = values.check_date(new.planned_start, "plannedStart")
@@ -197,18 +207,30 @@ async def create_card(conn: AsyncConnection, *, actor: Actor, new: NewCard) -> C
         [] if new.assigned_user_ids is None else values.check_ids(new.assigned_user_ids, "assignedUserIds")
     )
 
-    lanes = lanes_by_id(
-        await lane_queries.list_for_board(conn, account_id=actor.account_id, board_id=board.id)
-    )
-    if new.lane_id is not None:
-        lane = target_lane(lanes, new.lane_id, field=new.lane_field)
+    if owner is not None:
+        task_lanes = await tasks.ensure_lanes(conn, owner=owner, now=clock.now())
+        lanes = lanes_by_id(task_lanes)
+        lane = tasks.pick_lane(
+            task_lanes,
+            lane_id=new.lane_id,
+            lane_title=new.lane_title,
+            lane_type=new.lane_type,
+            lane_field=new.lane_field,
+            title_field=new.lane_title_field,
+        )
     else:
-        lane = default_drop_lane(lanes, field=new.board_field)
+        lanes = lanes_by_id(
+            await lane_queries.list_for_board(conn, account_id=actor.account_id, board_id=board.id)
+        )
+        if new.lane_id is not None:
+            lane = target_lane(lanes, new.lane_id, field=new.lane_field)
+        else:
+            lane = default_drop_lane(lanes, field=new.board_field)
     types = {
         t.id: t
         for t in await type_queries.list_for_board(conn, account_id=actor.account_id, board_id=board.id)
     }
-    type_id = check_type(types, board, new.type_id, "typeId")
+    type_id = (check_type if owner is None else tasks.check_task_type)(types, board, new.type_id, "typeId")
     icon_id = None
     if new.custom_icon_id is not None:
         icon_id = values.check_id(new.custom_icon_id, "customIconId")
@@ -225,8 +247,9 @@ async def create_card(conn: AsyncConnection, *, actor: Actor, new: NewCard) -> C
     users = await assignable_users(
         conn, actor=actor, board=board, lanes=lanes, user_ids=user_ids, field_name="assignedUserIds"
     )
+    # Task cards count toward their task lanes' WIP only, not their assignees'.
     user_breaches, user_comment = user_wip(
-        users, {u: 1 for u in user_ids}, new.wip_override_comment, "assignedUserIds"
+        users, {u: 1 if owner is None else 0 for u in user_ids}, new.wip_override_comment, "assignedUserIds"
     )
     lane_breaches, lane_comment = await check_lane_wip(
         conn,
@@ -270,8 +293,10 @@ async def create_card(conn: AsyncConnection, *, actor: Actor, new: NewCard) -> C
         archived_by=None,
         deleted_on=None,
         version=1,
+        containing_card_id=None if owner is None else owner.id,
     )
     row.update(lane_entry(None, lane, now=now, user_id=actor.user_id))
+    row.update(await mirrors.columns_for_new_card(conn, actor=actor, source_id=new.mirror_source_card_id))
     card = await card_writes.insert_card(conn, **row)
     await card_writes.insert_assignments(
         conn, account_id=actor.account_id, pairs=[(card.id, u) for u in user_ids], now=now
@@ -279,7 +304,13 @@ async def create_card(conn: AsyncConnection, *, actor: Actor, new: NewCard) -> C
     await card_writes.insert_tags(conn, board_id=board.id, card_id=card.id, tags=tags)
     await card_writes.replace_field_values(conn, card_id=card.id, values=field_values)
 
-    new_events = [events.card_created(card, lane)]
+    new_events = [
+        events.card_created(card, lane) if owner is None else events.task_card_created(card, lane, owner)
+    ]
+    if new.copied_from_card_id is not None:
+        new_events += await tasks.copy_taskboard(
+            conn, actor=actor, source_id=new.copied_from_card_id, card=card, board=board, now=now
+        )
     if card.is_blocked:
         new_events.append(events.card_blocked(card, card.blocked_reason))
     new_events += [events.user_assigned(card, users[u][0]) for u in user_ids]
@@ -292,6 +323,11 @@ async def create_card(conn: AsyncConnection, *, actor: Actor, new: NewCard) -> C
             events.user_wip_exceeded(card, users[b.user_id][0], user_comment) for b in user_breaches
         ]
     await save_events(conn, actor=actor, now=now, versions=versions, events=new_events)
+    await mirrors.record_new_mirror(conn, actor=actor, mirror=card, versions=versions, now=now)
+    await dependencies.add_for_new_card(conn, actor=actor, card=card, entries=new.dependencies)
+    await connections.connect_new_card(
+        conn, actor=actor, card=card, connections=new.connections, versions=versions
+    )
     return card
 
 
@@ -313,26 +349,43 @@ async def get_card(conn: AsyncConnection, *, actor: Actor, card_id: int) -> Card
     if role == NONE:
         raise NotFound("card", card_id)
     require(BoardAccess(actor=actor, board=board, explicit_role=explicit, effective_role=role), "card.read")
+    [read] = await connections.with_connections(conn, actor=actor, reads=[read])
     return read
 
 
-async def delete_cards(conn: AsyncConnection, *, actor: Actor, card_ids: list[int]) -> None:
-    """Soft-delete: the rows stay for `/changes` and `deleted=true` lists; every read skips them."""
+async def delete_cards(conn: AsyncConnection, *, actor: Actor, card_ids: list[int]) -> list[str]:
+    """Soft-delete: the rows stay for `/changes` and `deleted=true` lists; every read skips them.
+
+    The cards' attachments go for good: returns the storage ids of their blobs, which the caller deletes
+    once the transaction has committed.
+    """
     if not card_ids:
         raise Invalid("cardIds", "must name at least one card")
-    cards = await lock_cards(conn, actor=actor, card_ids=card_ids)
+    # The cards' mirrors are locked with them: deleting a source ends their mirroring (decision 145).
+    cards, mirrored = await mirrors.lock_with_mirrors(conn, actor=actor, card_ids=card_ids)
     accesses = await accesses_for_cards(conn, actor=actor, cards=cards, action="card.delete")
     for access in accesses.values():
         if not access.board.allow_users_to_delete_cards and rank(access.effective_role) < rank(MANAGER):
             raise Forbidden(
                 f"board {access.board.id} does not allow users to delete cards (allowUsersToDeleteCards)"
             )
-    versions = await bump_boards(conn, board_ids=accesses)
+    versions = await bump_boards(conn, board_ids=[*accesses, *mirrors.board_ids(mirrored)])
     now = clock.now()
     await card_writes.mark_deleted(conn, card_ids=card_ids, now=now, user_id=actor.user_id)
+    # A card's tasks go with it (no events of their own); its taskboard lanes stay, as the task rows do.
+    await task_queries.mark_deleted_for_owners(conn, owner_ids=card_ids, now=now, user_id=actor.user_id)
+    await dependencies.remove_for_deleted(conn, card_ids=card_ids)
+    await connections.forget_cards(conn, card_ids=card_ids)
+    await mirrors.end_for_deleted(
+        conn, actor=actor, deleted=cards, mirrors=mirrored, versions=versions, now=now
+    )
+    # Comments go with the card for good (the card row stays, soft-deleted, for /changes).
+    await comment_queries.delete_for_cards(conn, card_ids=card_ids)
+    blob_keys = await attachments.detach_all(conn, card_ids=[c.id for c in cards])
     await save_events(
         conn, actor=actor, now=now, versions=versions, events=[events.card_deleted(c) for c in cards]
     )
+    return blob_keys
 
 
 async def assign(
@@ -360,7 +413,8 @@ async def assign(
     users: dict[int, tuple[UserRef, int | None, int]] = {}
     breaches_by_board: dict[int, tuple[list[wip.UserBreach], str | None]] = {}
     for board_id, access in accesses.items():
-        on_board = [c for c in cards if c.board_id == board_id]
+        # Task cards count toward their task lanes' WIP only, not their assignees'.
+        on_board = [c for c in cards if c.board_id == board_id and c.containing_card_id is None]
         lanes: dict[int, Any] = {}
         if access.board.exclude_completed_and_archive_violations:
             lanes = lanes_by_id(

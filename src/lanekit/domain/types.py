@@ -41,6 +41,7 @@ TokenId = Id
 BoardId = Id
 LaneId = Id
 CardId = Id
+CommentId = Id
 
 
 class _Unset:

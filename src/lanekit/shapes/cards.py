@@ -16,7 +16,14 @@ from typing import Any
 from lanekit.domain.board_defaults import board_settings, icon_path
 from lanekit.shapes.common import ident, instant, plain_date
 from lanekit.shapes.users import avatar_url
-from lanekit.storage.records import CardFieldValueRecord, CardReadRecord, UserRef
+from lanekit.storage.records import (
+    AttachmentRecord,
+    CardFieldValueRecord,
+    CardReadRecord,
+    CommentRecord,
+    ConnectedCardStats,
+    UserRef,
+)
 
 ICON_CARD_COLOR = "#FFFFFF"
 
@@ -37,6 +44,16 @@ def user_ref(user: UserRef | None, *, base_url: str) -> dict[str, Any] | None:
         "emailAddress": user.email,
         "fullName": user.full_name,
         "avatar": avatar_url(base_url, user.id),
+    }
+
+
+def comment_item(comment: CommentRecord, *, base_url: str) -> dict[str, Any]:
+    """A comment as the full card (§2.1) and the comment writes (§3.14) show it; lists add `cardId`."""
+    return {
+        "id": ident(comment.id),
+        "createdOn": instant(comment.created_on),
+        "createdBy": user_ref(comment.created_by, base_url=base_url),
+        "text": comment.text,
     }
 
 
@@ -94,8 +111,28 @@ def lane_ref(read: CardReadRecord) -> dict[str, Any]:
         "laneType": lane.lane_type,
         "orientation": lane.orientation,
         "title": lane.title,
-        "taskBoard": None,
+        "taskBoard": task_board_ref(read),
         "cardStatus": lane.card_status,
+    }
+
+
+def task_board_ref(read: CardReadRecord) -> dict[str, Any] | None:
+    """A task lane's `taskBoard`: its owner card's id and the board version (decision 120); null elsewhere."""
+    if read.lane.task_card_id is None:
+        return None
+    return {"id": ident(read.lane.task_card_id), "version": str(read.board.version)}
+
+
+def task_board_stats(read: CardReadRecord) -> dict[str, Any] | None:
+    """`taskBoardStats`: null when the card has no live tasks."""
+    stats = read.task_stats
+    if stats is None:
+        return None
+    return {
+        "totalCount": stats.total_count,
+        "completedCount": stats.completed_count,
+        "totalSize": stats.total_size,
+        "completedSize": stats.completed_size,
     }
 
 
@@ -124,6 +161,21 @@ def custom_icon(read: CardReadRecord, *, base_url: str, with_policy: bool = True
     return body
 
 
+def attachment_item(attachment: AttachmentRecord, *, base_url: str) -> dict[str, Any]:
+    """An attachment as the full card (§2.1) and the attachment endpoints (§3.15) show it."""
+    return {
+        "id": ident(attachment.id),
+        "attachmentSize": attachment.size,
+        "createdBy": user_ref(attachment.created_by, base_url=base_url),
+        "changedBy": user_ref(attachment.changed_by, base_url=base_url),
+        "createdOn": instant(attachment.created_on),
+        "updatedOn": instant(attachment.updated_on),
+        "description": attachment.description,
+        "name": attachment.name,
+        "storageId": attachment.storage_id,
+    }
+
+
 def field_value(value: CardFieldValueRecord) -> dict[str, Any]:
     return {"fieldId": ident(value.field_id), "type": value.type, "label": value.label, "value": value.value}
 
@@ -143,6 +195,34 @@ def _dates(read: CardReadRecord) -> dict[str, Any]:
         "updatedOn": instant(card.updated_on),
         "movedOn": instant(card.moved_on),
         "archivedOn": instant(card.archived_on),
+    }
+
+
+def parent_cards(read: CardReadRecord) -> list[dict[str, Any]]:
+    """`parentCards` of the full card and list item: the parents the caller can read."""
+    return [{"cardId": ident(p.card_id), "boardId": ident(p.board_id)} for p in read.parent_cards]
+
+
+def connected_card_stats(stats: ConnectedCardStats | None) -> dict[str, Any] | None:
+    """`connectedCardStats` (§2.1): null for a card without live children."""
+    if stats is None:
+        return None
+    return {
+        "startedCount": stats.started_count,
+        "startedSize": stats.started_size,
+        "notStartedCount": stats.not_started_count,
+        "notStartedSize": stats.not_started_size,
+        "completedCount": stats.completed_count,
+        "completedSize": stats.completed_size,
+        "blockedCount": stats.blocked_count,
+        "totalCount": stats.total_count,
+        "totalSize": stats.total_size,
+        "plannedStart": plain_date(stats.planned_start),
+        "plannedFinish": plain_date(stats.planned_finish),
+        "actualStart": instant(stats.actual_start),
+        "actualFinish": instant(stats.actual_finish),
+        "pastDueCount": stats.past_due_count,
+        "projectedLateCount": stats.projected_late_count,
     }
 
 
@@ -169,7 +249,7 @@ def card_detail(read: CardReadRecord, *, base_url: str, exclude_comments: bool =
         "board": board_ref(read),
         "lane": lane_ref(read),
         "type": type_ref(read),
-        "taskBoardStats": None,
+        "taskBoardStats": task_board_stats(read),
         "subscriptionId": None,
         "createdBy": user_ref(read.created_by, base_url=base_url),
         "updatedBy": user_ref(read.updated_by, base_url=base_url),
@@ -177,15 +257,17 @@ def card_detail(read: CardReadRecord, *, base_url: str, exclude_comments: bool =
         "archivedBy": user_ref(read.archived_by, base_url=base_url),
         "assignedUsers": [assigned_user(u, base_url=base_url) for u in read.assignees],
         "assignedTeams": [],
-        "attachments": [],
-        "commentsCount": 0,
-        "childCommentsCount": 0,
-        "comments": [],
-        "parentCards": [],
+        "attachments": [attachment_item(a, base_url=base_url) for a in read.attachments],
+        "commentsCount": read.comments_count,
+        "childCommentsCount": read.child_comments_count,
+        "comments": [comment_item(c, base_url=base_url) for c in read.comments],
+        "parentCards": parent_cards(read),
         "customFields": [field_value(v) for v in read.field_values],
         "planningIncrements": [],
-        "connectedCardStats": None,
+        "connectedCardStats": connected_card_stats(read.connected_stats),
     }
+    if card.mirror_source_card_id is not None:
+        body["mirrorSourceCardId"] = ident(card.mirror_source_card_id)
     if exclude_comments:
         del body["comments"]
     return body
@@ -216,7 +298,7 @@ def card_list_item(
         "size": card.size,
         **_dates(read),
         "tags": list(card.tags),
-        "containingCardId": None,
+        "containingCardId": ident(read.card.containing_card_id),
         "color": read.card_type.color_hex,
         "iconPath": None,
         "customIconLabel": _settings(read)["customIconFieldLabel"],
@@ -227,19 +309,34 @@ def card_list_item(
         "externalLinks": external_links(read),
         "lane": lane_ref(read),
         "type": type_ref(read),
-        "taskBoardStats": None,
+        "taskBoardStats": task_board_stats(read),
         "planningIncrements": [],
     }
     if "customFields" in include:
         body["customFields"] = [{"id": ident(v.field_id), "value": v.value} for v in read.field_values]
     if "parentCards" in include:
-        body["parentCards"] = []
+        body["parentCards"] = parent_cards(read)
     if "connectedCardStats" in include:
-        body["connectedCardStats"] = None
+        body["connectedCardStats"] = connected_card_stats(read.connected_stats)
     if "externalAssociations" in include:
         body["externalAssociations"] = []
     if "dependencies" in include:
-        body["dependencies"] = {"incoming": [], "outgoing": []}
+        body["dependencies"] = list_dependencies(read)
+    return body
+
+
+def list_dependencies(read: CardReadRecord) -> dict[str, list[dict[str, Any]]]:
+    """A list item's `dependencies` (§2.3): the links to readable cards, split by direction."""
+    body: dict[str, list[dict[str, Any]]] = {"incoming": [], "outgoing": []}
+    for link in read.dependencies:
+        body[link.direction].append(
+            {
+                "cardId": ident(link.other_card_id),
+                "timing": link.timing,
+                "createdOn": instant_ms(link.created_on),
+                "boardId": ident(link.other_board_id),
+            }
+        )
     return body
 
 
@@ -284,11 +381,11 @@ def card_face(read: CardReadRecord, *, base_url: str) -> dict[str, Any]:
             "url": identity["url"],
         },
         "customId": identity,
-        "taskBoardStats": None,
-        "containingCardId": None,
+        "taskBoardStats": task_board_stats(read),
+        "containingCardId": ident(read.card.containing_card_id),
         "cardType": {"id": ident(read.card_type.id), "name": read.card_type.name},
         "subscriptionId": None,
-        "parentCards": [],
+        "parentCards": [{"id": ident(p.card_id), "title": p.title} for p in read.parent_cards],
         "assignedUsers": [
             {
                 "id": ident(u.id),
@@ -298,10 +395,11 @@ def card_face(read: CardReadRecord, *, base_url: str) -> dict[str, Any]:
             }
             for u in read.assignees
         ],
-        "connectedCardStats": None,
+        "connectedCardStats": connected_card_stats(read.connected_stats),
         "canView": True,
         "customFields": {ident(v.field_id): v.value for v in read.field_values},
         "planningIncrementIds": [],
+        "isMirroredCard": card.mirror_source_card_id is not None,
     }
 
 
