@@ -81,8 +81,8 @@ class RateLimited(LanekitError):
 
 
 class PayloadTooLarge(LanekitError):
-    def __init__(self, *, limit: int) -> None:
-        super().__init__(f"request body is larger than the limit of {limit} bytes")
+    def __init__(self, *, limit: int, what: str = "request body") -> None:
+        super().__init__(f"{what} is larger than the limit of {limit} bytes")
         self.limit = limit
 
 

@@ -13,6 +13,7 @@ from lanekit.domain import card_lists, card_patch, cards, moves
 from lanekit.domain.card_values import check_index
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import BoardId, CardId, Id
+from lanekit.http.attachments import Blobs, discard_blobs
 from lanekit.http.deps import Actor, BaseUrl, Db, PageParams, paging
 from lanekit.http.routing import make_router, no_content, ok
 from lanekit.shapes import cards as shapes
@@ -231,8 +232,6 @@ async def list_cards_by_body(
 
 @router.post("/card/move", operation_id="moveCards")
 async def move_cards(actor: Actor, db: Db, body: CardMove = Body()) -> JSONResponse:
-    if body.destination.cardId is not None:
-        raise Invalid("destination.cardId", "task boards are not available on this server yet")
     index = (
         None if body.destination.index is None else check_index(body.destination.index, "destination.index")
     )
@@ -242,7 +241,10 @@ async def move_cards(actor: Actor, db: Db, body: CardMove = Body()) -> JSONRespo
             actor=actor,
             card_ids=body.cardIds,
             destination=moves.MoveDestination(
-                lane_id=body.destination.laneId, board_id=body.destination.boardId, index=index
+                lane_id=body.destination.laneId,
+                board_id=body.destination.boardId,
+                index=index,
+                card_id=body.destination.cardId,
             ),
             wip_override_comment=body.wipOverrideComment,
         )
@@ -265,9 +267,11 @@ async def assign_cards(actor: Actor, db: Db, body: CardAssign = Body()) -> JSONR
 
 
 @router.delete("/card", operation_id="deleteCards", status_code=204)
-async def delete_cards(actor: Actor, db: Db, body: CardIds = Body()) -> Response:
+async def delete_cards(actor: Actor, db: Db, blobs: Blobs, body: CardIds = Body()) -> Response:
     async with db.begin() as conn:
-        await cards.delete_cards(conn, actor=actor, card_ids=body.cardIds)
+        blob_keys = await cards.delete_cards(conn, actor=actor, card_ids=body.cardIds)
+    # After the commit: the attachments' rows are gone for good, so their bytes can go.
+    await discard_blobs(blobs, blob_keys)
     return no_content()
 
 
@@ -314,9 +318,10 @@ async def patch_card(
 
 
 @router.delete("/card/{cardId}", operation_id="deleteCard", status_code=204)
-async def delete_card(actor: Actor, db: Db, cardId: CardId) -> Response:
+async def delete_card(actor: Actor, db: Db, blobs: Blobs, cardId: CardId) -> Response:
     async with db.begin() as conn:
-        await cards.delete_cards(conn, actor=actor, card_ids=[cardId])
+        blob_keys = await cards.delete_cards(conn, actor=actor, card_ids=[cardId])
+    await discard_blobs(blobs, blob_keys)
     return no_content()
 
 

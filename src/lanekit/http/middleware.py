@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Any
 from urllib.parse import quote
@@ -69,15 +70,23 @@ class TransportMiddleware:
     """Method override on POST, trailing slashes, path case, a request id, and the request-body size limit.
 
     A body over the limit is refused with 413 before the handler runs: by its Content-Length when given,
-    else while it streams in (it is buffered up to the limit, which is small).
+    else while it streams in (it is buffered up to the limit, which is small).  POSTs to a path that
+    `streamed_uploads` matches (attachment uploads) are passed on unbuffered and unlimited: their handler
+    streams the body and enforces its own, larger limit.
     """
 
     def __init__(
-        self, app: ASGIApp, *, max_body_bytes: int, unlimited_prefixes: tuple[str, ...] = ()
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        unlimited_prefixes: tuple[str, ...] = (),
+        streamed_uploads: re.Pattern[str] | None = None,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.unlimited_prefixes = unlimited_prefixes
+        self.streamed_uploads = streamed_uploads
         self.path_case = PathCase()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -110,6 +119,10 @@ class TransportMiddleware:
             await send(message)
 
         if scope["path"].lower().startswith(self.unlimited_prefixes) if self.unlimited_prefixes else False:
+            await self.app(scope, receive, send_with_id)
+            return
+        uploads = self.streamed_uploads
+        if uploads is not None and scope["method"] == "POST" and uploads.fullmatch(scope["path"]):
             await self.app(scope, receive, send_with_id)
             return
 
