@@ -9,11 +9,12 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.storage.records import CardRecord
+from lanekit.storage.rows import row_values
 from lanekit.storage.tables import card_field_values, card_tags, cards
 
 
 async def list_live_cards(conn: AsyncConnection, *, account_id: int, board_id: int) -> list[CardRecord]:
-    """Cards neither deleted nor archived, by lane and rank."""
+    """Cards neither deleted nor archived, by lane and rank; task cards are not copied (decision 120)."""
     rows = (
         await conn.execute(
             select(cards)
@@ -22,11 +23,12 @@ async def list_live_cards(conn: AsyncConnection, *, account_id: int, board_id: i
                 cards.c.account_id == account_id,
                 cards.c.deleted_on.is_(None),
                 cards.c.archived_on.is_(None),
+                cards.c.containing_card_id.is_(None),
             )
             .order_by(cards.c.lane_id, cards.c.rank, cards.c.id)
         )
     ).all()
-    return [CardRecord(**{c.name: r._mapping[c.name] for c in cards.c}) for r in rows]
+    return [CardRecord(**row_values(r, cards)) for r in rows]
 
 
 async def list_field_values(conn: AsyncConnection, *, card_ids: Sequence[int]) -> dict[int, dict[int, Any]]:

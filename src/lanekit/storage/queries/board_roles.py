@@ -10,13 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from lanekit.storage.records import BoardRoleRecord, UserRecord
 from lanekit.storage.tables import board_roles, boards, card_assignments, cards, users
 
+_ROLE_COLUMNS = tuple(c.name for c in board_roles.c)
+_USER_COLUMNS = tuple(c.name for c in users.c)
+
 
 def _role(row: Any) -> BoardRoleRecord:
-    return BoardRoleRecord(**{c.name: row._mapping[c.name] for c in board_roles.c})
+    m = row._mapping  # a property that builds a new view on each access: read it once per row
+    return BoardRoleRecord(**{name: m[name] for name in _ROLE_COLUMNS})
 
 
 def _user(row: Any) -> UserRecord:
-    return UserRecord(**{c.name: row._mapping[c.name] for c in users.c})
+    m = row._mapping
+    return UserRecord(**{name: m[name] for name in _USER_COLUMNS})
 
 
 async def insert_role(
@@ -100,7 +105,7 @@ async def list_board_members(
     for r in rows:
         m = r._mapping
         role = (
-            BoardRoleRecord(**{c.name: m[f"r_{c.name}"] for c in board_roles.c})
+            BoardRoleRecord(**{name: m[f"r_{name}"] for name in _ROLE_COLUMNS})
             if m["r_id"] is not None
             else None
         )

@@ -12,11 +12,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.storage.records import BoardRecord
+from lanekit.storage.rows import row_values
 from lanekit.storage.tables import board_roles, board_visits, boards, card_tags, cards
 
 
 def _board(row: Any) -> BoardRecord:
-    return BoardRecord(**{c.name: row._mapping[c.name] for c in boards.c})
+    return BoardRecord(**row_values(row, boards))
 
 
 async def fetch_with_role(

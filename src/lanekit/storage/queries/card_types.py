@@ -9,11 +9,12 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.storage.records import CardRecord, CardTypeRecord
+from lanekit.storage.rows import row_values
 from lanekit.storage.tables import card_types, cards
 
 
 def _card_type(row: Any) -> CardTypeRecord:
-    return CardTypeRecord(**{c.name: row._mapping[c.name] for c in card_types.c})
+    return CardTypeRecord(**row_values(row, card_types))
 
 
 async def list_for_board(conn: AsyncConnection, *, account_id: int, board_id: int) -> list[CardTypeRecord]:
@@ -91,7 +92,7 @@ async def reassign_cards(
             .returning(*cards.c)
         )
     ).all()
-    return [CardRecord(**{c.name: r._mapping[c.name] for c in cards.c}) for r in rows]
+    return [CardRecord(**row_values(r, cards)) for r in rows]
 
 
 async def delete_card_type(conn: AsyncConnection, *, board_id: int, card_type_id: int) -> None:

@@ -79,6 +79,8 @@ async def fetch_assignable_users(
         card_assignments.c.user_id == users.c.id,
         cards.c.board_id == board_id,
         live(),
+        # Task cards count toward their task lanes' WIP only.
+        cards.c.containing_card_id.is_(None),
     ]
     if excluded_lane_ids:
         held_where.append(cards.c.lane_id.not_in(list(excluded_lane_ids)))

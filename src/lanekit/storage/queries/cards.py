@@ -31,6 +31,7 @@ from sqlalchemy.sql import Subquery
 
 from lanekit.storage.queries import attachments as attachment_queries
 from lanekit.storage.queries import comments as comment_queries
+from lanekit.storage.queries import connections as connection_queries
 from lanekit.storage.queries import tasks as task_queries
 from lanekit.storage.records import (
     BoardRecord,
@@ -121,6 +122,10 @@ def _build_read_select(*, with_index: bool, with_viewer: bool) -> Select[Any]:
         columns.append(comment_queries.child_count_expression(cards.c.id).label("x_child_comments"))
     # Every read counts the card's live tasks: `taskBoardStats` costs a statement only when there are some.
     columns.append(task_queries.task_count_expression(cards.c.id).label("x_tasks"))
+    # Every read flags connections: `parentCards` and `connectedCardStats` cost statements only when there are
+    # some (domain/connections.with_connections).
+    columns.append(connection_queries.parent_flag(cards.c.id).label("x_has_parents"))
+    columns.append(connection_queries.child_flag(cards.c.id).label("x_has_children"))
     columns += [c.label(f"b_{c.name}") for c in boards.c]
     columns += [c.label(f"l_{c.name}") for c in lanes.c]
     columns += [c.label(f"t_{c.name}") for c in card_types.c]
@@ -196,6 +201,7 @@ class _RecordReader:
         self._attachments_at = at.get("x_attachments")
         self._comments_at = at.get("x_comments")
         self._child_comments_at = at.get("x_child_comments")
+        self._connections_at = (at.get("x_has_parents"), at.get("x_has_children"))
         self._seen: dict[tuple[str, int], Any] = {}
 
     def _part(self, row: Any, prefix: str, make: Any) -> Any:
@@ -205,6 +211,10 @@ class _RecordReader:
         if found is None:
             found = self._seen[key] = make(*values(row))
         return found
+
+    @staticmethod
+    def _flag(row: Any, at: int | None) -> bool:
+        return False if at is None else bool(row[at])
 
     def _person(self, row: Any, name: str) -> UserRef | None:
         values = self._people[name](row)
@@ -243,6 +253,8 @@ class _RecordReader:
             child_comments_count=(
                 0 if self._child_comments_at is None else int(row[self._child_comments_at])
             ),
+            has_parents=self._flag(row, self._connections_at[0]),
+            has_children=self._flag(row, self._connections_at[1]),
         )
 
 
@@ -477,6 +489,11 @@ async def _read_ids(
     return await _complete(
         conn, rows, with_fields=with_fields, with_indexes=True, known_indexes=known_indexes
     )
+
+
+async def list_read_ids(conn: AsyncConnection, *, ids: list[int], with_fields: bool) -> list[CardReadRecord]:
+    """The cards with these ids (picked by an account-scoped query elsewhere), in this order."""
+    return await _read_ids(conn, ids, with_fields=with_fields)
 
 
 async def list_read(

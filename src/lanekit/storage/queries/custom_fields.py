@@ -9,11 +9,12 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.storage.records import CardRecord, CustomFieldRecord
+from lanekit.storage.rows import row_values
 from lanekit.storage.tables import card_field_values, cards, custom_fields
 
 
 def _field(row: Any) -> CustomFieldRecord:
-    return CustomFieldRecord(**{c.name: row._mapping[c.name] for c in custom_fields.c})
+    return CustomFieldRecord(**row_values(row, custom_fields))
 
 
 async def list_for_board(conn: AsyncConnection, *, account_id: int, board_id: int) -> list[CustomFieldRecord]:
@@ -53,7 +54,7 @@ async def touch_cards_with_values(
             .returning(*cards.c)
         )
     ).all()
-    return [CardRecord(**{c.name: r._mapping[c.name] for c in cards.c}) for r in rows]
+    return [CardRecord(**row_values(r, cards)) for r in rows]
 
 
 async def delete_fields(conn: AsyncConnection, *, board_id: int, field_ids: list[int]) -> None:

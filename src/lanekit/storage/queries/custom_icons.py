@@ -9,11 +9,12 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.storage.records import CardRecord, CustomIconRecord
+from lanekit.storage.rows import row_values
 from lanekit.storage.tables import cards, custom_icons
 
 
 def _icon(row: Any) -> CustomIconRecord:
-    return CustomIconRecord(**{c.name: row._mapping[c.name] for c in custom_icons.c})
+    return CustomIconRecord(**row_values(row, custom_icons))
 
 
 async def list_for_board(conn: AsyncConnection, *, account_id: int, board_id: int) -> list[CustomIconRecord]:
@@ -84,7 +85,7 @@ async def clear_from_cards(
             .returning(*cards.c)
         )
     ).all()
-    return [CardRecord(**{c.name: r._mapping[c.name] for c in cards.c}) for r in rows]
+    return [CardRecord(**row_values(r, cards)) for r in rows]
 
 
 async def delete_custom_icon(conn: AsyncConnection, *, board_id: int, icon_id: int) -> None:

@@ -9,19 +9,25 @@ from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.storage.records import LaneRecord
+from lanekit.storage.rows import row_values
 from lanekit.storage.tables import cards, lanes
 
 
 def _lane(row: Any) -> LaneRecord:
-    return LaneRecord(**{c.name: row._mapping[c.name] for c in lanes.c})
+    return LaneRecord(**row_values(row, lanes))
 
 
 async def list_for_board(conn: AsyncConnection, *, account_id: int, board_id: int) -> list[LaneRecord]:
-    """Every lane of the board, ordered by parent and position (rebuild the tree from parent_lane_id)."""
+    """Every lane of the board, ordered by parent and position (rebuild the tree from parent_lane_id).
+
+    Taskboard lanes (`task_card_id` set, queries/tasks.py) share the board id but are not the board's lanes.
+    """
     rows = (
         await conn.execute(
             select(lanes)
-            .where(lanes.c.board_id == board_id, lanes.c.account_id == account_id)
+            .where(
+                lanes.c.board_id == board_id, lanes.c.account_id == account_id, lanes.c.task_card_id.is_(None)
+            )
             .order_by(lanes.c.parent_lane_id, lanes.c.position, lanes.c.id)
         )
     ).all()
@@ -32,7 +38,10 @@ async def fetch(conn: AsyncConnection, *, account_id: int, board_id: int, lane_i
     row = (
         await conn.execute(
             select(lanes).where(
-                lanes.c.id == lane_id, lanes.c.board_id == board_id, lanes.c.account_id == account_id
+                lanes.c.id == lane_id,
+                lanes.c.board_id == board_id,
+                lanes.c.account_id == account_id,
+                lanes.c.task_card_id.is_(None),
             )
         )
     ).first()

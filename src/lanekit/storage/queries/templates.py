@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.storage.records import TemplateRecord
+from lanekit.storage.rows import row_values
 from lanekit.storage.tables import templates
 
 # Stored templates are numbered from here up, so that they never share an id with a built-in template
@@ -16,7 +17,7 @@ FIRST_STORED_ID = 1000
 
 
 def _template(row: Any) -> TemplateRecord:
-    return TemplateRecord(**{c.name: row._mapping[c.name] for c in templates.c})
+    return TemplateRecord(**row_values(row, templates))
 
 
 async def fetch(conn: AsyncConnection, *, account_id: int, template_id: int) -> TemplateRecord | None:

@@ -8,7 +8,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from lanekit.storage.records import TokenRecord, UserRecord
 from lanekit.storage.tables import api_tokens, users
 
-
 # Built once: every Bearer request runs it, and building a statement costs more than executing it.
 _USER_BY_TOKEN = (
     select(users)
@@ -26,9 +25,7 @@ async def fetch_user_by_token_hash(
     conn: AsyncConnection, *, account_id: int, token_hash: str
 ) -> UserRecord | None:
     """The live owner of a token, in one round trip."""
-    row = (
-        await conn.execute(_USER_BY_TOKEN, {"token_hash": token_hash, "account_id": account_id})
-    ).first()
+    row = (await conn.execute(_USER_BY_TOKEN, {"token_hash": token_hash, "account_id": account_id})).first()
     return UserRecord(**row._mapping) if row else None
 
 
