@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tracemalloc
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -97,8 +97,11 @@ async def _stored(kit: Lanekit, blob_dir: Path, tenant: Tenant) -> tuple[list[An
                 .order_by(attachments.c.id)
             )
         ).all()
-    files = sorted(p for p in blob_dir.rglob("*") if p.is_file()) if blob_dir.exists() else []
-    return rows, files
+    return rows, _files(blob_dir)
+
+
+def _files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
 async def _upload(client: Any, card_id: int, data: bytes = b"hello, world\n", **kwargs: Any) -> Any:
@@ -318,7 +321,10 @@ async def test_cards_the_caller_cannot_write_to(kit: Lanekit, blob_dir: Path) ->
 
     # An attachment is reached only through its own card.
     elsewhere = (await _upload(kit.as_admin(other), foreign.id)).json()
-    for path in (f"/io/card/{card.id}/attachment/{elsewhere['id']}", f"/io/card/{card.id}/attachment/99999999"):
+    for path in (
+        f"/io/card/{card.id}/attachment/{elsewhere['id']}",
+        f"/io/card/{card.id}/attachment/99999999",
+    ):
         assert (await admin.get(f"{path}/content")).status_code == 404
         assert (await admin.delete(path)).status_code == 404
 
@@ -404,7 +410,9 @@ async def test_deleting_cards_deletes_their_attachments(kit: Lanekit, blob_dir: 
 
     assert (await admin.delete(f"/io/card/{one.id}")).status_code == 204
     rows, files = await _stored(kit, blob_dir, tenant)
-    assert sorted(r.storage_id for r in rows) == sorted(a["storageId"] for c in (two, three) for a in made[c.id])
+    assert sorted(r.storage_id for r in rows) == sorted(
+        a["storageId"] for c in (two, three) for a in made[c.id]
+    )
     assert sorted(f.name for f in files) == sorted(r.storage_id for r in rows)
 
     many = await admin.request("DELETE", "/io/card", json={"cardIds": [str(two.id), str(three.id)]})
@@ -490,7 +498,7 @@ async def _asgi(
     pending: bytes | None = await anext(body, b"")
     # Starlette's StreamingResponse listens for a disconnect while it streams: answered once it is done.
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> MutableMapping[str, Any]:
         nonlocal pending
         if pending is None:
             await finished.wait()
@@ -499,7 +507,7 @@ async def _asgi(
         pending = await anext(body, None)
         return {"type": "http.request", "body": chunk, "more_body": pending is not None}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         nonlocal size, head
         if message["type"] == "http.response.start":
             started.update(message)
@@ -523,7 +531,7 @@ async def test_fifty_megabytes_stream_in_and_out_in_little_memory(kit: Lanekit, 
 
     async def upload_body() -> AsyncIterator[bytes]:
         yield (
-            f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.bin\"\r\n"
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n'
             "Content-Type: application/octet-stream\r\n\r\n"
         ).encode()
         for _ in range(LARGE_CHUNKS):
