@@ -80,6 +80,7 @@ FACE_KEYS = {
     "canView",
     "customFields",
     "planningIncrementIds",
+    "isMirroredCard",
 }
 
 

@@ -7,19 +7,20 @@ body); a value outside a documented enum is refused with LeanKit's documented me
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.domain import card_values as values
-from lanekit.domain import clock
+from lanekit.domain import clock, connections
 from lanekit.domain.access import NONE, board_access, effective_role, require
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import Actor, parse_digits
 from lanekit.storage.queries import boards as board_queries
 from lanekit.storage.queries import cards as card_queries
+from lanekit.storage.queries import dependencies as dependency_queries
 from lanekit.storage.records import CardReadRecord
 
 MAX_LIMIT = 1000
@@ -234,9 +235,6 @@ async def list_cards(conn: AsyncConnection, *, actor: Actor, query: CardQuery) -
     boards = await readable_board_ids(
         conn, actor=actor, board_ids=None if query.board_id is None else [query.board_id]
     )
-    if query.select == "taskCards":
-        # Task cards arrive with task boards; until then no card is a task card.
-        boards = set()
     card_filter = card_queries.CardFilter(
         account_id=actor.account_id,
         board_ids=sorted(boards),
@@ -250,6 +248,7 @@ async def list_cards(conn: AsyncConnection, *, actor: Actor, query: CardQuery) -
         custom_icon_id=query.custom_icon_id,
         lane_class_types=query.lane_class_types,
         since=query.since,
+        select=query.select,
     )
     where = card_queries.filter_where(card_filter)
     inaccessible = await _inaccessible(conn, actor=actor, requested=query.card_ids, readable=boards)
@@ -267,6 +266,25 @@ async def list_cards(conn: AsyncConnection, *, actor: Actor, query: CardQuery) -
         limit=query.limit,
         with_fields="customFields" in query.include,
     )
+    if "dependencies" in query.include and records:
+        # One statement for the page; links to cards on boards the caller cannot read are left out.
+        links = await dependency_queries.list_links(conn, card_ids=[r.card.id for r in records])
+        # Links may lead off the listed boards (`board=`): one more query tells which of those are readable.
+        others = sorted({x.other_board_id for found in links.values() for x in found} - boards)
+        if others:
+            boards = boards | await readable_board_ids(conn, actor=actor, board_ids=others)
+        records = [
+            replace(r, dependencies=tuple(x for x in links.get(r.card.id, ()) if x.other_board_id in boards))
+            for r in records
+        ]
+    if query.include & {"parentCards", "connectedCardStats"}:
+        records = await connections.with_connections(
+            conn,
+            actor=actor,
+            reads=records,
+            parents="parentCards" in query.include,
+            stats="connectedCardStats" in query.include,
+        )
     return CardPage(total, records, [], inaccessible)
 
 
@@ -304,7 +322,7 @@ async def board_faces(
 ) -> tuple[int, list[CardReadRecord]]:
     access = await board_access(conn, actor=actor, board_id=board_id)
     require(access, "card.read")
-    return await card_queries.list_board_faces(
+    total, records = await card_queries.list_board_faces(
         conn,
         board_id=board_id,
         lane_ids=lane_ids,
@@ -313,6 +331,7 @@ async def board_faces(
         offset=offset,
         limit=limit,
     )
+    return total, await connections.with_connections(conn, actor=actor, reads=records)
 
 
 async def tag_usage(conn: AsyncConnection, *, actor: Actor, board_id: int) -> dict[str, int]:

@@ -19,15 +19,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.domain import card_values as values
-from lanekit.domain import clock, events, wip
+from lanekit.domain import clock, connections, events, mirrors, tasks, wip
 from lanekit.domain.access import require
 from lanekit.domain.card_common import (
     access_for_card,
     bump_boards,
     check_lane_wip,
     lane_entry,
-    lanes_by_id,
-    lock_cards,
     ranks_at,
     save_events,
     target_lane,
@@ -41,7 +39,6 @@ from lanekit.storage.queries import card_writes
 from lanekit.storage.queries import cards as card_queries
 from lanekit.storage.queries import custom_fields as field_queries
 from lanekit.storage.queries import custom_icons as icon_queries
-from lanekit.storage.queries import lanes as lane_queries
 from lanekit.storage.records import CardRecord, LaneRecord, UserRef
 
 
@@ -83,7 +80,8 @@ async def apply_patch(
     conn: AsyncConnection, *, actor: Actor, card_id: int, ops: list[Any], expected_version: str | None
 ) -> CardRecord:
     parsed = [parse_op(raw, i) for i, raw in enumerate(ops)]
-    [card] = await lock_cards(conn, actor=actor, card_ids=[card_id])
+    # The card, and with it its mirrors and sources when the patch concerns mirroring (decision 145).
+    card, mirror_locks = await mirrors.lock_for_patch(conn, actor=actor, card_id=card_id, parsed=parsed)
     access = await access_for_card(conn, actor=actor, card_id=card_id, board_id=card.board_id)
     require(access, "card.update")
     expected = [str(raw["value"]) for op, parts, raw in parsed if op == "test" and parts[0] == "version"]
@@ -92,7 +90,7 @@ async def apply_patch(
     for wanted in expected:
         if wanted != str(card.version):
             raise _stale(expected=wanted, actual=str(card.version))
-    versions = await bump_boards(conn, board_ids=[card.board_id])
+    versions = await bump_boards(conn, board_ids=[card.board_id, *mirror_locks.board_ids])
     board = access.board
 
     touched = {parts[0] for _, parts, _ in parsed}
@@ -128,9 +126,8 @@ async def apply_patch(
     )
     lanes: dict[int, LaneRecord] = {}
     if needs_lanes:
-        lanes = lanes_by_id(
-            await lane_queries.list_for_board(conn, account_id=actor.account_id, board_id=board.id)
-        )
+        # A task moves only between its owner's task lanes.
+        lanes = await tasks.lanes_for(conn, account_id=actor.account_id, card=card)
     from_lane = lanes.get(card.lane_id)
     lane = from_lane
     if doc["laneId"] != card.lane_id:
@@ -167,8 +164,12 @@ async def apply_patch(
     users = await assignable_users(
         conn, actor=actor, board=board, lanes=lanes, user_ids=plus, field_name=at("assignedUserIds")
     )
+    # Task cards count toward their task lanes' WIP only, not their assignees'.
     user_breaches, user_comment = user_wip(
-        {u: users[u] for u in plus}, {u: 1 for u in plus}, comment, at("assignedUserIds")
+        {u: users[u] for u in plus},
+        {u: 1 if card.containing_card_id is None else 0 for u in plus},
+        comment,
+        at("assignedUserIds"),
     )
     # Position.
     lane_breaches: list[wip.LaneBreach] = []
@@ -187,6 +188,11 @@ async def apply_patch(
         [columns["rank"]] = await ranks_at(conn, lane_id=lane.id, index=doc["index"], exclude=[card.id])
         columns.update(lane_entry(card, lane, now=now, user_id=actor.user_id))
 
+    mirror_change = await mirrors.check_patch(
+        conn, actor=actor, card=card, doc=doc, origin=state.origin, locked=mirror_locks
+    )
+    doc.update(mirror_change.view)
+    columns.update(mirror_change.columns)
     changes: list[events.FieldChange] = []
     for name, column in _CHANGED.items():
         new_value = doc[name]
@@ -230,7 +236,7 @@ async def apply_patch(
         maker = events.card_blocked if blocked else events.card_unblocked
         new_events.append(maker(updated, reason))
     if "rank" in columns and from_lane is not None and lane is not None:
-        new_events.append(events.card_moved(updated, from_lane, lane))
+        new_events.append(await tasks.moved_event(conn, card=updated, from_lane=from_lane, to_lane=lane))
     new_events += [events.user_assigned(updated, users[u][0]) for u in plus]
     new_events += [events.user_unassigned(updated, current_refs[u]) for u in minus]
     if lane_comment is not None:
@@ -244,7 +250,12 @@ async def apply_patch(
     if field_values and not changes:
         names = [events.FieldChange("customFields", None, None)]
         new_events.append(events.card_changed(updated, names))
+    new_events += await mirrors.after_patch(
+        conn, actor=actor, before=card, after=updated, change=mirror_change, locked=mirror_locks, now=now
+    )
     await save_events(conn, actor=actor, now=now, versions=versions, events=new_events)
+    if state.parents:
+        await connections.patch_parents(conn, actor=actor, card=updated, ops=state.parents, versions=versions)
     return updated
 
 

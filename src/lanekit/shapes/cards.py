@@ -32,8 +32,7 @@ def instant_ms(value: datetime | None) -> str | None:
     """Card faces use millisecond precision (§1, Dates)."""
     if value is None:
         return None
-    moment = value.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def user_ref(user: UserRef | None, *, base_url: str) -> dict[str, Any] | None:
