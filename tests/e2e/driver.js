@@ -21,6 +21,10 @@
  * {"$ref": "N.path.to.value"} is replaced by that value of result N (0-based; a negative N counts back
  * from the current step, -1 being the previous one).
  *
+ * Files, anywhere in `args`: {"$file": "/path"} is replaced by `fs.createReadStream(path)` (an upload's
+ * `file`), and {"$saveTo": "/path"} by `fs.createWriteStream(path)` (the stream a download pipes into);
+ * the step's result is reported once every such file has been completely written.
+ *
  * Output (JSON on stdout): one result per call, in order:
  *   {"ok": true,  "status": 201, "statusText": "Created", "data": {...}}
  *   {"ok": false, "status": 404, "statusText": "Not Found", "data": {...error body...}, "message": "Not Found"}
@@ -34,6 +38,8 @@ if ( !modulePath ) {
 	process.exit( 2 );
 }
 const LeanKitClient = require( modulePath );
+const fs = require( "fs" );
+const { finished } = require( "stream/promises" );
 
 class StepError extends Error {}
 
@@ -55,12 +61,29 @@ const lookup = ( root, dotted, what ) => {
 	return value;
 };
 
-const resolveRefs = ( value, results, step ) => {
+const isMarker = ( value, key ) => Object.keys( value ).length === 1 && typeof value[ key ] === "string";
+
+// `sinks` collects the write streams a step opens; null where files are not allowed (`auth`).
+const resolveRefs = ( value, results, step, sinks = null ) => {
 	if ( Array.isArray( value ) ) {
-		return value.map( item => resolveRefs( item, results, step ) );
+		return value.map( item => resolveRefs( item, results, step, sinks ) );
 	}
 	if ( value === null || typeof value !== "object" ) {
 		return value;
+	}
+	if ( isMarker( value, "$file" ) || isMarker( value, "$saveTo" ) ) {
+		if ( sinks === null ) {
+			throw new StepError( "$file and $saveTo are allowed only in args" );
+		}
+		if ( value.$file !== undefined ) {
+			if ( !fs.existsSync( value.$file ) ) {
+				throw new StepError( `$file: no file at '${ value.$file }'` );
+			}
+			return fs.createReadStream( value.$file );
+		}
+		const sink = fs.createWriteStream( value.$saveTo );
+		sinks.push( sink );
+		return sink;
 	}
 	if ( Object.keys( value ).length === 1 && typeof value.$ref === "string" ) {
 		const [ head, ...rest ] = value.$ref.split( "." );
@@ -79,7 +102,7 @@ const resolveRefs = ( value, results, step ) => {
 	}
 	const out = {};
 	for ( const [ key, item ] of Object.entries( value ) ) {
-		out[ key ] = resolveRefs( item, results, step );
+		out[ key ] = resolveRefs( item, results, step, sinks );
 	}
 	return out;
 };
@@ -112,16 +135,27 @@ const runStep = async ( program, spec, results, step ) => {
 		throw new StepError( "a step needs a 'call' naming a client function" );
 	}
 	const auth = resolveRefs( spec.auth || program.auth || {}, results, step );
-	const args = resolveRefs( spec.args || [], results, step );
-	const client = clientFor( program.account, auth );
-	const path = spec.call.split( "." );
-	const owner = path.length > 1 ? lookup( client, path.slice( 0, -1 ).join( "." ), `call '${ spec.call }'` ) : client;
-	const fn = owner[ path[ path.length - 1 ] ];
-	if ( typeof fn !== "function" ) {
-		throw new StepError( `call '${ spec.call }' is not a function of the client` );
+	const sinks = [];
+	try {
+		const args = resolveRefs( spec.args || [], results, step, sinks );
+		const client = clientFor( program.account, auth );
+		const path = spec.call.split( "." );
+		const owner = path.length > 1 ? lookup( client, path.slice( 0, -1 ).join( "." ), `call '${ spec.call }'` ) : client;
+		const fn = owner[ path[ path.length - 1 ] ];
+		if ( typeof fn !== "function" ) {
+			throw new StepError( `call '${ spec.call }' is not a function of the client` );
+		}
+		const res = await fn.apply( owner, args );
+		return { ok: true, status: res.status, statusText: res.statusText, data: res.data === undefined ? null : res.data };
+	} finally {
+		// A download's promise settles when the response ends, possibly before its file is flushed.
+		for ( const sink of sinks ) {
+			if ( !sink.writableEnded ) {
+				sink.end();
+			}
+			await finished( sink ).catch( () => undefined );
+		}
 	}
-	const res = await fn.apply( owner, args );
-	return { ok: true, status: res.status, statusText: res.statusText, data: res.data === undefined ? null : res.data };
 };
 
 const main = async () => {

@@ -13,7 +13,9 @@ A program is a list of calls run in order by `driver.js`, one node process per p
 
 `call` takes any dotted path on the client (`board.list`, `card.create`, `v1.board.get`…): adding a
 later issue's endpoints needs no change here.  `ref("N.path")` is result N's value at that path (a
-negative N counts back from the step that uses it).
+negative N counts back from the step that uses it).  Files cross as paths: `read_stream(path)` is an
+argument the driver opens for reading (an upload's `file`), `write_stream(path)` one it opens for writing
+(the stream a download pipes into).
 """
 
 from __future__ import annotations
@@ -113,6 +115,17 @@ def token_auth(token: str | Mapping[str, Any], **config: Any) -> dict[str, Any]:
 def ref(path: str) -> dict[str, str]:
     """A value taken from an earlier result: "0.data.token", "-1.data.id"…"""
     return {"$ref": path}
+
+
+def read_stream(path: Path | str) -> dict[str, str]:
+    """An argument the driver replaces with `fs.createReadStream(path)`."""
+    return {"$file": str(path)}
+
+
+def write_stream(path: Path | str) -> dict[str, str]:
+    """An argument the driver replaces with `fs.createWriteStream(path)`; the step's result is reported
+    once the file is completely written."""
+    return {"$saveTo": str(path)}
 
 
 def call(path: str, *args: Any, auth: Mapping[str, Any] | None = None) -> dict[str, Any]:
