@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lanekit.domain import clock, events, wip
+from lanekit.domain import clock, events, tasks, wip
 from lanekit.domain.access import require
 from lanekit.domain.card_common import (
     access_for_card,
@@ -39,6 +39,8 @@ class MoveDestination:
     lane_id: int | None = None
     board_id: int | None = None
     index: int | None = None
+    # Make the cards tasks of this card (§3.7, domain/tasks.py).
+    card_id: int | None = None
 
 
 async def move_cards(
@@ -52,8 +54,17 @@ async def move_cards(
     """Move the cards, in the order given, to one place; returns each touched board's new version."""
     if not card_ids:
         raise Invalid("cardIds", "must name at least one card")
+    if destination.card_id is not None:
+        return await tasks.move_to_taskboard(
+            conn,
+            actor=actor,
+            card_ids=card_ids,
+            owner_id=destination.card_id,
+            index=destination.index,
+            comment=wip_override_comment,
+        )
     if destination.lane_id is None and destination.board_id is None:
-        raise Invalid("destination", "must give a laneId or a boardId")
+        raise Invalid("destination", "must give a laneId, a boardId or a cardId")
     cards = await lock_cards(conn, actor=actor, card_ids=card_ids)
     accesses = await accesses_for_cards(conn, actor=actor, cards=cards, action="card.move")
     source_lanes = {
@@ -70,6 +81,18 @@ async def move_cards(
             )
             if lane is None:
                 raise Invalid("destination.laneId", f"lane {destination.lane_id} not found")
+            if lane.task_card_id is not None:
+                # A taskboard lane: tasks move within their taskboard, cards become tasks.
+                return await tasks.move_into_task_lane(
+                    conn,
+                    actor=actor,
+                    cards=cards,
+                    accesses=accesses,
+                    lane=lane,
+                    board_lanes=source_lanes,
+                    index=destination.index,
+                    comment=wip_override_comment,
+                )
             dest_board_id = lane.board_id
     else:
         assert destination.board_id is not None
@@ -103,6 +126,8 @@ async def move_cards(
         field="destination.laneId",
     )
     ranks = await ranks_at(conn, lane_id=lane.id, index=destination.index, exclude=card_ids, count=len(cards))
+    # Tasks moved to a board lane become its cards (taskCardMovedToBoard).
+    task_lanes = await tasks.task_lanes_of(conn, cards=cards)
 
     rows: list[dict[str, Any]] = []
     new_events: list[events.NewEvent] = []
@@ -115,11 +140,17 @@ async def move_cards(
             "custom_icon_id": card.custom_icon_id,
             "updated_on": now,
             "updated_by": actor.user_id,
+            "containing_card_id": None,
             **full_lane_entry(card, lane, now=now, user_id=actor.user_id),
         }
-        from_lane = source_lanes[card.board_id][card.lane_id]
+        from_lane = source_lanes[card.board_id].get(card.lane_id) or task_lanes[card.lane_id]
         if card.board_id != dest_board_id:
             row.update(type_id=dest_access.board.default_card_type_id, custom_icon_id=None)
+        if card.containing_card_id is not None:
+            new_events += tasks.moved_to_board_events(
+                card, accesses[card.board_id].board, dest_access.board, from_lane, lane
+            )
+        elif card.board_id != dest_board_id:
             new_events += _off_board_events(
                 card, accesses[card.board_id].board, dest_access.board, from_lane, lane
             )
@@ -136,6 +167,7 @@ async def move_cards(
     if off_board:
         await card_writes.move_tags_to_board(conn, card_ids=off_board, board_id=dest_board_id)
         await card_writes.clear_field_values(conn, card_ids=off_board)
+        await tasks.follow_owners(conn, owner_ids=off_board, board=dest_access.board)
     await save_events(conn, actor=actor, now=now, versions=versions, events=new_events)
     return versions
 

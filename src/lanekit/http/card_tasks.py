@@ -1,0 +1,123 @@
+"""Taskboards and task cards (cards.md §3.16): `GET /io/card/:cardId/taskboard`, the task list, one task,
+and the deprecated `POST /io/card/:cardId/tasks`.  Tasks are created the preferred way by `POST /io/card`
+with `destination.cardId` (http/cards.py) and moved by `POST /io/card/move`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Body
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+
+from lanekit.domain import cards, tasks
+from lanekit.domain.types import CardId, Id
+from lanekit.http.deps import Actor, BaseUrl, Db, PageParams, paging
+from lanekit.http.routing import make_router, ok
+from lanekit.shapes import cards as card_shapes
+from lanekit.shapes import tasks as shapes
+from lanekit.shapes.common import page_meta
+
+router = make_router("task")
+
+
+class TaskCreate(BaseModel):
+    """The deprecated create body: a card create's fields plus the task lane by `laneType` (or, as the
+    official node client sends it, `laneTitle`) and a top-level `index`; a `cardId` in the body is ignored
+    (the path names the card)."""
+
+    model_config = ConfigDict(extra="ignore")
+    title: Any = None
+    typeId: Any = None
+    laneType: Any = None
+    laneTitle: Any = None
+    laneId: Id | None = None
+    index: Any = None
+    assignedUserIds: Any = None
+    description: Any = None
+    size: Any = None
+    blockReason: Any = None
+    priority: Any = None
+    customIconId: Any = None
+    customId: Any = None
+    externalLink: Any = None
+    plannedStart: Any = None
+    plannedFinish: Any = None
+    tags: Any = None
+    wipOverrideComment: Any = None
+    customFields: Any = None
+
+    def to_domain(self, card_id: int) -> cards.NewCard:
+        return cards.NewCard(
+            title=self.title,
+            lane_id=self.laneId,
+            index=self.index,
+            parent_card_id=card_id,
+            type_id=self.typeId,
+            assigned_user_ids=self.assignedUserIds,
+            description=self.description,
+            size=self.size,
+            block_reason=self.blockReason,
+            priority=self.priority,
+            custom_icon_id=self.customIconId,
+            custom_id=self.customId,
+            external_link=self.externalLink,
+            planned_start=self.plannedStart,
+            planned_finish=self.plannedFinish,
+            tags=self.tags,
+            wip_override_comment=self.wipOverrideComment,
+            custom_fields=self.customFields,
+            lane_title=self.laneTitle,
+            lane_type=self.laneType,
+            index_field="index",
+            lane_field="laneId",
+            parent_field="cardId",
+            lane_title_field="laneTitle",
+        )
+
+
+@router.get("/card/{cardId}/taskboard", operation_id="getCardTaskboard")
+async def get_taskboard(actor: Actor, db: Db, cardId: CardId) -> JSONResponse:
+    async with db.read() as conn:
+        board = await tasks.read_taskboard(conn, actor=actor, card_id=cardId)
+    if board is None:
+        # The card has no taskboard yet: create its default lanes (decision 120).
+        async with db.begin() as conn:
+            board = await tasks.open_taskboard(conn, actor=actor, card_id=cardId)
+    return ok(shapes.taskboard(board))
+
+
+@router.get("/card/{cardId}/tasks", operation_id="listCardTasks")
+async def list_tasks(
+    actor: Actor, db: Db, base_url: BaseUrl, cardId: CardId, page: PageParams = paging(20)
+) -> JSONResponse:
+    async with db.read() as conn:
+        total, records = await tasks.list_tasks(
+            conn, actor=actor, card_id=cardId, offset=page.offset, limit=page.limit
+        )
+    faces = [card_shapes.card_face(r, base_url=base_url) for r in records]
+    return ok(
+        {
+            "pageMeta": page_meta(total=total, offset=page.offset, limit=page.limit, returned=len(faces)),
+            "cards": faces,
+        }
+    )
+
+
+@router.post("/card/{cardId}/tasks", operation_id="createCardTask", status_code=201, deprecated=True)
+async def create_task(
+    actor: Actor, db: Db, base_url: BaseUrl, cardId: CardId, body: TaskCreate = Body()
+) -> JSONResponse:
+    async with db.begin() as conn:
+        task = await cards.create_card(conn, actor=actor, new=body.to_domain(cardId))
+        read = await cards.get_card(conn, actor=actor, card_id=task.id)
+    return ok(
+        {**card_shapes.card_detail(read, base_url=base_url), "taskBoard": shapes.task_board_of(read)}, 201
+    )
+
+
+@router.get("/card/{cardId}/tasks/{taskId}", operation_id="getCardTask")
+async def get_task(actor: Actor, db: Db, base_url: BaseUrl, cardId: CardId, taskId: CardId) -> JSONResponse:
+    async with db.read() as conn:
+        read = await tasks.get_task(conn, actor=actor, card_id=cardId, task_id=taskId)
+    return ok(card_shapes.card_detail(read, base_url=base_url))
