@@ -1,0 +1,148 @@
+"""Connection bodies (cards.md §3.11, §3.12): child cards, board links, drill-through statistics."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from lanekit.domain.connections import BoardLink, Statistics
+from lanekit.shapes.cards import card_list_item, connected_card_stats, custom_id, instant_ms, is_done
+from lanekit.shapes.common import ident
+from lanekit.storage.records import CardReadRecord, CardRecord, ConnectedCardStats
+
+# The keys a child card shares with the list item (§3.11 "full-ish cards").
+_FROM_LIST_ITEM = (
+    "assignedUsers",
+    "actualFinish",
+    "actualStart",
+    "blockedStatus",
+    "board",
+    "customIcon",
+    "customIconLabel",
+    "color",
+    "iconPath",
+    "createdOn",
+    "archivedOn",
+    "description",
+    "plannedFinish",
+    "customId",
+    "externalLinks",
+    "id",
+    "index",
+    "lane",
+    "updatedOn",
+    "movedOn",
+    "priority",
+    "size",
+    "plannedStart",
+    "tags",
+    "title",
+    "version",
+    "type",
+    "taskBoardStats",
+)
+
+
+def child_card(read: CardReadRecord, *, base_url: str) -> dict[str, Any]:
+    """A card of `GET /io/card/:cardId/connection/children`: list-item fields, a lane without `taskBoard`
+    and `cardStatus`, plus `customHeader`, `isDone` and the child's own `connectedCardStats`."""
+    item = card_list_item(read, base_url=base_url)
+    body = {key: item[key] for key in _FROM_LIST_ITEM}
+    body["lane"] = {k: v for k, v in item["lane"].items() if k not in ("taskBoard", "cardStatus")}
+    identity = custom_id(read)
+    body["customHeader"] = {
+        "value": identity["value"],
+        "header": f"{identity['prefix'] or ''}{identity['value']}" if identity["value"] else None,
+        "url": identity["url"],
+    }
+    body["isDone"] = is_done(read)
+    body["connectedCardStats"] = connected_card_stats(read.connected_stats)
+    return body
+
+
+def child_board(card_id: int, link: BoardLink, *, removable: bool) -> dict[str, Any]:
+    """An item of `GET /io/card/:cardId/connection`; a board the caller cannot read shows no title."""
+    return {
+        "cardId": ident(card_id),
+        "boardId": ident(link.board_id),
+        "boardTitle": link.title if link.can_view else None,
+        "isFollowable": link.can_view,
+        "isRemovable": removable,
+        "isArchived": link.is_archived,
+    }
+
+
+def parent_board(link: BoardLink) -> dict[str, Any]:
+    """An item of `GET /io/card/:cardId/connection/parent-boards`."""
+    return {
+        "boardId": ident(link.board_id),
+        "boardTitle": link.title if link.can_view else None,
+        "canView": link.can_view,
+        "isArchived": link.is_archived,
+    }
+
+
+def _day(value: date | None) -> str | None:
+    """Statistics show planned dates as midnight UTC instants with milliseconds."""
+    return None if value is None else f"{value.isoformat()}T00:00:00.000Z"
+
+
+def _progress(done: int, total: int) -> float | int:
+    if total <= 0:
+        return 0
+    value = done / total * 100
+    return int(value) if value.is_integer() else value
+
+
+def drill_through_stats(stats: ConnectedCardStats) -> dict[str, Any]:
+    """`drillThroughStats` and each board's `cardStats` (§3.12); `progress` = completed size / size * 100."""
+    return {
+        "startedCount": stats.started_count,
+        "startedSize": stats.started_size,
+        "notStartedCount": stats.not_started_count,
+        "notStartedSize": stats.not_started_size,
+        "completedCount": stats.completed_count,
+        "completedSize": stats.completed_size,
+        "blockedCount": stats.blocked_count,
+        "plannedStart": _day(stats.planned_start),
+        "plannedFinish": _day(stats.planned_finish),
+        "actualStart": instant_ms(stats.actual_start),
+        "actualFinish": instant_ms(stats.actual_finish),
+        "pastDueCount": stats.past_due_count,
+        "projectedLateCount": stats.projected_late_count,
+        "size": stats.total_size,
+        "count": stats.total_count,
+        "hasCardProjectedLate": stats.projected_late_count > 0,
+        "progress": _progress(stats.completed_size, stats.total_size),
+    }
+
+
+def statistics(result: Statistics) -> dict[str, Any]:
+    card = result.card
+    return {
+        "card": {
+            "id": ident(card.id),
+            "isBlocked": card.is_blocked,
+            "size": card.size,
+            "plannedStart": _day(card.planned_start),
+            "plannedFinish": _day(card.planned_finish),
+            "actualStart": instant_ms(card.actual_start),
+            "actualFinish": instant_ms(card.actual_finish),
+        },
+        "drillThroughStats": drill_through_stats(result.total),
+        "boards": [
+            {"boardId": ident(board_id), "cardStats": drill_through_stats(stats)}
+            for board_id, stats in result.boards
+        ],
+    }
+
+
+def connected_card(card: CardRecord, *, board_title: str, board_version: int) -> dict[str, Any]:
+    """A card of the deprecated `POST /io/card/:cardId/connection/many` response."""
+    return {
+        "id": ident(card.id),
+        "title": card.title,
+        "boardId": ident(card.board_id),
+        "boardTitle": board_title,
+        "boardVersion": str(board_version),
+    }
