@@ -102,20 +102,20 @@ async def test_the_taskboard_is_created_once_with_the_three_default_lanes(laneki
     assert first.status_code == 200
     found = first.json()["lanes"]
     assert [set(lane) for lane in found] == [LANE_KEYS] * 3
-    picked = [
-        {k: lane[k] for k in ("name", "index", "laneType", "cardStatus", "laneClassType", "columns", "boardId")}
-        for lane in found
+    keys = ("name", "index", "laneType", "cardStatus", "laneClassType", "columns", "boardId")
+    board_id = str(w.board.id)
+    assert [tuple(lane[k] for k in keys) for lane in found] == [
+        ("ToDo", 0, "ready", "notStarted", "active", 2, board_id),
+        ("Doing", 1, "inProcess", "started", "active", 1, board_id),
+        ("Done", 2, "completed", "finished", "active", 2, board_id),
     ]
-    assert picked == [
-        {"name": "ToDo", "index": 0, "laneType": "ready", "cardStatus": "notStarted", "laneClassType": "active",
-         "columns": 2, "boardId": str(w.board.id)},
-        {"name": "Doing", "index": 1, "laneType": "inProcess", "cardStatus": "started", "laneClassType": "active",
-         "columns": 1, "boardId": str(w.board.id)},
-        {"name": "Done", "index": 2, "laneType": "completed", "cardStatus": "finished", "laneClassType": "active",
-         "columns": 2, "boardId": str(w.board.id)},
-    ]  # fmt: skip
     assert found[0]["creationDate"].endswith("Z") and found[0]["parentLaneId"] is None
-    assert (found[0]["cardCount"], found[0]["cardSize"], found[0]["wipLimit"], found[0]["cardLimit"]) == (0, 0, 0, 0)
+    assert (found[0]["cardCount"], found[0]["cardSize"], found[0]["wipLimit"], found[0]["cardLimit"]) == (
+        0,
+        0,
+        0,
+        0,
+    )
     # Read again: the same lanes, nothing created twice; the board's layout does not see them.
     again = (await w.admin.get(f"/io/card/{w.owner.id}/taskboard")).json()["lanes"]
     assert [lane["id"] for lane in again] == [lane["id"] for lane in found]
@@ -156,14 +156,19 @@ async def test_create_a_task_with_destination_card_id(lanekit: Lanekit) -> None:
     assert (second["index"], (await w.admin.get(f"/io/card/{first['id']}")).json()["index"]) == (0, 1)
     # The short response, and a task in Done.
     short = await w.admin.post(
-        "/io/card", json={"title": "Done one", "destination": {"cardId": str(w.owner.id), "laneTitle": "done"}}
+        "/io/card",
+        json={"title": "Done one", "destination": {"cardId": str(w.owner.id), "laneTitle": "done"}},
     )
     assert short.status_code == 201 and set(short.json()) == {"id"}
     done = (await w.admin.get(f"/io/card/{short.json()['id']}")).json()
     assert done["lane"]["id"] == lanes_by_name["Done"] and done["actualFinish"] is not None
     async with lanekit.db.read() as conn:
         row = (await conn.execute(select(cards).where(cards.c.id == int(first["id"])))).one()
-    assert (row.containing_card_id, row.board_id, row.lane_id) == (w.owner.id, w.board.id, int(lanes_by_name["ToDo"]))
+    assert (row.containing_card_id, row.board_id, row.lane_id) == (
+        w.owner.id,
+        w.board.id,
+        int(lanes_by_name["ToDo"]),
+    )
     [(kind, board_id, data)] = await events_of(lanekit, first["id"])
     assert (kind, board_id) == ("taskCardCreated", w.board.id)
     assert data == {
@@ -185,7 +190,10 @@ async def test_task_create_refusals(lanekit: Lanekit) -> None:
     assert bad_title.json()["message"] == "destination.laneTitle: must be todo, doing or done"
     of_task = await create({"cardId": task["id"]})
     assert of_task.status_code == 422
-    assert of_task.json()["message"] == f"destination.cardId: card {task['id']} is a task; a task cannot have tasks"
+    assert (
+        of_task.json()["message"]
+        == f"destination.cardId: card {task['id']} is a task; a task cannot have tasks"
+    )
     assert (await create({"cardId": "999999999"})).status_code == 404
     copy = await w.admin.post(
         "/io/card",
@@ -213,11 +221,14 @@ async def test_the_deprecated_create_endpoint(lanekit: Lanekit) -> None:
     assert (body["lane"]["title"], body["size"], body["tags"]) == ("Done", 2, ["a"])
     # As the node client sends it: `cardId` in the body and `laneTitle`.
     client_way = await w.admin.post(
-        f"/io/card/{w.owner.id}/tasks", json={"title": "Client", "cardId": str(w.owner.id), "laneTitle": "todo"}
+        f"/io/card/{w.owner.id}/tasks",
+        json={"title": "Client", "cardId": str(w.owner.id), "laneTitle": "todo"},
     )
     assert client_way.status_code == 201 and client_way.json()["lane"]["title"] == "ToDo"
     bad = await w.admin.post(f"/io/card/{w.owner.id}/tasks", json={"title": "x", "laneType": "soon"})
-    assert bad.status_code == 422 and bad.json()["message"] == "laneType: must be ready, inProcess or completed"
+    assert (
+        bad.status_code == 422 and bad.json()["message"] == "laneType: must be ready, inProcess or completed"
+    )
     of_task = await w.admin.post(f"/io/card/{body['id']}/tasks", json={"title": "x"})
     assert of_task.status_code == 422 and of_task.json()["message"].startswith("cardId: ")
     assert (await w.admin.post("/io/card/999999999/tasks", json={"title": "x"})).status_code == 404
@@ -233,8 +244,17 @@ async def test_list_and_get_tasks(lanekit: Lanekit) -> None:
     assert body["pageMeta"] == {"totalRecords": 4, "offset": 0, "limit": 20, "startRow": 1, "endRow": 4}
     assert [c["id"] for c in body["cards"]] == [t["id"] for t in todo] + [done["id"]]
     face = body["cards"][0]
-    assert (face["containingCardId"], face["canView"], face["cardType"]["name"]) == (str(w.owner.id), True, "Subtask")
-    assert (face["index"], face["laneId"], face["isDone"], face["taskBoardStats"]) == (0, todo[0]["lane"]["id"], False, None)
+    assert (face["containingCardId"], face["canView"], face["cardType"]["name"]) == (
+        str(w.owner.id),
+        True,
+        "Subtask",
+    )
+    assert (face["index"], face["laneId"], face["isDone"], face["taskBoardStats"]) == (
+        0,
+        todo[0]["lane"]["id"],
+        False,
+        None,
+    )
     assert body["cards"][3]["isDone"] is True
     page = (await w.admin.get(f"/io/card/{w.owner.id}/tasks?offset=2&limit=1")).json()
     assert [c["id"] for c in page["cards"]] == [todo[2]["id"]]
@@ -301,7 +321,9 @@ async def test_lists_select_cards_task_cards_or_both(lanekit: Lanekit) -> None:
     assert await ids("") == [str(w.owner.id)]
     assert await ids("&select=taskCards") == [task["id"]]
     assert await ids("&select=both") == [str(w.owner.id), task["id"]]
-    body = (await w.admin.post("/io/card/list", json={"board": str(w.board.id), "select": "taskCards"})).json()
+    body = (
+        await w.admin.post("/io/card/list", json={"board": str(w.board.id), "select": "taskCards"})
+    ).json()
     assert [(c["id"], c["containingCardId"]) for c in body["cards"]] == [(task["id"], str(w.owner.id))]
 
 
@@ -316,7 +338,12 @@ async def test_moving_tasks_within_their_taskboard(lanekit: Lanekit) -> None:
     after = (await w.admin.get(f"/io/card/{task['id']}")).json()
     assert (after["lane"]["title"], after["actualFinish"] is not None) == ("Done", True)
     owner = (await w.admin.get(f"/io/card/{w.owner.id}")).json()
-    assert owner["taskBoardStats"] == {"totalCount": 1, "completedCount": 1, "totalSize": 1, "completedSize": 1}
+    assert owner["taskBoardStats"] == {
+        "totalCount": 1,
+        "completedCount": 1,
+        "totalSize": 1,
+        "completedSize": 1,
+    }
     kind, board_id, data = (await events_of(lanekit, task["id"]))[-1]
     assert (kind, board_id) == ("taskCardMoved", w.board.id)
     assert data == {
@@ -382,7 +409,11 @@ async def test_tasks_become_cards_and_cards_become_tasks(lanekit: Lanekit) -> No
     again = (await w.admin.get(f"/io/card/{task['id']}")).json()
     assert again["lane"]["id"] == lanes_by_name["ToDo"]
     kind, _board, data = (await events_of(lanekit, task["id"]))[-1]
-    assert (kind, data["fromLane"]["id"], data["toLane"]["id"]) == ("cardMovedToTaskBoard", doing_now, lanes_by_name["ToDo"])
+    assert (kind, data["fromLane"]["id"], data["toLane"]["id"]) == (
+        "cardMovedToTaskBoard",
+        doing_now,
+        lanes_by_name["ToDo"],
+    )
     assert data["parentCard"] == {"id": str(w.owner.id), "title": "Owner"}
     # A card that owns tasks cannot become a task, nor can a card become its own task.
     async with lanekit.db.begin() as conn:
@@ -391,7 +422,10 @@ async def test_tasks_become_cards_and_cards_become_tasks(lanekit: Lanekit) -> No
         "/io/card/move", json={"cardIds": [str(w.owner.id)], "destination": {"cardId": str(other.id)}}
     )
     assert owning.status_code == 422
-    assert owning.json()["message"] == f"destination.cardId: card {w.owner.id} has tasks of its own; a task cannot have tasks"
+    assert (
+        owning.json()["message"]
+        == f"destination.cardId: card {w.owner.id} has tasks of its own; a task cannot have tasks"
+    )
     itself = await w.admin.post(
         "/io/card/move", json={"cardIds": [str(other.id)], "destination": {"cardId": str(other.id)}}
     )
@@ -427,7 +461,9 @@ async def test_copied_from_card_id_copies_the_taskboard_only(lanekit: Lanekit) -
     assert [u["id"] for u in copied[0]["assignedUsers"]] == [str(user.id)]
     assert copied[0]["id"] != first["id"]
     new_lanes = await task_lanes(w, copy["id"])
-    assert list(new_lanes) == ["ToDo", "Doing", "Done"] and set(new_lanes.values()).isdisjoint((await task_lanes(w)).values())
+    assert list(new_lanes) == ["ToDo", "Doing", "Done"] and set(new_lanes.values()).isdisjoint(
+        (await task_lanes(w)).values()
+    )
     assert [t for t, *_ in await events_of(lanekit, copied[1]["id"])] == ["taskCardCreated"]
     # The source keeps its tasks; a source without tasks copies nothing; an unreadable one is a 404.
     assert (await w.admin.get(f"/io/card/{w.owner.id}")).json()["taskBoardStats"]["totalCount"] == 2
@@ -481,14 +517,20 @@ async def test_board_reads_and_writes_leave_tasks_out(lanekit: Lanekit) -> None:
     version = int((await w.admin.get(f"/io/board/{board_id}")).json()["version"])
     task = await add_task(w, "T", tags=["tasktag"])
     lanes_by_name = await task_lanes(w)
-    await w.admin.post("/io/card/move", json={"cardIds": [task["id"]], "destination": {"laneId": lanes_by_name["Doing"]}})
+    await w.admin.post(
+        "/io/card/move", json={"cardIds": [task["id"]], "destination": {"laneId": lanes_by_name["Doing"]}}
+    )
     # Board GET: no task lane, no task counted in the lanes.
     board = (await w.admin.get(f"/io/board/{board_id}")).json()
     assert not set(lanes_by_name.values()) & {lane["id"] for lane in board["lanes"]}
     assert sum(lane["cardCount"] for lane in board["lanes"]) == 1
     # /changes: the owner is updated, the task is no board card, task lanes are no affected lanes.
     changes = (await w.admin.get(f"/io/board/{board_id}/changes?version={version}")).json()
-    assert (changes["createdCardIds"], changes["updatedCardIds"], changes["affectedLanes"]) == ([], [str(w.owner.id)], [])
+    assert (changes["createdCardIds"], changes["updatedCardIds"], changes["affectedLanes"]) == (
+        [],
+        [str(w.owner.id)],
+        [],
+    )
     # Lane counts, leaf lanes, faces filtered by a task lane.
     counts = (await w.admin.get(f"/io/board/{board_id}/laneCount")).json()["lanes"]
     assert counts.keys().isdisjoint(lanes_by_name.values()) and len(counts) == len(board["lanes"])
@@ -505,11 +547,15 @@ async def test_board_reads_and_writes_leave_tasks_out(lanekit: Lanekit) -> None:
     assert (await task_lanes(w)) == lanes_by_name
     assert (await w.admin.get(f"/io/card/{task['id']}")).json()["lane"]["id"] == lanes_by_name["Doing"]
     # Copies and templates with cards take the board's cards, not the tasks.
-    copied = await w.admin.post("/io/board", json={"title": "Copy", "fromBoardId": str(board_id), "includeCards": True})
+    copied = await w.admin.post(
+        "/io/board", json={"title": "Copy", "fromBoardId": str(board_id), "includeCards": True}
+    )
     assert copied.status_code == 200, copied.text
     copy_cards = (await w.admin.get(f"/io/card?board={copied.json()['id']}&select=both")).json()["cards"]
     assert [c["title"] for c in copy_cards] == ["Owner"]
-    template = await w.admin.post("/io/template", json={"boardId": str(board_id), "templateName": "t", "includeCards": True})
+    template = await w.admin.post(
+        "/io/template", json={"boardId": str(board_id), "templateName": "t", "includeCards": True}
+    )
     assert template.status_code == 201
 
 
@@ -544,7 +590,10 @@ def _layout(flat: list[dict[str, Any]]) -> list[dict[str, Any]]:
               "columns": "columns", "orientation": "orientation", "wipLimit": "wipLimit",
               "isDefaultDropLane": "isDefaultDropLane", "isConnectionDoneLane": "isConnectionDoneLane",
               "description": "description"}  # fmt: skip
-    nodes = {lane["id"]: (lane["parentLaneId"], {v: lane[k] for k, v in fields.items()} | {"children": []}) for lane in flat}
+    nodes = {
+        lane["id"]: (lane["parentLaneId"], {v: lane[k] for k, v in fields.items()} | {"children": []})
+        for lane in flat
+    }
     roots: list[dict[str, Any]] = []
     for parent, node in sorted(nodes.values(), key=lambda pair: pair[1]["index"]):
         (nodes[parent][1]["children"] if parent else roots).append(node)
