@@ -19,7 +19,8 @@ def instant(value: datetime | None) -> str | None:
     """UTC, ISO 8601 with `Z`, second precision."""
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat, not strftime: strftime was the largest single cost of a page of card faces.
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def plain_date(value: date | None) -> str | None:

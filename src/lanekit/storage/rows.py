@@ -1,11 +1,16 @@
-"""Turning result rows into the keyword arguments of a record."""
+"""Turning result rows into the keyword arguments of a record, and id-list conditions per database."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Table
+from sqlalchemy import BigInteger, ColumnElement, Table, any_, bindparam
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+T = TypeVar("T")
 
 
 @cache
@@ -21,3 +26,31 @@ def row_values(row: Any, table: Table) -> dict[str, Any]:
     """
     mapping = row._mapping
     return {name: mapping[name] for name in column_names(table)}
+
+
+def any_of(dialect: str, column: Any, name: str) -> ColumnElement[bool]:
+    """`column IN (the ids bound as :name)`, in the form each database runs fastest.
+
+    An expanding IN renders one placeholder per id on every execution, and a page of 200 ids spent more CPU
+    rendering them than PostgreSQL spent answering; there the ids travel as one array (`= ANY(:name)`).
+    SQLite has no arrays and keeps the expanding IN.
+    """
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(BigInteger)))  # type: ignore[no-any-return]
+    return column.in_(bindparam(name, expanding=True))  # type: ignore[no-any-return]
+
+
+class PerDialect(Generic[T]):
+    """A statement built once per dialect (for statements using `any_of`)."""
+
+    def __init__(self, build: Callable[[str], T]) -> None:
+        self._build = build
+        self._built: dict[str, T] = {}
+
+    def __call__(self, conn: AsyncConnection) -> T:
+        name = conn.dialect.name
+        try:
+            return self._built[name]
+        except KeyError:
+            built = self._built[name] = self._build(name)
+            return built

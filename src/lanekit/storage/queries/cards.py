@@ -43,6 +43,7 @@ from lanekit.storage.records import (
     LaneRecord,
     UserRef,
 )
+from lanekit.storage.rows import PerDialect, any_of
 from lanekit.storage.tables import (
     board_roles,
     boards,
@@ -161,6 +162,7 @@ _READ_ONE_BY_ID = _READ_ONE.where(
     cards.c.id == bindparam("card_id"), cards.c.account_id == bindparam("account_id"), live()
 )
 _READ_PAGE = _build_read_select(with_index=False, with_viewer=False)
+_READ_PAGE_BY_IDS = PerDialect(lambda dialect: _READ_PAGE.where(any_of(dialect, cards.c.id, "card_ids")))
 
 
 # Column names in record field order, computed once: records are built positionally from these.
@@ -260,10 +262,12 @@ class _RecordReader:
 
 # The card reads' statements are built once, with bound parameters: building a select (and a 100-column
 # one above all) costs more CPU than executing it (decision 094).
-_ASSIGNEES = (
-    select(card_assignments.c.card_id, users.c.id, users.c.email, users.c.first_name, users.c.last_name)
+_ASSIGNEES = PerDialect(
+    lambda dialect: select(
+        card_assignments.c.card_id, users.c.id, users.c.email, users.c.first_name, users.c.last_name
+    )
     .select_from(card_assignments.join(users, users.c.id == card_assignments.c.user_id))
-    .where(card_assignments.c.card_id.in_(bindparam("card_ids", expanding=True)))
+    .where(any_of(dialect, card_assignments.c.card_id, "card_ids"))
     .order_by(card_assignments.c.card_id, card_assignments.c.assigned_on, users.c.id)
 )
 
@@ -272,15 +276,15 @@ async def list_assignees(conn: AsyncConnection, *, card_ids: Sequence[int]) -> d
     """Assigned users of many cards in one statement, in assignment order."""
     if not card_ids:
         return {}
-    rows = (await conn.execute(_ASSIGNEES, {"card_ids": list(card_ids)})).all()
+    rows = (await conn.execute(_ASSIGNEES(conn), {"card_ids": list(card_ids)})).all()
     found: dict[int, list[UserRef]] = {}
     for r in rows:
         found.setdefault(r.card_id, []).append(UserRef(r.id, r.email, r.first_name, r.last_name))
     return found
 
 
-_FIELD_VALUES = (
-    select(
+_FIELD_VALUES = PerDialect(
+    lambda dialect: select(
         card_field_values.c.card_id,
         card_field_values.c.field_id,
         card_field_values.c.value,
@@ -289,7 +293,7 @@ _FIELD_VALUES = (
         custom_fields.c.position,
     )
     .select_from(card_field_values.join(custom_fields, custom_fields.c.id == card_field_values.c.field_id))
-    .where(card_field_values.c.card_id.in_(bindparam("card_ids", expanding=True)))
+    .where(any_of(dialect, card_field_values.c.card_id, "card_ids"))
     .order_by(card_field_values.c.card_id, custom_fields.c.position, custom_fields.c.id)
 )
 
@@ -300,7 +304,7 @@ async def list_field_values(
     """Custom field values of many cards in one statement, in the board's field order."""
     if not card_ids:
         return {}
-    rows = (await conn.execute(_FIELD_VALUES, {"card_ids": list(card_ids)})).all()
+    rows = (await conn.execute(_FIELD_VALUES(conn), {"card_ids": list(card_ids)})).all()
     found: dict[int, list[CardFieldValueRecord]] = {}
     for r in rows:
         found.setdefault(r.card_id, []).append(
@@ -309,10 +313,7 @@ async def list_field_values(
     return found
 
 
-async def _page_indexes(conn: AsyncConnection, rows: Sequence[Any]) -> dict[int, int]:
-    """The lane indexes of a page of cards: one window over the page's lanes, in (lane_id, rank) order."""
-    lane_ids = sorted({r.lane_id for r in rows})
-    ids = [r.id for r in rows]
+def _page_indexes_select(dialect: str) -> Select[Any]:
     ranked: Subquery = (
         select(
             cards.c.id.label("rid"),
@@ -320,19 +321,29 @@ async def _page_indexes(conn: AsyncConnection, rows: Sequence[Any]) -> dict[int,
                 func.row_number().over(partition_by=cards.c.lane_id, order_by=(cards.c.rank, cards.c.id)) - 1
             ).label("ridx"),
         )
-        .where(cards.c.lane_id.in_(lane_ids), live())
+        .where(any_of(dialect, cards.c.lane_id, "lane_ids"), live())
         .subquery("ranked")
     )
     wanted = select(ranked.c.rid, ranked.c.ridx)
-    if conn.dialect.name == "postgresql":
+    if dialect == "postgresql":
         # Joined to the page's rows: PostgreSQL tests `rid IN (…bound parameters)` element by element, 200
         # comparisons for each of a large board's 20,000 window rows.  SQLite looks the list up in a b-tree,
         # and its join would materialise the window first, so it keeps the IN.
-        page = select(cards.c.id.label("pid")).where(cards.c.id.in_(ids)).subquery("page")
+        page = select(cards.c.id.label("pid")).where(any_of(dialect, cards.c.id, "card_ids")).subquery("page")
         wanted = wanted.select_from(ranked.join(page, page.c.pid == ranked.c.rid))
     else:
-        wanted = wanted.where(ranked.c.rid.in_(ids))
-    found = (await conn.execute(wanted)).all()
+        wanted = wanted.where(any_of(dialect, ranked.c.rid, "card_ids"))
+    return wanted
+
+
+_PAGE_INDEXES = PerDialect(_page_indexes_select)
+
+
+async def _page_indexes(conn: AsyncConnection, rows: Sequence[Any]) -> dict[int, int]:
+    """The lane indexes of a page of cards: one window over the page's lanes, in (lane_id, rank) order."""
+    lane_ids = sorted({r.lane_id for r in rows})
+    ids = [r.id for r in rows]
+    found = (await conn.execute(_PAGE_INDEXES(conn), {"lane_ids": lane_ids, "card_ids": ids})).all()
     return {int(r[0]): int(r[1]) for r in found}
 
 
@@ -483,7 +494,7 @@ async def _read_ids(
     """The wide rows of these cards, in this order, with their lane indexes."""
     if not ids:
         return []
-    rows = (await conn.execute(_READ_PAGE.where(cards.c.id.in_(ids)))).all()
+    rows = (await conn.execute(_READ_PAGE_BY_IDS(conn), {"card_ids": ids})).all()
     position = {card_id: n for n, card_id in enumerate(ids)}
     rows.sort(key=lambda r: position[r.id])
     return await _complete(
