@@ -445,9 +445,8 @@ async def test_statistics_roll_up_children_on_two_boards(lanekit: Lanekit) -> No
         planned_start=day(-10),
         planned_finish=day(-2),
     )  # finished: neither past due nor late
-    doing = await w.card(
-        lanekit, w.b, lane_id=w.lanes_b["Doing Now"].id, size=1
-    )  # on a board `user` cannot see
+    # Unsized (weighs 1), on a board `user` cannot see.
+    doing = await w.card(lanekit, w.b, lane_id=w.lanes_b["Doing Now"].id, size=0)
     assert (await connect(w.admin, parent, past_due, late, done, doing)).status_code == 201
     reads = {c.id: (await w.admin.get(f"/io/card/{c.id}")).json() for c in (late, done, doing)}
     starts = sorted(reads[c.id]["actualStart"] for c in (late, done, doing))
@@ -518,7 +517,16 @@ async def test_statistics_roll_up_children_on_two_boards(lanekit: Lanekit) -> No
         "projectedLateCount": 1,
     }
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", connected["actualStart"])
-    assert connected["actualFinish"] == reads[done.id]["actualFinish"]
+    # The roll-up's actualFinish waits for every child; the drill-through shows the latest (both documented).
+    assert connected["actualFinish"] is None
+    finished_only = await w.card(lanekit, w.a)
+    assert (await connect(w.admin, finished_only, done)).status_code == 201
+    only = (await w.admin.get(f"/io/card/{finished_only.id}")).json()["connectedCardStats"]
+    assert (only["actualFinish"], only["completedCount"], only["totalSize"]) == (
+        reads[done.id]["actualFinish"],
+        1,
+        5,
+    )
 
     empty = (await w.admin.get(f"/io/card/{done.id}/statistics")).json()
     assert empty["boards"] == []

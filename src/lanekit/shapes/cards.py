@@ -203,9 +203,11 @@ def parent_cards(read: CardReadRecord) -> list[dict[str, Any]]:
 
 
 def connected_card_stats(stats: ConnectedCardStats | None) -> dict[str, Any] | None:
-    """`connectedCardStats` (§2.1): null for a card without live children."""
+    """`connectedCardStats` (§2.1): null for a card without live children.  `actualFinish` shows only once
+    every child is finished, as in the documented examples (the drill-through statistics show the latest)."""
     if stats is None:
         return None
+    all_done = stats.completed_count == stats.total_count
     return {
         "startedCount": stats.started_count,
         "startedSize": stats.started_size,
@@ -219,7 +221,7 @@ def connected_card_stats(stats: ConnectedCardStats | None) -> dict[str, Any] | N
         "plannedStart": plain_date(stats.planned_start),
         "plannedFinish": plain_date(stats.planned_finish),
         "actualStart": instant(stats.actual_start),
-        "actualFinish": instant(stats.actual_finish),
+        "actualFinish": instant(stats.actual_finish) if all_done else None,
         "pastDueCount": stats.past_due_count,
         "projectedLateCount": stats.projected_late_count,
     }

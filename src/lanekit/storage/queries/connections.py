@@ -362,11 +362,14 @@ def _stats_columns(today: date) -> list[Any]:
     status = lanes.c.card_status
     finished = status == "finished"
 
+    # A child of size 0 weighs 1, as in LeanKit's documented examples (decision 130).
+    size = case((cards.c.size > 0, cards.c.size), else_=1)
+
     def count_if(condition: Any) -> Any:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
     def size_if(condition: Any) -> Any:
-        return func.coalesce(func.sum(case((condition, cards.c.size), else_=0)), 0)
+        return func.coalesce(func.sum(case((condition, size), else_=0)), 0)
 
     unfinished_due = and_(~finished, cards.c.planned_finish.is_not(None))
     return [
@@ -378,7 +381,7 @@ def _stats_columns(today: date) -> list[Any]:
         size_if(finished),
         count_if(cards.c.is_blocked == true()),
         func.count(),
-        func.coalesce(func.sum(cards.c.size), 0),
+        func.coalesce(func.sum(size), 0),
         func.min(cards.c.planned_start),
         func.max(cards.c.planned_finish),
         func.min(cards.c.actual_start),
