@@ -436,6 +436,28 @@ async def test_tasks_become_cards_and_cards_become_tasks(lanekit: Lanekit) -> No
     assert missing.status_code == 404
 
 
+async def test_a_card_moved_to_another_board_takes_its_tasks_along(lanekit: Lanekit) -> None:
+    w = await world(lanekit)
+    task = await add_task(w, "T", laneTitle="doing")
+    lanes_by_name = await task_lanes(w)
+    async with lanekit.db.begin() as conn:
+        other = await make_board(conn, w.tenant.account, creator=w.tenant.admin)
+    moved = await w.admin.post(
+        "/io/card/move", json={"cardIds": [str(w.owner.id)], "destination": {"boardId": str(other.id)}}
+    )
+    assert moved.status_code == 200
+    after = (await w.admin.get(f"/io/card/{task['id']}")).json()
+    assert (after["board"]["id"], after["lane"]["id"]) == (str(other.id), lanes_by_name["Doing"])
+    assert after["type"]["id"] == str(other.default_task_type_id)
+    assert (await task_lanes(w)) == lanes_by_name
+    taskboard = (await w.admin.get(f"/io/card/{w.owner.id}/taskboard")).json()["lanes"]
+    assert {lane["boardId"] for lane in taskboard} == {str(other.id)}
+    listed = (await w.admin.get(f"/io/card?board={other.id}&select=taskCards")).json()["cards"]
+    assert [c["id"] for c in listed] == [task["id"]]
+    assert (await w.admin.get(f"/io/card?board={w.board.id}&select=both")).json()["cards"] == []
+    assert (await w.admin.get(f"/io/card/{w.owner.id}")).json()["taskBoardStats"]["totalCount"] == 1
+
+
 async def test_copied_from_card_id_copies_the_taskboard_only(lanekit: Lanekit) -> None:
     w = await world(lanekit)
     user = await lanekit.user(w.tenant)
@@ -565,9 +587,9 @@ async def test_wip_limits_count_tasks_only_in_task_lanes(lanekit: Lanekit) -> No
     async with lanekit.db.begin() as conn:
         await grant_role(conn, w.board, user, "boardUser", wip=1)
     drop = w.owner.lane_id
-    response = await w.admin.patch(f"/io/board/{w.board.id}/lane/{drop}", json={"wipLimit": 1})
+    response = await w.admin.patch(f"/io/board/{w.board.id}/lane/{drop}", json={"wipLimit": 2})
     assert response.status_code == 200
-    # The owner fills the drop lane; tasks do not count there, nor toward the user's limit.
+    # Tasks count neither toward the lane their owner is in, nor toward their assignees' limits.
     await add_task(w, "A", assignedUserIds=[str(user.id)])
     await add_task(w, "B", assignedUserIds=[str(user.id)])
     assigned = await w.admin.post(
@@ -580,8 +602,10 @@ async def test_wip_limits_count_tasks_only_in_task_lanes(lanekit: Lanekit) -> No
         "/io/card/assign", json={"cardIds": [str(other.id)], "userIdsToAssign": [str(user.id)]}
     )
     assert over.status_code == 422  # the owner is the user's one card
-    full = await w.admin.post("/io/card", json={"title": "x", "boardId": str(w.board.id)})
-    assert full.status_code == 422  # the drop lane holds the owner, not its tasks
+    second = await w.admin.post("/io/card", json={"title": "x", "boardId": str(w.board.id)})
+    assert second.status_code == 201  # the drop lane holds the owner, not its tasks: 2 of 2
+    third = await w.admin.post("/io/card", json={"title": "y", "boardId": str(w.board.id)})
+    assert third.status_code == 422
 
 
 def _layout(flat: list[dict[str, Any]]) -> list[dict[str, Any]]:
