@@ -420,6 +420,18 @@ async def test_deleting_cards_deletes_their_attachments(kit: Lanekit, blob_dir: 
     assert await _stored(kit, blob_dir, tenant) == ([], [])
 
 
+async def test_deleting_a_card_deletes_its_tasks_attachments(kit: Lanekit, blob_dir: Path) -> None:
+    tenant, _board, owner = await _card(kit)
+    admin = kit.as_admin(tenant)
+    task = await admin.post("/io/card", json={"title": "Sub", "destination": {"cardId": str(owner.id)}})
+    assert task.status_code == 201, task.text
+    assert (await _upload(admin, int(task.json()["id"]))).status_code == 201
+    assert (await _upload(admin, owner.id)).status_code == 201
+    assert len((await _stored(kit, blob_dir, tenant))[1]) == 2
+    assert (await admin.delete(f"/io/card/{owner.id}")).status_code == 204
+    assert await _stored(kit, blob_dir, tenant) == ([], [])
+
+
 class _Statements:
     def __init__(self, kit: Lanekit) -> None:
         self.engine = kit.db.engine.sync_engine

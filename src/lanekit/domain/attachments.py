@@ -177,5 +177,6 @@ async def delete_attachment(conn: AsyncConnection, *, actor: Actor, card_id: int
 
 
 async def detach_all(conn: AsyncConnection, *, card_ids: list[int]) -> list[str]:
-    """Delete the attachment rows of cards being deleted; the storage ids of their blobs."""
+    """Delete the attachment rows of cards being deleted (and of their tasks, which go with them); the
+    storage ids of their blobs."""
     return await queries.delete_for_cards(conn, card_ids=card_ids)

@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, select
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.storage.records import AttachmentRecord, UserRef
-from lanekit.storage.tables import attachments, users
+from lanekit.storage.tables import attachments, cards, users
 
 _creator = users.alias("u_created_by")
 _changer = users.alias("u_changed_by")
@@ -147,12 +147,16 @@ async def delete_attachment(conn: AsyncConnection, *, attachment_id: int) -> Non
 
 
 async def delete_for_cards(conn: AsyncConnection, *, card_ids: Sequence[int]) -> list[str]:
-    """Delete every attachment row of the cards; the storage ids of their blobs, for deletion after commit."""
+    """Delete every attachment row of the cards and of their task cards; the storage ids of their blobs,
+    for deletion after commit."""
     if not card_ids:
         return []
+    tasks = select(cards.c.id).where(cards.c.containing_card_id.in_(list(card_ids)))
     rows = (
         await conn.execute(
-            delete(attachments).where(attachments.c.card_id.in_(card_ids)).returning(attachments.c.storage_id)
+            delete(attachments)
+            .where(or_(attachments.c.card_id.in_(list(card_ids)), attachments.c.card_id.in_(tasks)))
+            .returning(attachments.c.storage_id)
         )
     ).all()
     return [r[0] for r in rows]
