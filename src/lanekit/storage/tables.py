@@ -316,12 +316,14 @@ Index(
     sqlite_where=text("deleted_on IS NULL"),
     postgresql_where=text("deleted_on IS NULL"),
 )
+# `containing_card_id` last so that card lists, which leave task cards out, stay index-only (migration 0005).
 Index(
     "ix_cards_board_updated_live",
     cards.c.board_id,
     cards.c.updated_on,
     cards.c.id,
     cards.c.account_id,
+    cards.c.containing_card_id,
     sqlite_where=text("deleted_on IS NULL"),
     postgresql_where=text("deleted_on IS NULL"),
 )
