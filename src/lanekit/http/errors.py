@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
@@ -112,6 +112,17 @@ def allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
+# PostgreSQL's deadlock_detected and serialization_failure: the database rolled the transaction back so
+# that another could finish; nothing was written, and the same request sent again will normally succeed.
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def is_retryable(exc: BaseException) -> bool:
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "pgcode", None) or getattr(orig, "sqlstate", None)
+    return code in _RETRYABLE_SQLSTATES
+
+
 def install(app: FastAPI) -> None:
     async def on_lanekit_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, errors.LanekitError)
@@ -134,7 +145,17 @@ def install(app: FastAPI) -> None:
             message = f"{request.method} is not allowed here; use {' or '.join(allowed)}"
         return error_response(exc.status_code, message, headers=headers or None)
 
+    async def on_database_error(request: Request, exc: Exception) -> JSONResponse:
+        if is_retryable(exc):
+            log.info("transaction rolled back by the database (%s); answered 503", type(exc).__name__)
+            return lanekit_error_response(
+                errors.Unavailable("a concurrent change got in the way; retry shortly")
+            )
+        return await on_unexpected(request, exc)
+
     async def on_operational_error(request: Request, exc: Exception) -> JSONResponse:
+        if is_retryable(exc):
+            return await on_database_error(request, exc)
         if "locked" in str(exc) or "busy" in str(exc):
             # SQLite's busy timeout ran out: the server is overloaded, the request did nothing.
             return lanekit_error_response(errors.Unavailable("the database is busy; retry shortly"))
@@ -154,4 +175,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(OperationalError, on_operational_error)
     app.add_exception_handler(IntegrityError, on_integrity_error)
+    app.add_exception_handler(DBAPIError, on_database_error)
     app.add_exception_handler(Exception, on_unexpected)
