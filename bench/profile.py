@@ -38,8 +38,7 @@ async def _call(app: Any, request: Request, headers: dict[str, str]) -> int:
         "raw_path": path.encode(),
         "query_string": query.encode(),
         "root_path": "",
-        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()]
-        + [(b"host", b"localhost")],
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()] + [(b"host", b"localhost")],
         "client": ("127.0.0.1", 1),
         "server": ("localhost", 80),
         "state": {},
@@ -64,9 +63,7 @@ async def _run(backend: str, keys: str, count: int, profile: bool, options_sort:
 
     url = await databases.fresh_database(backend)
     dataset = await generate(url, QUICK)
-    settings = Settings(
-        database_url=url, rate_limit="100000000/minute", default_account=dataset.account_name
-    )  # type: ignore[call-arg]
+    settings = Settings(database_url=url, rate_limit="100000000/minute", default_account=dataset.account_name)  # type: ignore[call-arg]
     app = create_app(settings)
     ctx = Context(dataset=dataset, rng=random.Random(5), count=count, card_versions=_no_versions)
     async with app.router.lifespan_context(app):
@@ -107,7 +104,9 @@ def main() -> None:
     parser.add_argument("--scenarios", default=READS)
     parser.add_argument("--count", type=int, default=500)
     parser.add_argument("--profile", action="store_true")
-    parser.add_argument("--sort", default="tottime", help="pstats order with --profile: tottime or cumulative")
+    parser.add_argument(
+        "--sort", default="tottime", help="pstats order with --profile: tottime or cumulative"
+    )
     options = parser.parse_args()
     asyncio.run(_run(options.backend, options.scenarios, options.count, options.profile, options.sort))
 

@@ -263,12 +263,12 @@ class _RecordReader:
 # The card reads' statements are built once, with bound parameters: building a select (and a 100-column
 # one above all) costs more CPU than executing it (decision 094).
 _ASSIGNEES = PerDialect(
-    lambda dialect: select(
-        card_assignments.c.card_id, users.c.id, users.c.email, users.c.first_name, users.c.last_name
+    lambda dialect: (
+        select(card_assignments.c.card_id, users.c.id, users.c.email, users.c.first_name, users.c.last_name)
+        .select_from(card_assignments.join(users, users.c.id == card_assignments.c.user_id))
+        .where(any_of(dialect, card_assignments.c.card_id, "card_ids"))
+        .order_by(card_assignments.c.card_id, card_assignments.c.assigned_on, users.c.id)
     )
-    .select_from(card_assignments.join(users, users.c.id == card_assignments.c.user_id))
-    .where(any_of(dialect, card_assignments.c.card_id, "card_ids"))
-    .order_by(card_assignments.c.card_id, card_assignments.c.assigned_on, users.c.id)
 )
 
 
@@ -284,17 +284,21 @@ async def list_assignees(conn: AsyncConnection, *, card_ids: Sequence[int]) -> d
 
 
 _FIELD_VALUES = PerDialect(
-    lambda dialect: select(
-        card_field_values.c.card_id,
-        card_field_values.c.field_id,
-        card_field_values.c.value,
-        custom_fields.c.type,
-        custom_fields.c.label,
-        custom_fields.c.position,
+    lambda dialect: (
+        select(
+            card_field_values.c.card_id,
+            card_field_values.c.field_id,
+            card_field_values.c.value,
+            custom_fields.c.type,
+            custom_fields.c.label,
+            custom_fields.c.position,
+        )
+        .select_from(
+            card_field_values.join(custom_fields, custom_fields.c.id == card_field_values.c.field_id)
+        )
+        .where(any_of(dialect, card_field_values.c.card_id, "card_ids"))
+        .order_by(card_field_values.c.card_id, custom_fields.c.position, custom_fields.c.id)
     )
-    .select_from(card_field_values.join(custom_fields, custom_fields.c.id == card_field_values.c.field_id))
-    .where(any_of(dialect, card_field_values.c.card_id, "card_ids"))
-    .order_by(card_field_values.c.card_id, custom_fields.c.position, custom_fields.c.id)
 )
 
 
@@ -380,9 +384,7 @@ async def _with_task_stats(
     if not owners:
         return records
     stats = await task_queries.fetch_stats(conn, owner_ids=owners)
-    return [
-        replace(r, task_stats=stats[r.card.id]) if r.card.id in stats else r for r in records
-    ]
+    return [replace(r, task_stats=stats[r.card.id]) if r.card.id in stats else r for r in records]
 
 
 async def fetch_read(
