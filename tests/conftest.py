@@ -9,7 +9,10 @@ PostgreSQL being unreachable fails the suite; it never skips.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -30,6 +33,10 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+_TEST_BLOBS = Path(tempfile.mkdtemp(prefix="lanekit-test-blobs-"))
+atexit.register(shutil.rmtree, _TEST_BLOBS, True)
+
+
 def _settings(database_url: str, **overrides: object) -> Settings:
     # Built explicitly: tests never read the developer's LANEKIT_* environment.
     values: dict[str, object] = {
@@ -39,6 +46,8 @@ def _settings(database_url: str, **overrides: object) -> Settings:
         "default_account": None,
         "db_pool_size": 5,
         "db_max_overflow": 40,
+        # Never the working directory's var/blobs: a test that uploads without its own directory writes here.
+        "blob_dir": _TEST_BLOBS,
         **overrides,
     }
     return Settings.model_validate(values)
