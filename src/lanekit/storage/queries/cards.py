@@ -19,6 +19,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    exists,
     func,
     literal,
     or_,
@@ -121,6 +122,8 @@ def _build_read_select(*, with_index: bool, with_viewer: bool) -> Select[Any]:
         columns.append(attachment_queries.count_expression(cards.c.id).label("x_attachments"))
         columns.append(comment_queries.count_expression(cards.c.id).label("x_comments"))
         columns.append(comment_queries.child_count_expression(cards.c.id).label("x_child_comments"))
+    columns.append(exists().where(card_assignments.c.card_id == cards.c.id).label("x_has_assignees"))
+    columns.append(exists().where(card_field_values.c.card_id == cards.c.id).label("x_has_fields"))
     # Every read counts the card's live tasks: `taskBoardStats` costs a statement only when there are some.
     columns.append(task_queries.task_count_expression(cards.c.id).label("x_tasks"))
     # Every read flags connections: `parentCards` and `connectedCardStats` cost statements only when there are
@@ -369,8 +372,14 @@ async def _complete(
         missing = [r for r in rows if r.id not in indexes]
         if missing:
             indexes.update(await _page_indexes(conn, missing))
-    assignees = await list_assignees(conn, card_ids=ids)
-    fields = await list_field_values(conn, card_ids=ids) if with_fields else {}
+    # Only the cards whose row says they have assignees / field values are asked about: a card read
+    # without either costs no further statement (decision 094).
+    assigned_at = rows[0]._fields.index("x_has_assignees")
+    valued_at = rows[0]._fields.index("x_has_fields")
+    assigned = [r.id for r in rows if r[assigned_at]]
+    valued = [r.id for r in rows if r[valued_at]] if with_fields else []
+    assignees = await list_assignees(conn, card_ids=assigned)
+    fields = await list_field_values(conn, card_ids=valued)
     reader = _RecordReader(rows[0]._fields)
     records = [reader.read(r, assignees, fields, indexes.get(r.id)) for r in rows]
     return await _with_task_stats(conn, rows, records)
