@@ -11,7 +11,7 @@ from typing import Any
 
 import anyio
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from lanekit.domain import cards as card_domain
 from lanekit.settings import Settings
@@ -21,6 +21,7 @@ from lanekit.storage.tables import attachments
 from tests.factories.boards import actor_of, grant_role, make_board
 from tests.factories.cards import make_card
 from tests.harness import Lanekit, Tenant
+from tests.statements import StatementCounter
 
 pytestmark = pytest.mark.anyio
 
@@ -432,31 +433,15 @@ async def test_deleting_a_card_deletes_its_tasks_attachments(kit: Lanekit, blob_
     assert await _stored(kit, blob_dir, tenant) == ([], [])
 
 
-class _Statements:
-    def __init__(self, kit: Lanekit) -> None:
-        self.engine = kit.db.engine.sync_engine
-        self.sent: list[str] = []
-
-    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        self.sent.append(statement)
-
-    def __enter__(self) -> _Statements:
-        event.listen(self.engine, "before_cursor_execute", self)
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        event.remove(self.engine, "before_cursor_execute", self)
-
-
 async def test_the_card_read_fetches_attachments_only_when_there_are_some(kit: Lanekit) -> None:
     tenant, _board, card = await _card(kit)
     actor = actor_of(tenant.admin)
 
     async def read() -> tuple[int, Any]:
-        with _Statements(kit) as counter:
+        with StatementCounter(kit) as counter:
             async with kit.db.read() as conn:
                 found = await card_domain.get_card(conn, actor=actor, card_id=card.id)
-        return len(counter.sent), found
+        return len(counter.statements), found
 
     without, bare = await read()
     assert (bare.attachment_count, bare.attachments) == (0, ())

@@ -8,7 +8,6 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from lanekit.domain import cards as card_domain
 from lanekit.domain import moves
@@ -16,6 +15,7 @@ from lanekit.storage.tables import cards, events
 from tests.factories.boards import actor_of, make_board
 from tests.factories.cards import board_lanes, make_card
 from tests.harness import Lanekit
+from tests.statements import StatementCounter
 
 pytestmark = pytest.mark.anyio
 
@@ -109,24 +109,6 @@ async def test_sixteen_clients_lose_nothing(lanekit: Lanekit) -> None:
     assert sum(len(v) for v in by_lane.values()) == 4
 
 
-class StatementCounter:
-    def __init__(self, lanekit: Lanekit) -> None:
-        self.engine = lanekit.db.engine.sync_engine
-        self.statements: list[str] = []
-        self.on = False
-
-    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if self.on:
-            self.statements.append(statement)
-
-    def __enter__(self) -> StatementCounter:
-        event.listen(self.engine, "before_cursor_execute", self)
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        event.remove(self.engine, "before_cursor_execute", self)
-
-
 async def test_statement_budget_for_move_and_get(lanekit: Lanekit) -> None:
     tenant = await lanekit.tenant()
     async with lanekit.db.begin() as conn:
@@ -138,7 +120,7 @@ async def test_statement_budget_for_move_and_get(lanekit: Lanekit) -> None:
     admin = lanekit.as_admin(tenant)
     await admin.patch(f"/io/board/{board.id}/lane/{lanes['Doing Now'].id}", json={"wipLimit": 500})
     actor = actor_of(tenant.admin)
-    with StatementCounter(lanekit) as counter:
+    with StatementCounter(lanekit, on=False) as counter:
         async with lanekit.db.begin() as conn:
             counter.on = True
             await moves.move_cards(

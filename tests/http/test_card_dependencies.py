@@ -9,13 +9,14 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from lanekit.storage.records import BoardRecord
 from lanekit.storage.tables import boards, card_dependencies, events
 from tests.factories.boards import grant_role, make_board
 from tests.factories.cards import board_lanes, make_card
 from tests.harness import Lanekit, Tenant
+from tests.statements import StatementCounter
 
 pytestmark = pytest.mark.anyio
 
@@ -242,22 +243,6 @@ async def test_roles_and_unreadable_boards(lanekit: Lanekit, world: World) -> No
         ("incoming", x),
         ("outgoing", str(hidden.id)),
     ]
-
-
-class StatementCounter:
-    def __init__(self, lanekit: Lanekit) -> None:
-        self.engine = lanekit.db.engine.sync_engine
-        self.count = 0
-
-    def __call__(self, *_args: Any) -> None:
-        self.count += 1
-
-    def __enter__(self) -> StatementCounter:
-        event.listen(self.engine, "before_cursor_execute", self)
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        event.remove(self.engine, "before_cursor_execute", self)
 
 
 async def test_faces_carry_dependency_stats_in_fixed_statements(lanekit: Lanekit, world: World) -> None:

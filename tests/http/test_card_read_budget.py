@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from lanekit.domain import card_lists, clock
 from lanekit.storage.records import BoardRecord
@@ -15,24 +15,9 @@ from lanekit.storage.tables import cards
 from tests.factories.boards import actor_of, make_board
 from tests.factories.cards import board_lanes, make_card
 from tests.harness import Lanekit, Tenant
+from tests.statements import StatementCounter
 
 pytestmark = pytest.mark.anyio
-
-
-class StatementCounter:
-    def __init__(self, lanekit: Lanekit) -> None:
-        self.engine = lanekit.db.engine.sync_engine
-        self.statements: list[str] = []
-
-    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        self.statements.append(statement)
-
-    def __enter__(self) -> StatementCounter:
-        event.listen(self.engine, "before_cursor_execute", self)
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        event.remove(self.engine, "before_cursor_execute", self)
 
 
 async def _board_with_cards(lanekit: Lanekit, tenant: Tenant, per_lane: int) -> BoardRecord:

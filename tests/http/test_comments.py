@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
 from lanekit.domain import cards as card_domain
 from lanekit.domain import clock
@@ -18,6 +18,7 @@ from tests.factories.boards import actor_of, grant_role, make_board
 from tests.factories.cards import make_card
 from tests.harness import Lanekit, Tenant
 from tests.http.test_layout import to_layout
+from tests.statements import StatementCounter
 
 pytestmark = pytest.mark.anyio
 
@@ -246,22 +247,6 @@ async def test_full_card_shows_comments_and_counts(lanekit: Lanekit) -> None:
     assert (excluded["commentsCount"], excluded["childCommentsCount"]) == (2, 1)
     child_full = (await admin.get(f"/io/card/{child.id}")).json()
     assert (child_full["commentsCount"], child_full["childCommentsCount"]) == (1, 0)
-
-
-class StatementCounter:
-    def __init__(self, lanekit: Lanekit) -> None:
-        self.engine = lanekit.db.engine.sync_engine
-        self.statements: list[str] = []
-
-    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        self.statements.append(statement)
-
-    def __enter__(self) -> StatementCounter:
-        event.listen(self.engine, "before_cursor_execute", self)
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        event.remove(self.engine, "before_cursor_execute", self)
 
 
 async def test_card_read_fetches_comments_only_when_there_are_some(lanekit: Lanekit) -> None:

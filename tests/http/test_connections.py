@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from lanekit.domain import cards as card_domain
 from lanekit.storage.records import BoardRecord, CardRecord, UserRecord
@@ -18,6 +18,7 @@ from lanekit.storage.tables import boards, card_connections
 from tests.factories.boards import actor_of, grant_role, make_board
 from tests.factories.cards import board_lanes, make_card
 from tests.harness import Lanekit, Tenant
+from tests.statements import StatementCounter
 
 pytestmark = pytest.mark.anyio
 
@@ -677,22 +678,6 @@ async def test_deprecated_connect_many_and_disconnect_one_board(lanekit: Lanekit
 
 
 # --- statement budget --------------------------------------------------------------------------------------
-
-
-class StatementCounter:
-    def __init__(self, lanekit: Lanekit) -> None:
-        self.engine = lanekit.db.engine.sync_engine
-        self.statements: list[str] = []
-
-    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        self.statements.append(statement)
-
-    def __enter__(self) -> StatementCounter:
-        event.listen(self.engine, "before_cursor_execute", self)
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        event.remove(self.engine, "before_cursor_execute", self)
 
 
 async def _count_get(lanekit: Lanekit, tenant: Tenant, card: CardRecord) -> int:
