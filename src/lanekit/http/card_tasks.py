@@ -8,10 +8,10 @@ from typing import Any
 
 from fastapi import Body
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
 
 from lanekit.domain import cards, tasks
 from lanekit.domain.types import CardId, Id
+from lanekit.http.cards import CardFields
 from lanekit.http.deps import Actor, BaseUrl, Db, PageParams, paging
 from lanekit.http.routing import make_router, ok
 from lanekit.shapes import cards as card_shapes
@@ -21,54 +21,22 @@ from lanekit.shapes.common import page_meta
 router = make_router("task")
 
 
-class TaskCreate(BaseModel):
+class TaskCreate(CardFields):
     """The deprecated create body: a card create's fields plus the task lane by `laneType` (or, as the
     official node client sends it, `laneTitle`) and a top-level `index`; a `cardId` in the body is ignored
     (the path names the card)."""
 
-    model_config = ConfigDict(extra="ignore")
-    title: Any = None
-    typeId: Any = None
-    laneType: Any = None
     laneTitle: Any = None
     laneId: Id | None = None
     index: Any = None
-    assignedUserIds: Any = None
-    description: Any = None
-    size: Any = None
-    blockReason: Any = None
-    priority: Any = None
-    customIconId: Any = None
-    customId: Any = None
-    externalLink: Any = None
-    plannedStart: Any = None
-    plannedFinish: Any = None
-    tags: Any = None
-    wipOverrideComment: Any = None
-    customFields: Any = None
 
     def to_domain(self, card_id: int) -> cards.NewCard:
         return cards.NewCard(
-            title=self.title,
+            **self.card_values(),
             lane_id=self.laneId,
             index=self.index,
             parent_card_id=card_id,
-            type_id=self.typeId,
-            assigned_user_ids=self.assignedUserIds,
-            description=self.description,
-            size=self.size,
-            block_reason=self.blockReason,
-            priority=self.priority,
-            custom_icon_id=self.customIconId,
-            custom_id=self.customId,
-            external_link=self.externalLink,
-            planned_start=self.plannedStart,
-            planned_finish=self.plannedFinish,
-            tags=self.tags,
-            wip_override_comment=self.wipOverrideComment,
-            custom_fields=self.customFields,
             lane_title=self.laneTitle,
-            lane_type=self.laneType,
             index_field="index",
             lane_field="laneId",
             parent_field="cardId",

@@ -33,14 +33,12 @@ class Destination(BaseModel):
     laneTitle: Any = None
 
 
-class CardCreate(BaseModel):
+class CardFields(BaseModel):
+    """The card fields a create body carries (§3.1), shared by `POST /io/card` and the deprecated
+    `POST /io/card/:cardId/tasks`; values are checked in the domain, which names the field at fault."""
+
     model_config = _LENIENT
     title: Any = None
-    destination: Destination | None = None
-    # The older top-level form (§3.1, backward compatibility).
-    boardId: Id | None = None
-    laneId: Id | None = None
-    index: Any = None
     typeId: Any = None
     assignedUserIds: Any = None
     description: Any = None
@@ -56,6 +54,35 @@ class CardCreate(BaseModel):
     wipOverrideComment: Any = None
     customFields: Any = None
     laneType: Any = None
+
+    def card_values(self) -> dict[str, Any]:
+        """The NewCard arguments these fields give."""
+        return dict(
+            title=self.title,
+            type_id=self.typeId,
+            assigned_user_ids=self.assignedUserIds,
+            description=self.description,
+            size=self.size,
+            block_reason=self.blockReason,
+            priority=self.priority,
+            custom_icon_id=self.customIconId,
+            custom_id=self.customId,
+            external_link=self.externalLink,
+            planned_start=self.plannedStart,
+            planned_finish=self.plannedFinish,
+            tags=self.tags,
+            wip_override_comment=self.wipOverrideComment,
+            custom_fields=self.customFields,
+            lane_type=self.laneType,
+        )
+
+
+class CardCreate(CardFields):
+    destination: Destination | None = None
+    # The older top-level form (§3.1, backward compatibility).
+    boardId: Id | None = None
+    laneId: Id | None = None
+    index: Any = None
     connections: Any = None
     dependencies: Any = None
     mirrorSourceCardId: Any = None
@@ -74,27 +101,12 @@ class CardCreate(BaseModel):
             if dest is not None and dest.index is not None and index is None:
                 index, prefix = dest.index, "destination."
         return cards.NewCard(
-            title=self.title,
+            **self.card_values(),
             board_id=board_id,
             lane_id=lane_id,
             index=index,
             parent_card_id=parent,
-            type_id=self.typeId,
-            assigned_user_ids=self.assignedUserIds,
-            description=self.description,
-            size=self.size,
-            block_reason=self.blockReason,
-            priority=self.priority,
-            custom_icon_id=self.customIconId,
-            custom_id=self.customId,
-            external_link=self.externalLink,
-            planned_start=self.plannedStart,
-            planned_finish=self.plannedFinish,
-            tags=self.tags,
-            wip_override_comment=self.wipOverrideComment,
-            custom_fields=self.customFields,
             lane_title=dest.laneTitle if dest is not None else None,
-            lane_type=self.laneType,
             connections=self.connections,
             dependencies=self.dependencies,
             mirror_source_card_id=self.mirrorSourceCardId,
