@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, union, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.storage.queries.cards import card_record, live
@@ -27,21 +27,22 @@ async def fetch_many_with_mirrors_for_update(
 ) -> list[CardRecord]:
     """Live cards by id, the live mirrors of `mirrors_of` and the sources `sources_of` mirror, row-locked in
     one statement in id order (the card lock order, card_common.py)."""
-    wanted: list[Any] = [cards.c.id.in_(list(card_ids))]
+    # The ids come from a UNION of index lookups: an OR of the three conditions made SQLite scan every card
+    # of the database on each PATCH of a title (17 PATCHes/s on the bench's 200,000 cards).
+    wanted: list[Any] = [select(cards.c.id).where(cards.c.id.in_(list(card_ids)))]
     if mirrors_of:
-        wanted.append(cards.c.mirror_source_card_id.in_(list(mirrors_of)))
+        wanted.append(select(cards.c.id).where(cards.c.mirror_source_card_id.in_(list(mirrors_of))))
     if sources_of:
         wanted.append(
-            cards.c.id.in_(
-                select(_owner.c.mirror_source_card_id).where(
-                    _owner.c.id.in_(list(sources_of)), _owner.c.mirror_source_card_id.is_not(None)
-                )
+            select(_owner.c.mirror_source_card_id).where(
+                _owner.c.id.in_(list(sources_of)), _owner.c.mirror_source_card_id.is_not(None)
             )
         )
+    ids = wanted[0] if len(wanted) == 1 else union(*wanted)
     rows = (
         await conn.execute(
             select(cards)
-            .where(or_(*wanted), cards.c.account_id == account_id, live())
+            .where(cards.c.id.in_(ids), cards.c.account_id == account_id, live())
             .order_by(cards.c.id)
             .with_for_update()
         )
