@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, false, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, false, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -20,20 +20,29 @@ def _board(row: Any) -> BoardRecord:
     return BoardRecord(**row_values(row, boards))
 
 
+# Built once (decision 094): every card write checks access through it.
+_WITH_ROLE = (
+    select(boards, board_roles.c.role.label("explicit_role"))
+    .select_from(
+        boards.outerjoin(
+            board_roles,
+            and_(board_roles.c.board_id == boards.c.id, board_roles.c.user_id == bindparam("user_id")),
+        )
+    )
+    .where(
+        boards.c.id == bindparam("board_id"),
+        boards.c.account_id == bindparam("account_id"),
+        boards.c.is_deleted == false(),
+    )
+)
+
+
 async def fetch_with_role(
     conn: AsyncConnection, *, account_id: int, board_id: int, user_id: int
 ) -> tuple[BoardRecord, str | None] | None:
     """A live board of the account and the user's explicit role on it (None without a role row)."""
     row = (
-        await conn.execute(
-            select(boards, board_roles.c.role.label("explicit_role"))
-            .select_from(
-                boards.outerjoin(
-                    board_roles, and_(board_roles.c.board_id == boards.c.id, board_roles.c.user_id == user_id)
-                )
-            )
-            .where(boards.c.id == board_id, boards.c.account_id == account_id, boards.c.is_deleted == false())
-        )
+        await conn.execute(_WITH_ROLE, {"user_id": user_id, "board_id": board_id, "account_id": account_id})
     ).first()
     if row is None:
         return None
@@ -172,22 +181,21 @@ async def update_board(
     return _board(row)
 
 
+_BUMP_VERSION = (
+    update(boards)
+    .where(boards.c.id == bindparam("board_id"))
+    .values(version=boards.c.version + 1)
+    .returning(boards.c.version)
+)
+
+
 async def bump_version(conn: AsyncConnection, *, board_id: int) -> int:
     """Grow `boards.version` by one and return the new value.
 
     Everything that changes a board or anything on it calls this in its transaction.  It also takes the
     board row's write lock (PostgreSQL), so writers that bump first are serialised on the board.
     """
-    return int(
-        (
-            await conn.execute(
-                update(boards)
-                .where(boards.c.id == board_id)
-                .values(version=boards.c.version + 1)
-                .returning(boards.c.version)
-            )
-        ).scalar_one()
-    )
+    return int((await conn.execute(_BUMP_VERSION, {"board_id": board_id})).scalar_one())
 
 
 async def record_visit(

@@ -366,7 +366,6 @@ async def _complete(
     the cards missing there, one window over their lanes (`with_indexes`)."""
     if not rows:
         return []
-    ids = [r.id for r in rows]
     indexes = dict(known_indexes or {})
     if with_indexes:
         missing = [r for r in rows if r.id not in indexes]
@@ -437,6 +436,16 @@ async def fetch(conn: AsyncConnection, *, account_id: int, card_id: int) -> Card
     return card_record(row) if row else None
 
 
+_FOR_UPDATE = PerDialect(
+    lambda dialect: (
+        select(cards)
+        .where(any_of(dialect, cards.c.id, "card_ids"), cards.c.account_id == bindparam("account_id"), live())
+        .order_by(cards.c.id)
+        .with_for_update()
+    )
+)
+
+
 async def fetch_many_for_update(
     conn: AsyncConnection, *, account_id: int, card_ids: Sequence[int]
 ) -> list[CardRecord]:
@@ -445,12 +454,7 @@ async def fetch_many_for_update(
     Lock order for every card write: card rows (ascending id) first, then board rows (bump_version).
     """
     rows = (
-        await conn.execute(
-            select(cards)
-            .where(cards.c.id.in_(list(card_ids)), cards.c.account_id == account_id, live())
-            .order_by(cards.c.id)
-            .with_for_update()
-        )
+        await conn.execute(_FOR_UPDATE(conn), {"card_ids": list(card_ids), "account_id": account_id})
     ).all()
     return [card_record(r) for r in rows]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, delete, func, insert, select, update
+from sqlalchemy import bindparam, case, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.storage.records import LaneRecord
@@ -17,20 +17,24 @@ def _lane(row: Any) -> LaneRecord:
     return LaneRecord(**row_values(row, lanes))
 
 
+# Built once (decision 094): every card write and board read lists the board's lanes.
+_OF_BOARD = (
+    select(lanes)
+    .where(
+        lanes.c.board_id == bindparam("board_id"),
+        lanes.c.account_id == bindparam("account_id"),
+        lanes.c.task_card_id.is_(None),
+    )
+    .order_by(lanes.c.parent_lane_id, lanes.c.position, lanes.c.id)
+)
+
+
 async def list_for_board(conn: AsyncConnection, *, account_id: int, board_id: int) -> list[LaneRecord]:
     """Every lane of the board, ordered by parent and position (rebuild the tree from parent_lane_id).
 
     Taskboard lanes (`task_card_id` set, queries/tasks.py) share the board id but are not the board's lanes.
     """
-    rows = (
-        await conn.execute(
-            select(lanes)
-            .where(
-                lanes.c.board_id == board_id, lanes.c.account_id == account_id, lanes.c.task_card_id.is_(None)
-            )
-            .order_by(lanes.c.parent_lane_id, lanes.c.position, lanes.c.id)
-        )
-    ).all()
+    rows = (await conn.execute(_OF_BOARD, {"board_id": board_id, "account_id": account_id})).all()
     return [_lane(r) for r in rows]
 
 
