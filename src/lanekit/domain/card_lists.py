@@ -19,6 +19,7 @@ from lanekit.domain.access import NONE, board_access, effective_role, require
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import Actor, parse_digits
 from lanekit.storage.queries import boards as board_queries
+from lanekit.storage.queries import card_filters
 from lanekit.storage.queries import cards as card_queries
 from lanekit.storage.queries import dependencies as dependency_queries
 from lanekit.storage.records import CardReadRecord
@@ -235,7 +236,7 @@ async def list_cards(conn: AsyncConnection, *, actor: Actor, query: CardQuery) -
     boards = await readable_board_ids(
         conn, actor=actor, board_ids=None if query.board_id is None else [query.board_id]
     )
-    card_filter = card_queries.CardFilter(
+    card_filter = card_filters.CardFilter(
         account_id=actor.account_id,
         board_ids=sorted(boards),
         deleted=query.deleted,
@@ -250,7 +251,7 @@ async def list_cards(conn: AsyncConnection, *, actor: Actor, query: CardQuery) -
         since=query.since,
         select=query.select,
     )
-    where = card_queries.filter_where(card_filter)
+    where = card_filters.filter_where(card_filter)
     inaccessible = await _inaccessible(conn, actor=actor, requested=query.card_ids, readable=boards)
     if query.deleted:
         total, ids = await card_queries.list_deleted_ids(

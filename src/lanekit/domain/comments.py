@@ -27,6 +27,7 @@ from lanekit.domain.card_common import (
 from lanekit.domain.card_lists import readable_board_ids
 from lanekit.domain.errors import Forbidden, Invalid, NotFound
 from lanekit.domain.types import Actor
+from lanekit.storage.queries import card_filters
 from lanekit.storage.queries import cards as card_queries
 from lanekit.storage.queries import comments as comment_queries
 from lanekit.storage.records import CardReadRecord, CommentRecord
@@ -98,8 +99,8 @@ async def _read_cards(
 ) -> list[CardReadRecord]:
     if not card_ids:
         return []
-    where = card_queries.filter_where(
-        card_queries.CardFilter(
+    where = card_filters.filter_where(
+        card_filters.CardFilter(
             account_id=actor.account_id,
             board_ids=sorted({board_of[c] for c in card_ids}),
             card_ids=card_ids,

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import and_, bindparam, case, delete, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lanekit.storage.queries.cards import card_record, live
+from lanekit.storage.queries.card_filters import live
+from lanekit.storage.queries.cards import card_record
 from lanekit.storage.records import CardRecord, LaneRecord, UserRef
 from lanekit.storage.tables import (
     board_roles,

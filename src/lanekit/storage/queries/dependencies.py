@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, delete, insert, literal, or_, select, tuple_, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lanekit.storage.queries.cards import live
+from lanekit.storage.queries.card_filters import live
 from lanekit.storage.records import DependencyLinkRecord, DependencyStateRecord
 from lanekit.storage.tables import card_dependencies, cards
 

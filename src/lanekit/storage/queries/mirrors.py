@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import select, union, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lanekit.storage.queries.cards import card_record, live
+from lanekit.storage.queries.card_filters import live
+from lanekit.storage.queries.cards import card_record
 from lanekit.storage.records import CardRecord
 from lanekit.storage.tables import cards
 
@@ -38,7 +39,8 @@ async def fetch_many_with_mirrors_for_update(
                 _owner.c.id.in_(list(sources_of)), _owner.c.mirror_source_card_id.is_not(None)
             )
         )
-    ids = wanted[0] if len(wanted) == 1 else union(*wanted)
+    # Typed loosely: mypy 2.4 crashes inferring the type of union() over these selects.
+    ids: Any = wanted[0] if len(wanted) == 1 else union(*wanted)
     rows = (
         await conn.execute(
             select(cards)
