@@ -8,7 +8,7 @@ fresh and unique.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -35,16 +35,23 @@ async def access_for_card(conn: AsyncConnection, *, actor: Actor, card_id: int, 
 
 
 async def accesses_for_cards(
-    conn: AsyncConnection, *, actor: Actor, cards: Sequence[CardRecord], action: str
+    conn: AsyncConnection,
+    *,
+    actor: Actor,
+    cards: Sequence[CardRecord],
+    action: str | Callable[[CardRecord], str],
 ) -> dict[int, BoardAccess]:
-    """One access per board the cards are on, each checked for `action`."""
+    """One access per board the cards are on (one lookup per board), each card checked for `action`, or for
+    `action(card)` where the cards of one request need different rights (the changed card and the one it
+    links to)."""
     found: dict[int, BoardAccess] = {}
     for card in cards:
-        if card.board_id not in found:
-            found[card.board_id] = await access_for_card(
+        access = found.get(card.board_id)
+        if access is None:
+            access = found[card.board_id] = await access_for_card(
                 conn, actor=actor, card_id=card.id, board_id=card.board_id
             )
-            require(found[card.board_id], action)
+        require(access, action if isinstance(action, str) else action(card))
     return found
 
 

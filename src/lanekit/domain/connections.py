@@ -25,7 +25,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from lanekit.domain import card_values as values
 from lanekit.domain import clock, events
 from lanekit.domain.access import NONE, BoardAccess, board_access, effective_role, require
-from lanekit.domain.card_common import access_for_card, bump_boards, lock_cards, save_events
+from lanekit.domain.card_common import (
+    access_for_card,
+    accesses_for_cards,
+    bump_boards,
+    lock_cards,
+    save_events,
+)
 from lanekit.domain.errors import Invalid, NotFound
 from lanekit.domain.types import Actor
 from lanekit.storage.queries import boards as board_queries
@@ -137,13 +143,12 @@ async def _change(
 ) -> Change:
     ends = {card_id for link in [*adds, *removes] for card_id in (link.parent_id, link.child_id)}
     cards = {c.id: c for c in await lock_cards(conn, actor=actor, card_ids=sorted(ends | set(named)))}
-    accesses: dict[int, BoardAccess] = {}
-    for card in sorted(cards.values(), key=lambda c: c.id):
-        if card.board_id not in accesses:
-            accesses[card.board_id] = await access_for_card(
-                conn, actor=actor, card_id=card.id, board_id=card.board_id
-            )
-        require(accesses[card.board_id], "card.connect" if card.id in named else "card.read")
+    accesses = await accesses_for_cards(
+        conn,
+        actor=actor,
+        cards=sorted(cards.values(), key=lambda c: c.id),
+        action=lambda card: "card.connect" if card.id in named else "card.read",
+    )
     versions = await bump_boards(conn, board_ids=accesses)
     await _write(conn, actor=actor, cards=cards, adds=adds, removes=removes, versions=versions)
     return Change(cards, accesses, versions)

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from lanekit.domain import card_values as values
 from lanekit.domain import clock
 from lanekit.domain.access import BoardAccess, board_access, require
-from lanekit.domain.card_common import access_for_card, bump_boards, lock_cards
+from lanekit.domain.card_common import access_for_card, accesses_for_cards, bump_boards, lock_cards
 from lanekit.domain.card_lists import readable_board_ids
 from lanekit.domain.errors import Conflict, Invalid, NotFound
 from lanekit.domain.types import Actor
@@ -75,14 +75,12 @@ async def _lock_and_check(
     Returns the boards' new versions."""
     dependents = {c for c, _ in pairs}
     cards = await lock_cards(conn, actor=actor, card_ids=sorted({i for pair in pairs for i in pair}))
-    accesses: dict[int, BoardAccess] = {}
-    for card in cards:
-        access = accesses.get(card.board_id)
-        if access is None:
-            access = accesses[card.board_id] = await access_for_card(
-                conn, actor=actor, card_id=card.id, board_id=card.board_id
-            )
-        require(access, "card.update" if card.id in dependents else "card.read")
+    await accesses_for_cards(
+        conn,
+        actor=actor,
+        cards=cards,
+        action=lambda card: "card.update" if card.id in dependents else "card.read",
+    )
     return await bump_boards(conn, board_ids={c.board_id for c in cards})
 
 

@@ -138,7 +138,7 @@ async def read_taskboard(conn: AsyncConnection, *, actor: Actor, card_id: int) -
     lanes = await task_queries.list_lanes(conn, account_id=actor.account_id, card_id=owner.id)
     if not lanes and owner.containing_card_id is None:
         return None
-    counts = await task_queries.lane_counts(conn, lane_ids=[x.id for x in lanes])
+    counts = await lane_queries.card_counts(conn, lane_ids=[x.id for x in lanes], unsized_weight=1)
     return TaskBoard(owner, lanes, counts)
 
 
@@ -150,7 +150,7 @@ async def open_taskboard(conn: AsyncConnection, *, actor: Actor, card_id: int) -
     if owner.containing_card_id is not None:
         return TaskBoard(owner, [], {})
     lanes = await ensure_lanes(conn, owner=owner, now=clock.now())
-    counts = await task_queries.lane_counts(conn, lane_ids=[x.id for x in lanes])
+    counts = await lane_queries.card_counts(conn, lane_ids=[x.id for x in lanes], unsized_weight=1)
     return TaskBoard(owner, lanes, counts)
 
 

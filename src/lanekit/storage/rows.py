@@ -18,14 +18,14 @@ def column_names(table: Table) -> tuple[str, ...]:
     return tuple(c.name for c in table.c)
 
 
-def row_values(row: Any, table: Table) -> dict[str, Any]:
-    """The row's values of `table`'s columns, by column name.
+def row_values(row: Any, table: Table, prefix: str = "") -> dict[str, Any]:
+    """The row's values of `table`'s columns, by column name; `prefix` when the select labelled them so.
 
     `row._mapping` builds a new view each time it is read, and reading it once per column made record
     building the largest cost of a board read (decision 094), so it is read once per row here.
     """
     mapping = row._mapping
-    return {name: mapping[name] for name in column_names(table)}
+    return {name: mapping[prefix + name] for name in column_names(table)}
 
 
 def any_of(dialect: str, column: Any, name: str) -> ColumnElement[bool]:

@@ -8,20 +8,16 @@ from sqlalchemy import and_, bindparam, delete, false, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.storage.records import BoardRoleRecord, UserRecord
+from lanekit.storage.rows import row_values
 from lanekit.storage.tables import board_roles, boards, card_assignments, cards, users
-
-_ROLE_COLUMNS = tuple(c.name for c in board_roles.c)
-_USER_COLUMNS = tuple(c.name for c in users.c)
 
 
 def _role(row: Any) -> BoardRoleRecord:
-    m = row._mapping  # a property that builds a new view on each access: read it once per row
-    return BoardRoleRecord(**{name: m[name] for name in _ROLE_COLUMNS})
+    return BoardRoleRecord(**row_values(row, board_roles))
 
 
 def _user(row: Any) -> UserRecord:
-    m = row._mapping
-    return UserRecord(**{name: m[name] for name in _USER_COLUMNS})
+    return UserRecord(**row_values(row, users))
 
 
 async def insert_role(
@@ -103,12 +99,7 @@ async def list_board_members(
     ).all()
     result: list[tuple[UserRecord, BoardRoleRecord | None]] = []
     for r in rows:
-        m = r._mapping
-        role = (
-            BoardRoleRecord(**{name: m[f"r_{name}"] for name in _ROLE_COLUMNS})
-            if m["r_id"] is not None
-            else None
-        )
+        role = BoardRoleRecord(**row_values(r, board_roles, "r_")) if r._mapping["r_id"] is not None else None
         result.append((_user(r), role))
     return result
 

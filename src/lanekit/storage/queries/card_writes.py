@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from lanekit.storage.queries.card_filters import live
 from lanekit.storage.queries.cards import card_record
 from lanekit.storage.records import CardRecord, LaneRecord, UserRef
+from lanekit.storage.rows import row_values
 from lanekit.storage.tables import (
     board_roles,
     card_assignments,
@@ -22,8 +23,6 @@ from lanekit.storage.tables import (
     lanes,
     users,
 )
-
-_LANE_NAMES = tuple(c.name for c in lanes.c)
 
 
 async def fetch_neighbour_ranks(
@@ -228,4 +227,4 @@ async def fetch_lane(conn: AsyncConnection, *, account_id: int, lane_id: int) ->
     row = (
         await conn.execute(select(lanes).where(lanes.c.id == lane_id, lanes.c.account_id == account_id))
     ).first()
-    return LaneRecord(**{name: row._mapping[name] for name in _LANE_NAMES}) if row else None
+    return LaneRecord(**row_values(row, lanes)) if row else None

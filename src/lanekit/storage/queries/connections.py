@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from dataclasses import fields as dataclass_fields
 from datetime import date, datetime
 from typing import Any
 
@@ -18,9 +17,9 @@ from sqlalchemy import ColumnElement, and_, case, delete, exists, false, func, i
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.storage.records import CardRecord, ConnectedCardStats, ParentCardRef
+from lanekit.storage.rows import row_values
 from lanekit.storage.tables import accounts, boards, card_connections, cards, lanes
 
-_CARD_NAMES = tuple(f.name for f in dataclass_fields(CardRecord))
 _parent_card = cards.alias("cc_parent")
 _up = card_connections.alias("cc_up")
 
@@ -157,7 +156,7 @@ async def list_cards(conn: AsyncConnection, *, account_id: int, card_ids: Sequen
             )
         )
     ).all()
-    return [CardRecord(**{name: r._mapping[name] for name in _CARD_NAMES}) for r in rows]
+    return [CardRecord(**row_values(r, cards)) for r in rows]
 
 
 async def list_parent_ids(conn: AsyncConnection, *, account_id: int, card_id: int) -> list[int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,18 +113,30 @@ class LaneCounts:
 
 
 async def card_counts(
-    conn: AsyncConnection, *, board_id: int, lane_ids: list[int] | None = None
+    conn: AsyncConnection,
+    *,
+    board_id: int | None = None,
+    lane_ids: Sequence[int] | None = None,
+    unsized_weight: int = 0,
 ) -> dict[int, LaneCounts]:
-    """Live cards per lane in one aggregate (lanes without cards are absent)."""
-    where: list[Any] = [cards.c.board_id == board_id, cards.c.deleted_on.is_(None)]
+    """Live cards per lane in one aggregate (lanes without cards are absent), of a board or of these lanes.
+
+    `unsized_weight` is what a card of size 0 adds to `card_size` (taskboards count it as 1, decision 120).
+    """
+    where: list[Any] = [cards.c.deleted_on.is_(None)]
+    if board_id is not None:
+        where.append(cards.c.board_id == board_id)
     if lane_ids is not None:
-        where.append(cards.c.lane_id.in_(lane_ids))
+        where.append(cards.c.lane_id.in_(list(lane_ids)))
+    size: Any = cards.c.size
+    if unsized_weight:
+        size = case((cards.c.size < 1, unsized_weight), else_=cards.c.size)
     rows = (
         await conn.execute(
             select(
                 cards.c.lane_id,
                 func.count().label("n"),
-                func.coalesce(func.sum(cards.c.size), 0).label("size"),
+                func.coalesce(func.sum(size), 0).label("size"),
                 func.sum(case((cards.c.archived_on.is_not(None), 1), else_=0)).label("archived"),
             )
             .where(*where)

@@ -15,17 +15,13 @@ from typing import Any
 from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lanekit.storage.queries.lanes import LaneCounts
 from lanekit.storage.records import CardRecord, LaneRecord, TaskBoardStats
+from lanekit.storage.rows import row_values
 from lanekit.storage.tables import cards, lanes
-
-_LANE_NAMES = tuple(c.name for c in lanes.c)
-_CARD_NAMES = tuple(c.name for c in cards.c)
 
 
 def _lane(row: Any) -> LaneRecord:
-    m = row._mapping
-    return LaneRecord(**{name: m[name] for name in _LANE_NAMES})
+    return LaneRecord(**row_values(row, lanes))
 
 
 def _weight() -> Any:
@@ -57,30 +53,6 @@ async def insert_lanes(conn: AsyncConnection, *, rows: Sequence[dict[str, Any]])
         insert(lanes).returning(*lanes.c, sort_by_parameter_order=True), [dict(r) for r in rows]
     )
     return [_lane(r) for r in result.all()]
-
-
-async def lane_counts(conn: AsyncConnection, *, lane_ids: Sequence[int]) -> dict[int, LaneCounts]:
-    """Live task cards per taskboard lane (lanes without cards are absent)."""
-    if not lane_ids:
-        return {}
-    rows = (
-        await conn.execute(
-            select(
-                cards.c.lane_id,
-                func.count().label("n"),
-                func.coalesce(func.sum(_weight()), 0).label("size"),
-                func.sum(case((cards.c.archived_on.is_not(None), 1), else_=0)).label("archived"),
-            )
-            .where(cards.c.lane_id.in_(list(lane_ids)), cards.c.deleted_on.is_(None))
-            .group_by(cards.c.lane_id)
-        )
-    ).all()
-    return {
-        int(r.lane_id): LaneCounts(
-            card_count=int(r.n), card_size=int(r.size), archive_card_count=int(r.archived or 0)
-        )
-        for r in rows
-    }
 
 
 def task_count_expression(owner_id: Any) -> Any:
@@ -137,7 +109,7 @@ async def list_live_tasks(conn: AsyncConnection, *, account_id: int, owner_id: i
             .order_by(cards.c.lane_id, cards.c.rank, cards.c.id)
         )
     ).all()
-    return [CardRecord(**{name: r._mapping[name] for name in _CARD_NAMES}) for r in rows]
+    return [CardRecord(**row_values(r, cards)) for r in rows]
 
 
 async def has_tasks(conn: AsyncConnection, *, card_ids: Sequence[int]) -> set[int]:
