@@ -2,9 +2,9 @@
 
 One account, its users (one password hash computed once and shared; the first user is an administrator who
 also owns an API token whose plaintext the bench knows), boards with the default layout of a blank board
-(`lanekit.domain.board_defaults`, exactly what `domain.boards.populate_blank` inserts), cards spread unevenly
-over boards and lanes with valid rank keys (`lanekit.domain.positions`), tags (`cards.tags` and `card_tags`),
-assignees, custom fields with values, and the activity log.
+(`lanekit.domain.boards.defaults`, exactly what `domain.boards.populate_blank` inserts), cards spread unevenly
+over boards and lanes with valid rank keys (`lanekit.domain.cards.positions`), tags (`cards.tags` and
+`card_tags`), assignees, custom fields with values, and the activity log.
 
 Rows are written straight into the migrated schema of `lanekit.storage.tables` with the raw drivers:
 PostgreSQL through asyncpg's binary COPY (foreign-key triggers are switched off for the load, the data being
@@ -28,9 +28,9 @@ from typing import Any
 from bench.layout import board_roles, structure
 from bench.model import EPOCH, FULL, QUICK, BoardInfo, Dataset, Spec
 from bench.sinks import Sink, open_sink
-from lanekit.domain import positions
-from lanekit.domain.auth import token_digest
-from lanekit.domain.passwords import hash_password
+from lanekit.domain.cards import positions
+from lanekit.domain.people.auth import token_digest
+from lanekit.domain.people.passwords import hash_password
 from lanekit.storage import tables as t
 
 __all__ = ["FULL", "QUICK", "BoardInfo", "Dataset", "Spec", "generate"]

@@ -1,7 +1,7 @@
-"""Boards laid out exactly as `lanekit.domain.boards.populate_blank` lays out a blank board.
+"""Boards laid out exactly as `lanekit.domain.boards.boards.populate_blank` lays out a blank board.
 
-The lanes, card types and custom icons come from `lanekit.domain.board_defaults`, so the bench's boards follow
-the application's default layout when it changes.  Custom fields and board roles are the bench's own.
+The lanes, card types and custom icons come from `lanekit.domain.boards.defaults`, so the bench's boards
+follow the application's default layout when it changes.  Custom fields and board roles are the bench's own.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from bench.model import EPOCH, BoardInfo, Spec
-from lanekit.domain import board_defaults
-from lanekit.domain.board_defaults import LaneSpec
+from lanekit.domain.boards import defaults as board_defaults
+from lanekit.domain.boards.defaults import LaneSpec
 
 
 def board_sizes(spec: Spec, rng: random.Random) -> list[int]:

@@ -71,6 +71,7 @@ async def _run(backend: str, keys: str, count: int, profile: bool, options_sort:
     dataset = await generate(url, QUICK)
     settings = Settings(database_url=url, rate_limit="100000000/minute", default_account=dataset.account_name)  # type: ignore[call-arg]
     app = create_app(settings)
+
     async def versions() -> dict[int, int]:
         return await card_versions(url, dataset.account_id)
 

@@ -73,3 +73,73 @@ def test_no_layer_imports_one_above_it(layer: str) -> None:
 )
 def test_the_checker_sees_every_import_form(source: str, module: str, expected: str) -> None:
     assert expected in imported_modules(source, module=module, is_package=False)
+
+
+def domain_import_graph() -> dict[str, set[str]]:
+    """Each domain module → the domain modules it imports (a package counts as its `__init__`)."""
+    modules: dict[str, str] = {}
+    for path in sorted((SRC / "domain").rglob("*.py")):
+        relative = path.relative_to(SRC.parent).with_suffix("")
+        is_package = relative.name == "__init__"
+        modules[".".join(relative.parts[:-1] if is_package else relative.parts)] = path.read_text()
+    graph: dict[str, set[str]] = {}
+    for module, source in modules.items():
+        is_package = (SRC.parent / module.replace(".", "/") / "__init__.py").exists()
+        found = imported_modules(source, module=module, is_package=is_package)
+        graph[module] = {name for name in found if name in modules and name != module}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components with more than one node (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def subpackage(module: str) -> str:
+    """`lanekit.domain.cards.moves` → `lanekit.domain.cards`; a top-level module is its own group."""
+    parts = module.split(".")
+    return ".".join(parts[:3]) if len(parts) > 3 else module
+
+
+def test_no_import_cycle_among_domain_modules() -> None:
+    assert cycles(domain_import_graph()) == []
+
+
+def test_no_import_cycle_among_domain_subpackages() -> None:
+    groups: dict[str, set[str]] = {}
+    for module, imports in domain_import_graph().items():
+        groups.setdefault(subpackage(module), set()).update(
+            subpackage(name) for name in imports if subpackage(name) != subpackage(module)
+        )
+    assert cycles(groups) == []
+
+
+def test_the_cycle_finder_sees_a_cycle() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]

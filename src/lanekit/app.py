@@ -8,8 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from lanekit import __version__
-from lanekit.domain.accounts import AccountResolver
-from lanekit.domain.auth import CredentialCache
+from lanekit.domain.people.accounts import AccountResolver
+from lanekit.domain.people.auth import CredentialCache
 from lanekit.http import (
     account,
     attachments,

@@ -14,7 +14,7 @@ from bench.run import run_in_process
 from bench.scenarios import SCENARIOS, by_keys
 from sqlalchemy import func, select
 
-from lanekit.domain import positions
+from lanekit.domain.cards import positions
 from lanekit.settings import Settings
 from lanekit.storage import tables as t
 from tests.harness import Lanekit

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from lanekit.domain.custom_fields import PlannedField, field_limit, plan_operations
+from lanekit.domain.boards.custom_fields import PlannedField, field_limit, plan_operations
 from lanekit.domain.errors import Invalid
 
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from lanekit.domain.positions import ZERO_KEY, key_between, keys_between, validate
+from lanekit.domain.cards.positions import ZERO_KEY, key_between, keys_between, validate
 
 
 def test_first_key_of_an_empty_lane() -> None:

@@ -6,8 +6,16 @@ from datetime import UTC, datetime
 
 import pytest
 
+from lanekit.domain.cards.wip import (
+    Incoming,
+    LaneBreach,
+    UserLoad,
+    enforce,
+    lane_breaches,
+    user_breaches,
+    weight,
+)
 from lanekit.domain.errors import WipExceeded
-from lanekit.domain.wip import Incoming, LaneBreach, UserLoad, enforce, lane_breaches, user_breaches, weight
 from lanekit.storage.records import LaneRecord
 
 

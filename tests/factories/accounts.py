@@ -4,7 +4,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lanekit.domain.accounts import create_account
+from lanekit.domain.people.accounts import create_account
 from lanekit.storage.records import AccountRecord
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.domain import clock
-from lanekit.domain.boards import NewBoard, create_board
+from lanekit.domain.boards.boards import NewBoard, create_board
 from lanekit.domain.types import Actor
 from lanekit.storage.queries import board_roles as role_queries
 from lanekit.storage.records import AccountRecord, BoardRecord, BoardRoleRecord, UserRecord

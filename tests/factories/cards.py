@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lanekit.domain.cards import NewCard, create_card
+from lanekit.domain.cards.create import NewCard, create_card
 from lanekit.storage.queries import lanes as lane_queries
 from lanekit.storage.records import BoardRecord, CardRecord, LaneRecord, UserRecord
 from tests.factories.boards import actor_of

@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lanekit.domain.users import NewUser, insert_new_user
+from lanekit.domain.people.users import NewUser, insert_new_user
 from lanekit.storage.records import AccountRecord, UserRecord
 
 DEFAULT_PASSWORD = "correct-horse-battery"

@@ -13,7 +13,7 @@ import anyio
 import pytest
 from sqlalchemy import select
 
-from lanekit.domain import cards as card_domain
+from lanekit.domain.cards import create as card_domain
 from lanekit.settings import Settings
 from lanekit.storage.queries import attachments as attachment_queries
 from lanekit.storage.records import BoardRecord, CardRecord

@@ -153,7 +153,7 @@ async def test_password_change_invalidates_cached_basic_credentials(lanekit: Lan
 async def test_basic_auth_verifies_the_hash_once_then_uses_the_cache(
     lanekit: Lanekit, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from lanekit.domain import auth
+    from lanekit.domain.people import auth
 
     calls = 0
     real = auth.verify_password

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from lanekit.domain import cards as card_domain
-from lanekit.domain import moves
+from lanekit.domain.cards import create as card_domain
+from lanekit.domain.cards import moves
 from lanekit.storage.tables import cards, events
 from tests.factories.boards import actor_of, make_board
 from tests.factories.cards import board_lanes, make_card

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import event, select
 
-from lanekit.domain import cards as card_domain
+from lanekit.domain.cards import create as card_domain
 from lanekit.storage.records import BoardRecord
 from lanekit.storage.tables import boards, cards
 from tests.factories.boards import actor_of, grant_role, make_board

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from lanekit.domain import card_lists, clock
+from lanekit.domain import clock
+from lanekit.domain.cards import lists as card_lists
 from lanekit.storage.records import BoardRecord
 from lanekit.storage.tables import cards
 from tests.factories.boards import actor_of, make_board

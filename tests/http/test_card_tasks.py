@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from lanekit.domain import cards as card_domain
+from lanekit.domain.cards import create as card_domain
 from lanekit.storage.records import BoardRecord, CardRecord, LaneRecord
 from lanekit.storage.tables import cards, events, lanes
 from tests.factories.boards import actor_of, grant_role, make_board

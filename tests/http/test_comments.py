@@ -10,8 +10,8 @@ import httpx
 import pytest
 from sqlalchemy import insert, select
 
-from lanekit.domain import cards as card_domain
 from lanekit.domain import clock
+from lanekit.domain.cards import create as card_domain
 from lanekit.storage.records import BoardRecord, UserRecord
 from lanekit.storage.tables import card_connections, comments
 from tests.factories.boards import actor_of, grant_role, make_board

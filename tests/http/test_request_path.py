@@ -141,7 +141,7 @@ async def test_user_me_shows_the_last_access_it_stamped(lanekit: Lanekit) -> Non
 async def test_a_burst_of_sign_ins_with_one_password_verifies_it_once(
     lanekit: Lanekit, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from lanekit.domain import auth, passwords
+    from lanekit.domain.people import auth, passwords
 
     calls = 0
     real = passwords.verify_password
@@ -170,7 +170,7 @@ async def test_a_burst_with_a_wrong_password_fails_every_request(lanekit: Laneki
 async def test_password_verifications_run_at_most_one_per_cpu_at_a_time(
     lanekit: Lanekit, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from lanekit.domain import auth
+    from lanekit.domain.people import auth
 
     cap = os.cpu_count() or 1
     signers = cap + 3

@@ -16,6 +16,7 @@ them are the account administrator's `board.unarchive` and `board.delete` (decis
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -24,7 +25,8 @@ from lanekit.domain.enums import BOARD_ROLES
 from lanekit.domain.errors import Forbidden, NotFound
 from lanekit.domain.types import Actor
 from lanekit.storage.queries import boards as board_queries
-from lanekit.storage.records import BoardRecord
+from lanekit.storage.queries import cards as card_queries
+from lanekit.storage.records import BoardRecord, CardRecord
 
 NONE = "none"
 READER = "boardReader"
@@ -174,3 +176,47 @@ def require_account_admin(actor: Actor) -> None:
 def require_board_creator(actor: Actor) -> None:
     if not (actor.board_creator or actor.administrator):
         raise Forbidden("creating a board requires the board creator or administrator account role")
+
+
+async def access_for_card(conn: AsyncConnection, *, actor: Actor, card_id: int, board_id: int) -> BoardAccess:
+    """The caller's access to the card's board; a board they cannot see makes the *card* not found."""
+    try:
+        return await board_access(conn, actor=actor, board_id=board_id)
+    except NotFound:
+        raise NotFound("card", card_id) from None
+
+
+async def accesses_for_cards(
+    conn: AsyncConnection,
+    *,
+    actor: Actor,
+    cards: Sequence[CardRecord],
+    action: str | Callable[[CardRecord], str],
+) -> dict[int, BoardAccess]:
+    """One access per board the cards are on (one lookup per board), each card checked for `action`, or for
+    `action(card)` where the cards of one request need different rights (the changed card and the one it
+    links to)."""
+    found: dict[int, BoardAccess] = {}
+    for card in cards:
+        access = found.get(card.board_id)
+        if access is None:
+            access = found[card.board_id] = await access_for_card(
+                conn, actor=actor, card_id=card.id, board_id=card.board_id
+            )
+        require(access, action if isinstance(action, str) else action(card))
+    return found
+
+
+async def readable_card(
+    conn: AsyncConnection, *, actor: Actor, card_id: int, action: str = "card.read"
+) -> tuple[CardRecord, BoardAccess]:
+    """A live card of the caller's account with the caller's access to its board, checked for `action`.
+
+    A card that is missing, deleted, of another account or on a board the caller cannot see is NotFound;
+    one the caller can see but not `action` is Forbidden.  Every surface asks this one question."""
+    card = await card_queries.fetch(conn, account_id=actor.account_id, card_id=card_id)
+    if card is None:
+        raise NotFound("card", card_id)
+    access = await access_for_card(conn, actor=actor, card_id=card.id, board_id=card.board_id)
+    require(access, action)
+    return card, access

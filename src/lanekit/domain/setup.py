@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lanekit.domain import accounts
-from lanekit.domain.boards import NewBoard, create_board
+from lanekit.domain.boards.boards import NewBoard, create_board
 from lanekit.domain.errors import Conflict
-from lanekit.domain.passwords import verify_password
+from lanekit.domain.people import accounts
+from lanekit.domain.people.passwords import verify_password
+from lanekit.domain.people.users import NewUser, insert_new_user
 from lanekit.domain.types import Actor
-from lanekit.domain.users import NewUser, insert_new_user
 from lanekit.storage.queries import accounts as account_queries
 from lanekit.storage.queries import board_roles as board_role_queries
 from lanekit.storage.queries import users as user_queries

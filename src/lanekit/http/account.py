@@ -8,7 +8,7 @@ from fastapi import Body
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StrictStr
 
-from lanekit.domain import accounts
+from lanekit.domain.people import accounts
 from lanekit.http.deps import Actor, Db
 from lanekit.http.routing import make_router, ok
 from lanekit.shapes import account as shapes

@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 from starlette.requests import ClientDisconnect
 
-from lanekit.domain import attachments
+from lanekit.domain.cards import attachments
 from lanekit.domain.errors import Invalid, NotFound, PayloadTooLarge
 from lanekit.domain.types import CardId, Id
 from lanekit.http.deps import Actor, BaseUrl, Ctx, Db

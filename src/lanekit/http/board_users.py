@@ -8,7 +8,7 @@ from fastapi import Body, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, StrictInt, StrictStr
 
-from lanekit.domain import board_users
+from lanekit.domain.boards import members as board_users
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import BoardId, Id
 from lanekit.http.deps import Actor, Db, PageParams, paging

@@ -8,7 +8,8 @@ from fastapi import Body, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, StrictBool, StrictInt, StrictStr
 
-from lanekit.domain import board_reads, boards
+from lanekit.domain.boards import boards
+from lanekit.domain.boards import reads as board_reads
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import BoardId, Id, parse_digits
 from lanekit.http.deps import Actor, BaseUrl, Db, PageParams, paging

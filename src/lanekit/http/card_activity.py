@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Query
 from fastapi.responses import JSONResponse, Response
 
-from lanekit.domain import card_activity
+from lanekit.domain.boards import activity as card_activity
 from lanekit.domain.types import BoardId, CardId, Id
 from lanekit.http.deps import Actor, BaseUrl, Db
 from lanekit.http.routing import make_router, ok

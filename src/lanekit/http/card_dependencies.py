@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import Body, Query
 from fastapi.responses import JSONResponse, Response
 
-from lanekit.domain import dependencies
+from lanekit.domain.cards import dependencies
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import CardId
 from lanekit.http.deps import Actor, BaseUrl, Db

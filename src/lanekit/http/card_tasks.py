@@ -9,7 +9,8 @@ from typing import Any
 from fastapi import Body
 from fastapi.responses import JSONResponse
 
-from lanekit.domain import cards, tasks
+from lanekit.domain.cards import create as cards
+from lanekit.domain.cards import tasks
 from lanekit.domain.types import CardId, Id
 from lanekit.http.cards import CardFields
 from lanekit.http.deps import Actor, BaseUrl, Db, PageParams, paging

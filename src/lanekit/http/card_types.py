@@ -6,7 +6,7 @@ from fastapi import Body
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, StrictBool, StrictStr
 
-from lanekit.domain import card_types
+from lanekit.domain.boards import card_types
 from lanekit.domain.types import BoardId, Id
 from lanekit.http.deps import Actor, Db
 from lanekit.http.routing import make_router, no_content, ok

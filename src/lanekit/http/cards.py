@@ -9,8 +9,11 @@ from fastapi import Body, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 
-from lanekit.domain import card_lists, card_patch, cards, moves
-from lanekit.domain.card_values import check_index
+from lanekit.domain.cards import create as cards
+from lanekit.domain.cards import lists as card_lists
+from lanekit.domain.cards import moves
+from lanekit.domain.cards import patch as card_patch
+from lanekit.domain.cards.values import check_index
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import BoardId, CardId, Id
 from lanekit.http.attachments import Blobs, discard_blobs

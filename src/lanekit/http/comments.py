@@ -8,7 +8,7 @@ from fastapi import Body, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 
-from lanekit.domain import comments
+from lanekit.domain.cards import comments
 from lanekit.domain.types import CardId, CommentId
 from lanekit.http.deps import Actor, BaseUrl, Db, PageParams, paging
 from lanekit.http.routing import make_router, no_content, ok

@@ -13,8 +13,8 @@ from fastapi import Body, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 
-from lanekit.domain import connections
-from lanekit.domain.card_values import check_id
+from lanekit.domain.cards import connections
+from lanekit.domain.cards.values import check_id
 from lanekit.domain.types import BoardId, CardId
 from lanekit.http.deps import Actor, BaseUrl, Db, PageParams, paging
 from lanekit.http.routing import make_router, no_content, ok

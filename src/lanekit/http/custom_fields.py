@@ -11,7 +11,7 @@ from fastapi import Body
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, StrictStr
 
-from lanekit.domain import custom_fields
+from lanekit.domain.boards import custom_fields
 from lanekit.domain.types import BoardId
 from lanekit.http.deps import Actor, Db
 from lanekit.http.routing import make_router, ok

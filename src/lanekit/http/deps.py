@@ -14,10 +14,10 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 
-from lanekit.domain import auth
-from lanekit.domain.accounts import AccountResolver
-from lanekit.domain.auth import CredentialCache
 from lanekit.domain.errors import Invalid, Unauthenticated
+from lanekit.domain.people import auth
+from lanekit.domain.people.accounts import AccountResolver
+from lanekit.domain.people.auth import CredentialCache
 from lanekit.domain.types import Actor as ActorValue
 from lanekit.http.ratelimit import RateLimiter
 from lanekit.settings import Settings

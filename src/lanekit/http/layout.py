@@ -8,8 +8,8 @@ from fastapi import Body, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, StrictBool, StrictInt, StrictStr
 
-from lanekit.domain import lanes as lane_domain
-from lanekit.domain import layout
+from lanekit.domain.boards import lanes as lane_domain
+from lanekit.domain.boards import layout
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import UNSET, BoardId, Id, LaneId, parse_digits
 from lanekit.http.deps import Actor, Db

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from fastapi.routing import iter_route_contexts
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lanekit.domain.accounts import AccountResolver
+from lanekit.domain.people.accounts import AccountResolver
 from lanekit.shapes.common import error_body, reason_phrase
 
 OVERRIDABLE = {"PUT", "PATCH", "DELETE", "GET"}

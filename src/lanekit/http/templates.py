@@ -6,7 +6,7 @@ from fastapi import Body
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, StrictStr
 
-from lanekit.domain import templates
+from lanekit.domain.boards import templates
 from lanekit.domain.types import BoardId, Id
 from lanekit.http.deps import Actor, Db
 from lanekit.http.routing import make_router, no_content, ok

@@ -8,7 +8,8 @@ from fastapi import Body, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, StrictBool, StrictStr
 
-from lanekit.domain import board_reads, users
+from lanekit.domain.boards import reads as board_reads
+from lanekit.domain.people import users
 from lanekit.domain.types import UserId
 from lanekit.http.deps import Actor, BaseUrl, Ctx, CurrentUser, Db, PageParams, paging
 from lanekit.http.routing import make_router, no_content, ok

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lanekit.domain.accounts import AccountView
+from lanekit.domain.people.accounts import AccountView
 from lanekit.shapes.common import ident
 
 # Features Lanekit has or reports as on; the contract lists them as account flags.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lanekit.domain.card_activity import BoardChangeReport
+from lanekit.domain.boards.activity import BoardChangeReport
 from lanekit.shapes.common import ident, instant
 from lanekit.shapes.users import avatar_url
 from lanekit.storage.records import EventRecord

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from lanekit.domain import access
-from lanekit.domain.board_defaults import board_settings, icon_path
-from lanekit.domain.board_reads import (
+from lanekit.domain.boards.defaults import board_settings, icon_path
+from lanekit.domain.boards.members import BoardUser
+from lanekit.domain.boards.reads import (
     BoardListing,
     BoardMember,
     BoardPage,
@@ -14,7 +15,6 @@ from lanekit.domain.board_reads import (
     InaccessibleBoard,
     RecentBoard,
 )
-from lanekit.domain.board_users import BoardUser
 from lanekit.domain.enums import LANE_CLASS_TYPES, LANE_TYPES, PRIORITIES
 from lanekit.shapes.common import ident, instant
 from lanekit.shapes.lanes import board_lanes

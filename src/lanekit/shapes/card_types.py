@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lanekit.domain.card_types import CardTypeView
+from lanekit.domain.boards.card_types import CardTypeView
 from lanekit.shapes.common import ident
 
 

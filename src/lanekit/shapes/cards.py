@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from lanekit.domain.board_defaults import board_settings, icon_path
+from lanekit.domain.boards.defaults import board_settings, icon_path
 from lanekit.shapes.common import ident, instant, plain_date
 from lanekit.shapes.users import avatar_url
 from lanekit.storage.records import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lanekit.domain.comments import CommentPage
+from lanekit.domain.cards.comments import CommentPage
 from lanekit.shapes.cards import card_face, comment_item
 from lanekit.shapes.common import ident, page_meta
 from lanekit.storage.records import CommentRecord

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from lanekit.domain.connections import BoardLink, Statistics
+from lanekit.domain.cards.connections import BoardLink, Statistics
 from lanekit.shapes.cards import card_list_item, connected_card_stats, custom_id, instant_ms, is_done
 from lanekit.shapes.common import ident
 from lanekit.storage.records import CardReadRecord, CardRecord, ConnectedCardStats

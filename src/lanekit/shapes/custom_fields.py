@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lanekit.domain.custom_fields import CHOICE_TYPES
+from lanekit.domain.boards.custom_fields import CHOICE_TYPES
 from lanekit.shapes.common import ident, instant
 from lanekit.storage.records import CustomFieldRecord
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lanekit.domain.board_defaults import icon_path
+from lanekit.domain.boards.defaults import icon_path
 from lanekit.shapes.common import ident
 from lanekit.storage.records import CustomIconRecord
 

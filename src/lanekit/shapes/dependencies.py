@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lanekit.domain.dependencies import CardDependencies, DependencyStats
+from lanekit.domain.cards.dependencies import CardDependencies, DependencyStats
 from lanekit.shapes.cards import card_face, instant_ms
 from lanekit.shapes.common import ident
 from lanekit.storage.records import CardReadRecord

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from lanekit.domain.lanes import LeafLane
-from lanekit.domain.layout import tree_order
+from lanekit.domain.boards.lanes import LeafLane
+from lanekit.domain.boards.layout import tree_order
 from lanekit.shapes.common import ident, instant
 from lanekit.storage.queries.lanes import LaneCounts
 from lanekit.storage.records import LaneRecord

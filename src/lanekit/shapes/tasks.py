@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lanekit.domain.tasks import TaskBoard
+from lanekit.domain.cards.tasks import TaskBoard
 from lanekit.shapes.cards import instant_ms
 from lanekit.shapes.common import ident
 from lanekit.storage.queries.lanes import LaneCounts

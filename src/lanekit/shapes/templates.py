@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lanekit.domain.templates import SHOWN_SETTINGS, TemplateView
+from lanekit.domain.boards.templates import SHOWN_SETTINGS, TemplateView
 from lanekit.shapes.common import ident
 
 OUR_BOARDS = ("1", "Our Boards")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lanekit.domain.enums import BOARD_ROLE_LABELS, BOARD_ROLES
-from lanekit.domain.users import BoardRoleGrant, UserView
+from lanekit.domain.people.users import BoardRoleGrant, UserView
 from lanekit.shapes.common import ident, instant
 from lanekit.storage.records import UserRecord
 

@@ -8,51 +8,18 @@ fresh and unique.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lanekit.domain import positions, wip
-from lanekit.domain.access import BoardAccess, board_access, require
+from lanekit.domain.cards import positions, wip
 from lanekit.domain.errors import Invalid, NotFound
-from lanekit.domain.events import NewEvent
 from lanekit.domain.types import Actor
-from lanekit.storage.queries import activity as activity_queries
-from lanekit.storage.queries import boards as board_queries
 from lanekit.storage.queries import card_writes
 from lanekit.storage.queries import cards as card_queries
 from lanekit.storage.records import BoardRecord, CardRecord, LaneRecord
-
-
-async def access_for_card(conn: AsyncConnection, *, actor: Actor, card_id: int, board_id: int) -> BoardAccess:
-    """The caller's access to the card's board; a board they cannot see makes the *card* not found."""
-    try:
-        return await board_access(conn, actor=actor, board_id=board_id)
-    except NotFound:
-        raise NotFound("card", card_id) from None
-
-
-async def accesses_for_cards(
-    conn: AsyncConnection,
-    *,
-    actor: Actor,
-    cards: Sequence[CardRecord],
-    action: str | Callable[[CardRecord], str],
-) -> dict[int, BoardAccess]:
-    """One access per board the cards are on (one lookup per board), each card checked for `action`, or for
-    `action(card)` where the cards of one request need different rights (the changed card and the one it
-    links to)."""
-    found: dict[int, BoardAccess] = {}
-    for card in cards:
-        access = found.get(card.board_id)
-        if access is None:
-            access = found[card.board_id] = await access_for_card(
-                conn, actor=actor, card_id=card.id, board_id=card.board_id
-            )
-        require(access, action if isinstance(action, str) else action(card))
-    return found
 
 
 async def lock_cards(conn: AsyncConnection, *, actor: Actor, card_ids: Sequence[int]) -> list[CardRecord]:
@@ -69,31 +36,6 @@ async def lock_cards(conn: AsyncConnection, *, actor: Actor, card_ids: Sequence[
         if card_id not in found:
             raise NotFound("card", card_id)
     return [found[i] for i in card_ids]
-
-
-async def bump_boards(conn: AsyncConnection, *, board_ids: Iterable[int]) -> dict[int, int]:
-    """Grow each board's version once (ascending id: the lock order) and return the new versions."""
-    return {b: await board_queries.bump_version(conn, board_id=b) for b in sorted(set(board_ids))}
-
-
-async def save_events(
-    conn: AsyncConnection,
-    *,
-    actor: Actor,
-    now: datetime,
-    versions: Mapping[int, int],
-    events: Sequence[NewEvent],
-) -> None:
-    await activity_queries.insert_events(
-        conn,
-        rows=activity_queries.stamp(
-            account_id=actor.account_id,
-            user_id=actor.user_id,
-            now=now,
-            versions=dict(versions),
-            new_events=events,
-        ),
-    )
 
 
 def lanes_by_id(lanes: Iterable[LaneRecord]) -> dict[int, LaneRecord]:

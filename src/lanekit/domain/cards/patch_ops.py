@@ -12,8 +12,8 @@ from typing import Any
 import jsonpatch
 import jsonpointer
 
-from lanekit.domain import card_values as values
 from lanekit.domain import html
+from lanekit.domain.cards import values
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import parse_digits
 from lanekit.storage.records import CardRecord

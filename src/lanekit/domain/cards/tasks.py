@@ -16,22 +16,19 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lanekit.domain import card_values as values
-from lanekit.domain import cards as card_domain
-from lanekit.domain import clock, events, wip
-from lanekit.domain.access import BoardAccess, require
-from lanekit.domain.card_common import (
-    access_for_card,
-    accesses_for_cards,
-    bump_boards,
+from lanekit.domain import clock, events
+from lanekit.domain.access import BoardAccess, access_for_card, accesses_for_cards, require
+from lanekit.domain.cards import create as card_domain
+from lanekit.domain.cards import values, wip
+from lanekit.domain.cards.placement import (
     check_lane_wip,
     full_lane_entry,
     lane_entry,
     lanes_by_id,
     lock_cards,
     ranks_at,
-    save_events,
 )
+from lanekit.domain.changes import bump_boards, save_events
 from lanekit.domain.errors import Invalid, NotFound
 from lanekit.domain.types import Actor
 from lanekit.storage.queries import board_copy as copy_queries

@@ -22,16 +22,19 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lanekit.domain import card_values as values
 from lanekit.domain import clock, events
-from lanekit.domain.access import NONE, BoardAccess, board_access, effective_role, require
-from lanekit.domain.card_common import (
+from lanekit.domain.access import (
+    NONE,
+    BoardAccess,
     access_for_card,
     accesses_for_cards,
-    bump_boards,
-    lock_cards,
-    save_events,
+    board_access,
+    effective_role,
+    require,
 )
+from lanekit.domain.cards import values
+from lanekit.domain.cards.placement import lock_cards
+from lanekit.domain.changes import bump_boards, save_events
 from lanekit.domain.errors import Invalid, NotFound
 from lanekit.domain.types import Actor
 from lanekit.storage.queries import boards as board_queries

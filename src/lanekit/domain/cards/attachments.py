@@ -16,16 +16,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lanekit.domain import card_values as values
 from lanekit.domain import clock, events
-from lanekit.domain.access import BoardAccess, require
-from lanekit.domain.card_common import (
-    access_for_card,
-    accesses_for_cards,
-    bump_boards,
-    lock_cards,
-    save_events,
-)
+from lanekit.domain.access import BoardAccess, access_for_card, accesses_for_cards, require
+from lanekit.domain.cards import values
+from lanekit.domain.cards.placement import lock_cards
+from lanekit.domain.changes import bump_boards, save_events
 from lanekit.domain.errors import Invalid, NotFound
 from lanekit.domain.types import Actor
 from lanekit.storage.queries import attachments as queries

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.domain import clock, events
 from lanekit.domain.access import BoardAccess, board_access, require
-from lanekit.domain.card_common import save_events
-from lanekit.domain.card_types import check_name
+from lanekit.domain.boards.card_types import check_name
+from lanekit.domain.changes import save_events
 from lanekit.domain.errors import Invalid, NotFound
 from lanekit.domain.types import UNSET, Actor, given_fields
 from lanekit.storage.queries import boards as board_queries

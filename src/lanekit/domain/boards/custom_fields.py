@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.domain import clock, events
 from lanekit.domain.access import board_access, require
-from lanekit.domain.card_common import save_events
+from lanekit.domain.changes import save_events
 from lanekit.domain.errors import Invalid, NotFound
 from lanekit.domain.types import Actor
 from lanekit.storage.queries import accounts as account_queries

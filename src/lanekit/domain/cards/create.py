@@ -11,12 +11,19 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lanekit.domain import attachments, clock, connections, dependencies, events, html, mirrors, tasks, wip
-from lanekit.domain import card_values as values
-from lanekit.domain.access import MANAGER, NONE, BoardAccess, board_access, effective_role, rank, require
-from lanekit.domain.card_common import (
+from lanekit.domain import clock, events, html
+from lanekit.domain.access import (
+    MANAGER,
+    NONE,
+    BoardAccess,
     accesses_for_cards,
-    bump_boards,
+    board_access,
+    effective_role,
+    rank,
+    require,
+)
+from lanekit.domain.cards import attachments, connections, dependencies, mirrors, tasks, values, wip
+from lanekit.domain.cards.placement import (
     check_lane_wip,
     default_drop_lane,
     excluded_wip_lanes,
@@ -24,9 +31,9 @@ from lanekit.domain.card_common import (
     lanes_by_id,
     lock_cards,
     ranks_at,
-    save_events,
     target_lane,
 )
+from lanekit.domain.changes import bump_boards, save_events
 from lanekit.domain.errors import Forbidden, Invalid, NotFound
 from lanekit.domain.types import Actor
 from lanekit.storage.queries import card_types as type_queries

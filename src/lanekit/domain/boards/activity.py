@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.domain import events
-from lanekit.domain.access import board_access, require
-from lanekit.domain.card_common import access_for_card
+from lanekit.domain.access import access_for_card, board_access, require
 from lanekit.domain.errors import Invalid, NotFound
 from lanekit.domain.types import Actor
 from lanekit.storage.queries import activity as activity_queries

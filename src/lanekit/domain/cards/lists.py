@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lanekit.domain import card_values as values
-from lanekit.domain import clock, connections
+from lanekit.domain import clock
 from lanekit.domain.access import NONE, board_access, effective_role, require
+from lanekit.domain.cards import connections, values
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import Actor, parse_digits
 from lanekit.storage.queries import boards as board_queries

@@ -12,21 +12,19 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lanekit.domain import clock, events, tasks, wip
-from lanekit.domain.access import require
-from lanekit.domain.card_common import (
-    access_for_card,
-    accesses_for_cards,
-    bump_boards,
+from lanekit.domain import clock, events
+from lanekit.domain.access import access_for_card, accesses_for_cards, require
+from lanekit.domain.cards import tasks, wip
+from lanekit.domain.cards.placement import (
     check_lane_wip,
     default_drop_lane,
     full_lane_entry,
     lanes_by_id,
     lock_cards,
     ranks_at,
-    save_events,
     target_lane,
 )
+from lanekit.domain.changes import bump_boards, save_events
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import Actor
 from lanekit.storage.queries import card_writes

@@ -14,8 +14,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lanekit.domain import clock, templates
+from lanekit.domain import clock
 from lanekit.domain.access import board_access, require
+from lanekit.domain.boards import templates
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import Actor
 from lanekit.storage.queries import board_copy as copy_queries

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.domain import clock
 from lanekit.domain.errors import Unauthenticated
-from lanekit.domain.passwords import verify_password
+from lanekit.domain.people.passwords import verify_password
 from lanekit.storage.queries import tokens as token_queries
 from lanekit.storage.queries import users as user_queries
 from lanekit.storage.records import UserRecord

@@ -18,21 +18,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lanekit.domain import card_values as values
-from lanekit.domain import clock, connections, events, mirrors, tasks, wip
-from lanekit.domain.access import require
-from lanekit.domain.card_common import (
-    access_for_card,
-    bump_boards,
-    check_lane_wip,
-    lane_entry,
-    ranks_at,
-    save_events,
-    target_lane,
-)
-from lanekit.domain.cards import assignable_users, check_type, user_wip
+from lanekit.domain import clock, events
+from lanekit.domain.access import access_for_card, require
+from lanekit.domain.cards import connections, mirrors, tasks, values, wip
+from lanekit.domain.cards.create import assignable_users, check_type, user_wip
+from lanekit.domain.cards.patch_ops import PatchState, apply_op, card_view, parse_op
+from lanekit.domain.cards.placement import check_lane_wip, lane_entry, ranks_at, target_lane
+from lanekit.domain.changes import bump_boards, save_events
 from lanekit.domain.errors import Conflict, Invalid, VersionMismatch
-from lanekit.domain.patch_ops import PatchState, apply_op, card_view, parse_op
 from lanekit.domain.types import Actor
 from lanekit.storage.queries import card_types as type_queries
 from lanekit.storage.queries import card_writes

@@ -7,9 +7,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lanekit.domain import access, board_copy, board_defaults, clock
+from lanekit.domain import access, clock
 from lanekit.domain.access import BoardAccess, board_access, require, require_board_creator
-from lanekit.domain.board_defaults import LaneSpec
+from lanekit.domain.boards import copy as board_copy
+from lanekit.domain.boards import defaults as board_defaults
+from lanekit.domain.boards.defaults import LaneSpec
 from lanekit.domain.enums import BOARD_ROLES
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import UNSET, Actor, given_fields

@@ -9,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.domain import clock
 from lanekit.domain.access import require_account_admin
-from lanekit.domain.auth import CredentialCache
 from lanekit.domain.enums import DATE_FORMATS, LICENSE_TYPES, LOCALES, TIME_ZONES, USER_SORTS
 from lanekit.domain.errors import Conflict, Invalid, NotFound
-from lanekit.domain.passwords import check_password_rules, hash_password
+from lanekit.domain.people.auth import CredentialCache
+from lanekit.domain.people.passwords import check_password_rules, hash_password
 from lanekit.domain.types import UNSET, Actor, given_fields
 from lanekit.storage.queries import board_roles as board_role_queries
 from lanekit.storage.queries import users as user_queries

@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.domain import html
 from lanekit.domain.access import BoardAccess, board_access, require
+from lanekit.domain.boards.layout import MAX_TITLE, bump_layout, choice, tree_order
 from lanekit.domain.enums import CARD_STATUSES
 from lanekit.domain.errors import Invalid, NotFound
-from lanekit.domain.layout import MAX_TITLE, bump_layout, choice, tree_order
 from lanekit.domain.types import UNSET, Actor
 from lanekit.storage.queries import boards as board_queries
 from lanekit.storage.queries import lanes as lane_queries

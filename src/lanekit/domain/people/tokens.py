@@ -7,8 +7,8 @@ import secrets
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.domain import clock
-from lanekit.domain.auth import token_digest
 from lanekit.domain.errors import Invalid, NotFound
+from lanekit.domain.people.auth import token_digest
 from lanekit.domain.types import Actor
 from lanekit.storage.queries import tokens as token_queries
 from lanekit.storage.records import TokenRecord

@@ -25,9 +25,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lanekit.domain import board_defaults, clock
+from lanekit.domain import clock
 from lanekit.domain.access import board_access, require
-from lanekit.domain.board_defaults import LaneSpec
+from lanekit.domain.boards import defaults as board_defaults
+from lanekit.domain.boards.defaults import LaneSpec
 from lanekit.domain.errors import Forbidden, Invalid, NotFound
 from lanekit.domain.types import Actor
 from lanekit.storage.queries import board_copy as copy_queries

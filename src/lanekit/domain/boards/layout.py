@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.domain import clock, html
 from lanekit.domain.access import board_access, require
-from lanekit.domain.board_defaults import LAYOUT_REVISION
+from lanekit.domain.boards.defaults import LAYOUT_REVISION
 from lanekit.domain.enums import CARD_STATUSES, LANE_CLASS_TYPES, LANE_ORIENTATIONS, LANE_TYPES
 from lanekit.domain.errors import Conflict, Invalid, NotFound
 from lanekit.domain.types import UNSET, Actor

@@ -16,15 +16,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.domain import clock, events, html
-from lanekit.domain.access import BoardAccess, require
-from lanekit.domain.card_common import (
-    access_for_card,
-    accesses_for_cards,
-    bump_boards,
-    lock_cards,
-    save_events,
-)
-from lanekit.domain.card_lists import readable_board_ids
+from lanekit.domain.access import BoardAccess, access_for_card, accesses_for_cards, require
+from lanekit.domain.cards.lists import readable_board_ids
+from lanekit.domain.cards.placement import lock_cards
+from lanekit.domain.changes import bump_boards, save_events
 from lanekit.domain.errors import Forbidden, Invalid, NotFound
 from lanekit.domain.types import Actor
 from lanekit.storage.queries import card_filters

@@ -22,11 +22,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lanekit.domain import card_values as values
 from lanekit.domain import clock
-from lanekit.domain.access import BoardAccess, board_access, require
-from lanekit.domain.card_common import access_for_card, accesses_for_cards, bump_boards, lock_cards
-from lanekit.domain.card_lists import readable_board_ids
+from lanekit.domain.access import BoardAccess, access_for_card, accesses_for_cards, board_access, require
+from lanekit.domain.cards import values
+from lanekit.domain.cards.lists import readable_board_ids
+from lanekit.domain.cards.placement import lock_cards
+from lanekit.domain.changes import bump_boards
 from lanekit.domain.errors import Conflict, Invalid, NotFound
 from lanekit.domain.types import Actor
 from lanekit.storage.queries import cards as card_queries

@@ -24,10 +24,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lanekit.domain import card_values as values
 from lanekit.domain import events
-from lanekit.domain.access import require
-from lanekit.domain.card_common import access_for_card, bump_boards, lock_cards, save_events
+from lanekit.domain.access import access_for_card, require
+from lanekit.domain.cards import values
+from lanekit.domain.cards.placement import lock_cards
+from lanekit.domain.changes import bump_boards, save_events
 from lanekit.domain.errors import Invalid, NotFound
 from lanekit.domain.types import Actor, parse_digits
 from lanekit.storage.queries import cards as card_queries

@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.domain import access, clock
 from lanekit.domain.access import BoardAccess
-from lanekit.domain.boards import open_board
+from lanekit.domain.boards.boards import open_board
+from lanekit.domain.boards.layout import layout_checksum
 from lanekit.domain.enums import BOARD_ROLES
 from lanekit.domain.errors import Invalid
-from lanekit.domain.layout import layout_checksum
 from lanekit.domain.types import Actor, parse_digits
 from lanekit.storage.queries import board_roles as role_queries
 from lanekit.storage.queries import boards as board_queries

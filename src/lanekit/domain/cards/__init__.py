@@ -1,0 +1,2 @@
+"""Cards: create, read, list, change and move them, and what hangs off a card (tasks, links, comments,
+attachments)."""
