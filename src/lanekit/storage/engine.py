@@ -13,6 +13,10 @@ transactions queue on an asyncio lock (first come, first served) rather than spi
 handler, which sleeps in growing steps; BEGIN IMMEDIATE and the busy timeout still order writers of other
 processes.
 
+Work that must happen only once a write transaction has committed (deleting the blobs of deleted attachment
+rows, and later publishing the committed events to a live change feed) is registered on the transaction's
+connection with `after_commit`; `Database.begin()` runs it after the commit and drops it on a rollback.
+
 JSON columns are decoded with orjson: a page of 200 cards decodes about a thousand of them (tags, links,
 board settings), and the standard library's decoder was a visible share of the page's CPU (decision 094).
 """
@@ -20,12 +24,16 @@ board settings), and the standard library's decoder was a visible share of the p
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import inspect
 import json
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
@@ -35,6 +43,13 @@ from lanekit.settings import Settings
 
 _WRITE = "lanekit_write"
 _READ = "lanekit_read"
+# Key of the after-commit list in a write connection's `info`, present only inside `Database.begin()`.
+_AFTER_COMMIT = "lanekit_after_commit"
+
+log = logging.getLogger("lanekit.storage")
+
+AfterCommit = Callable[[], object]
+"""A callable run after the commit: a plain function, or one returning an awaitable (an `async def`)."""
 
 
 def _json_loads(text: str | bytes) -> Any:
@@ -104,13 +119,40 @@ def _make_sqlite_engine(url: URL, settings: Settings) -> AsyncEngine:
     return engine
 
 
+def after_commit(conn: AsyncConnection, callback: AfterCommit) -> None:
+    """Run `callback` once the write transaction of `conn` (a `Database.begin()` connection) has committed.
+
+    Callbacks run in the order they were registered, after the connection went back to the pool (and, on
+    SQLite, after the write lock was released), shielded from cancellation.  A rollback drops them
+    unrun.  A callback that raises is logged and the next one still runs: the transaction has committed,
+    so what follows it can no longer make the request fail.  Raises RuntimeError for a connection that is
+    not in a write transaction (`read()` commits nothing, so nothing could ever run).
+    """
+    pending: list[AfterCommit] | None = conn.info.get(_AFTER_COMMIT)
+    if pending is None:
+        raise RuntimeError("after_commit needs the connection of a Database.begin() block")
+    pending.append(callback)
+
+
+async def _run_after_commit(callbacks: list[AfterCommit]) -> None:
+    with anyio.CancelScope(shield=True):
+        for callback in callbacks:
+            try:
+                result = callback()
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:
+                log.exception("after-commit callback %r failed", callback)
+
+
 class Database:
     """The one way request code gets a connection: a read or a write transaction.
 
     `begin()` is the request's single write transaction: it commits when the block exits normally and rolls
     back when it raises.  `read()` is a connection for reads only, without a transaction: every statement
     sees the data committed when it starts (READ COMMITTED on both databases), so a read that must see two
-    tables at one instant reads them in one statement.  Domain and storage code never commit.
+    tables at one instant reads them in one statement.  Domain and storage code never commit; what must
+    wait for the commit is registered with `after_commit(conn, callback)`.
 
     On SQLite, `begin()` blocks of one process run one at a time in arrival order; never open one inside
     another (on any database that would wait for itself).
@@ -128,16 +170,25 @@ class Database:
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncConnection]:
-        if self._write_lock is None:
-            async with self.engine.connect() as conn:
+        """The write transaction, then its after-commit callbacks (see `after_commit`)."""
+        callbacks: list[AfterCommit] = []
+        committed = False
+        lock: contextlib.AbstractAsyncContextManager[Any] = self._write_lock or contextlib.nullcontext()
+        try:
+            async with lock, self.engine.connect() as conn:
                 await conn.execution_options(**{_WRITE: True})
-                async with conn.begin():
-                    yield conn
-            return
-        async with self._write_lock, self.engine.connect() as conn:
-            await conn.execution_options(**{_WRITE: True})
-            async with conn.begin():
-                yield conn
+                # `info` is the pooled DBAPI connection's and outlives this block: always remove the list.
+                conn.info[_AFTER_COMMIT] = callbacks
+                try:
+                    async with conn.begin():
+                        yield conn
+                    committed = True
+                finally:
+                    conn.info.pop(_AFTER_COMMIT, None)
+        finally:
+            # Also when returning the connection failed or was cancelled: the commit has happened regardless.
+            if committed:
+                await _run_after_commit(callbacks)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
