@@ -336,7 +336,9 @@ async def test_cards_the_caller_cannot_write_to(kit: Lanekit, blob_dir: Path) ->
     assert (len(rows), len(files)) == (2, 3)
 
     async with kit.db.begin() as conn:
-        await card_domain.delete_cards(conn, actor=actor_of(tenant.admin), card_ids=[card.id])
+        await card_domain.delete_cards(
+            conn, actor=actor_of(tenant.admin), card_ids=[card.id], blobs=kit.app.state.blobs
+        )
     assert (await _upload(admin, card.id)).status_code == 404
 
 

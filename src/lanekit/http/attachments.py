@@ -1,22 +1,21 @@
-"""/io/card/:cardId/attachment: upload (multipart, streamed), list, download, delete (cards.md §3.15).
+"""/io/card/:cardId/attachment: upload (multipart, streamed), list, download, delete (LeanKit API: card
+attachments).
 
-An upload is streamed part by part (http/multipart.py) into the blob store, which stops at
-`LANEKIT_MAX_ATTACHMENT_BYTES`; the general body limit does not apply to it (`UPLOAD_PATH`, matched by
-`TransportMiddleware`).  Row and blob go together: the blob is written first (temporary file, then renamed),
-the row is inserted in the request's transaction, and the blob is deleted again if anything fails before
-that transaction commits.  Deleting goes the other way: the row goes in the transaction, the blob after it
-has committed.
+An upload is parsed as a stream (http/multipart.py): the file part's bytes go to
+`domain.cards.attachments.upload_attachment`, which writes them to the blob store, stops at
+`LANEKIT_MAX_ATTACHMENT_BYTES` and keeps row and blob together; the general body limit does not apply to
+it (`UPLOAD_PATH`, matched by `TransportMiddleware`).  Deleting an attachment (or its card) deletes its blob
+after the commit, in the domain; no handler here deletes a blob.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 from urllib.parse import quote
 
-import anyio
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
@@ -27,10 +26,10 @@ from lanekit.domain.errors import Invalid, NotFound, PayloadTooLarge
 from lanekit.domain.types import CardId, Id
 from lanekit.http.deps import Actor, BaseUrl, Ctx, Db
 from lanekit.http.errors import error_response
-from lanekit.http.multipart import BodyTooLarge, MultipartReader
+from lanekit.http.multipart import BodyTooLarge, MultipartReader, PartHeader
 from lanekit.http.routing import make_router, no_content, ok
 from lanekit.shapes import attachments as shapes
-from lanekit.storage.blobs import BlobNotFound, BlobStore, BlobTooLarge
+from lanekit.storage.blobs import BlobNotFound, BlobStore
 
 log = logging.getLogger("lanekit.http")
 
@@ -42,7 +41,7 @@ AttachmentId = Id
 UPLOAD_PATH = re.compile(r"/io/card/[^/]+/attachment", re.IGNORECASE)
 
 # Form fields, by lower-cased name: the documented `file`/`description` and the node client's
-# `File`/`Description`/`FileName`/`Id` (cards.md §3.15).
+# `File`/`Description`/`FileName`/`Id` (the LeanKit node client's `card.attachment.create`).
 FILE_FIELD = "file"
 TEXT_FIELDS = frozenset({"description", "filename", "id"})
 
@@ -53,17 +52,6 @@ async def get_blobs(request: Request) -> BlobStore:
 
 
 Blobs = Annotated[BlobStore, Depends(get_blobs)]
-
-
-async def discard_blobs(blobs: BlobStore, keys: Iterable[str]) -> None:
-    """Delete blobs whose rows are gone (or were never committed).  A failure leaves an orphan file, which
-    is logged; it is not the client's error, so it never fails the request."""
-    with anyio.CancelScope(shield=True):
-        for key in keys:
-            try:
-                await blobs.delete(key)
-            except OSError:
-                log.exception("could not delete blob %s; it is orphaned", key)
 
 
 def content_disposition(name: str) -> str:
@@ -81,51 +69,65 @@ def _declared_length(request: Request) -> int | None:
     return int(value) if value.isascii() and value.isdigit() and len(value) <= 19 else None
 
 
-async def _receive_upload(
-    request: Request, blobs: BlobStore, *, file_limit: int, field_limit: int, body_limit: int
-) -> attachments.NewAttachment:
-    """Stream the body: the file part into the blob store, the text fields into memory (up to
-    `field_limit` bytes in all).  On any failure, nothing stays stored."""
-    reader = MultipartReader(
-        request.stream(), content_type=request.headers.get("content-type", ""), max_bytes=body_limit
-    )
-    texts: dict[str, tuple[str, str]] = {}  # lower-cased name → (name as sent, value)
-    text_bytes = 0
-    stored = None
-    file_part = None
-    try:
-        while (part := await reader.next_part()) is not None:
-            key = part.name.lower()
-            if key == FILE_FIELD:
-                if stored is not None:
-                    raise Invalid(part.name, "send one file per upload")
-                file_part = part
-                stored = await blobs.write(reader.data(), limit=file_limit)
-            elif key in TEXT_FIELDS:
-                value = await reader.read_text(field=part.name, limit=field_limit - text_bytes)
-                text_bytes += len(value.encode())
-                texts[key] = (part.name, value)
-            # Any other part is skipped by the next `next_part()`; its bytes still count toward the body.
-        if stored is None or file_part is None:
-            raise Invalid("file", "is required: send the file as a multipart part named file")
-    except BaseException:
-        if stored is not None:
-            await discard_blobs(blobs, [stored.key])
-        raise
-    name_field, name = file_part.name, file_part.filename
-    given = texts.get("filename")
-    if given is not None and given[1].strip():
-        name_field, name = given
-    description_field, description = texts.get("description", ("description", None))
-    return attachments.NewAttachment(
-        name=name,
-        description=description,
-        content_type=file_part.content_type,
-        size=stored.size,
-        storage_id=stored.key,
-        name_field=name_field,
-        description_field=description_field,
-    )
+class UploadForm:
+    """An upload's multipart body, read in order: first the file part's bytes (`file_chunks`), then the
+    rest of the form (`details`).  Text fields may come before or after the file, up to `field_limit`
+    bytes in all; the body is not read at all until `file_chunks` is iterated."""
+
+    def __init__(self, request: Request, *, field_limit: int, body_limit: int) -> None:
+        self._request = request
+        self._field_limit = field_limit
+        self._body_limit = body_limit
+        self._reader: MultipartReader | None = None
+        self._file: PartHeader | None = None
+        self._texts: dict[str, tuple[str, str]] = {}  # lower-cased name → (name as sent, value)
+        self._text_bytes = 0
+
+    async def file_chunks(self) -> AsyncIterator[bytes]:
+        """The bytes of the part named `file`; Invalid when the body has none."""
+        self._reader = MultipartReader(
+            self._request.stream(),
+            content_type=self._request.headers.get("content-type", ""),
+            max_bytes=self._body_limit,
+        )
+        while (part := await self._reader.next_part()) is not None:
+            if part.name.lower() == FILE_FIELD:
+                self._file = part
+                async for chunk in self._reader.data():
+                    yield chunk
+                return
+            await self._other_part(part)
+        raise Invalid("file", "is required: send the file as a multipart part named file")
+
+    async def details(self) -> attachments.FileDetails:
+        """The rest of the form, read to its end: the file's name (its part's filename unless a non-blank
+        FileName field overrides it), description and declared type."""
+        assert self._reader is not None and self._file is not None, "file_chunks comes first"
+        while (part := await self._reader.next_part()) is not None:
+            if part.name.lower() == FILE_FIELD:
+                raise Invalid(part.name, "send one file per upload")
+            await self._other_part(part)
+        name_field, name = self._file.name, self._file.filename
+        given = self._texts.get("filename")
+        if given is not None and given[1].strip():
+            name_field, name = given
+        description_field, description = self._texts.get("description", ("description", None))
+        return attachments.FileDetails(
+            name=name,
+            description=description,
+            content_type=self._file.content_type,
+            name_field=name_field,
+            description_field=description_field,
+        )
+
+    async def _other_part(self, part: PartHeader) -> None:
+        key = part.name.lower()
+        if key in TEXT_FIELDS:
+            assert self._reader is not None
+            value = await self._reader.read_text(field=part.name, limit=self._field_limit - self._text_bytes)
+            self._text_bytes += len(value.encode())
+            self._texts[key] = (part.name, value)
+        # Any other part is skipped by the next `next_part()`; its bytes still count toward the body.
 
 
 _UPLOAD_BODY: dict[str, Any] = {
@@ -164,29 +166,21 @@ async def create_attachment(
     declared = _declared_length(request)
     if declared is not None and declared > body_limit:
         raise PayloadTooLarge(limit=body_limit)
-    async with db.read() as conn:
-        # Refuse before accepting a byte; add_attachment checks again in its transaction.
-        await attachments.check_can_attach(conn, actor=actor, card_id=cardId)
+    form = UploadForm(request, field_limit=settings.max_body_bytes, body_limit=body_limit)
     try:
-        upload = await _receive_upload(
-            request,
-            blobs,
-            file_limit=file_limit,
-            field_limit=settings.max_body_bytes,
-            body_limit=body_limit,
+        record = await attachments.upload_attachment(
+            db,
+            blobs=blobs,
+            actor=actor,
+            card_id=cardId,
+            chunks=form.file_chunks(),
+            details=form.details,
+            max_bytes=file_limit,
         )
-    except BlobTooLarge:
-        raise PayloadTooLarge(limit=file_limit, what="attachment") from None
     except BodyTooLarge as exc:
         raise PayloadTooLarge(limit=exc.limit) from None
     except ClientDisconnect:
         return error_response(400, "the client went away before the upload was complete")
-    try:
-        async with db.begin() as conn:
-            record = await attachments.add_attachment(conn, actor=actor, card_id=cardId, new=upload)
-    except BaseException:
-        await discard_blobs(blobs, [upload.storage_id])
-        raise
     return ok(shapes.attachment(record, base_url=base_url), 201)
 
 
@@ -232,8 +226,7 @@ async def delete_attachment(
     actor: Actor, db: Db, blobs: Blobs, cardId: CardId, attachmentId: AttachmentId
 ) -> Response:
     async with db.begin() as conn:
-        key = await attachments.delete_attachment(
-            conn, actor=actor, card_id=cardId, attachment_id=attachmentId
+        await attachments.delete_attachment(
+            conn, blobs=blobs, actor=actor, card_id=cardId, attachment_id=attachmentId
         )
-    await discard_blobs(blobs, [key])
     return no_content()

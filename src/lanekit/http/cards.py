@@ -16,7 +16,7 @@ from lanekit.domain.cards import patch as card_patch
 from lanekit.domain.cards.values import check_index
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import BoardId, CardId, Id
-from lanekit.http.attachments import Blobs, discard_blobs
+from lanekit.http.attachments import Blobs
 from lanekit.http.deps import Actor, BaseUrl, Db, PageParams, paging
 from lanekit.http.routing import make_router, no_content, ok
 from lanekit.shapes import cards as shapes
@@ -284,9 +284,8 @@ async def assign_cards(actor: Actor, db: Db, body: CardAssign = Body()) -> JSONR
 @router.delete("/card", operation_id="deleteCards", status_code=204)
 async def delete_cards(actor: Actor, db: Db, blobs: Blobs, body: CardIds = Body()) -> Response:
     async with db.begin() as conn:
-        blob_keys = await cards.delete_cards(conn, actor=actor, card_ids=body.cardIds)
-    # After the commit: the attachments' rows are gone for good, so their bytes can go.
-    await discard_blobs(blobs, blob_keys)
+        # The attachments' blobs go once this commits (domain/cards/attachments.py).
+        await cards.delete_cards(conn, actor=actor, card_ids=body.cardIds, blobs=blobs)
     return no_content()
 
 
@@ -335,8 +334,7 @@ async def patch_card(
 @router.delete("/card/{cardId}", operation_id="deleteCard", status_code=204)
 async def delete_card(actor: Actor, db: Db, blobs: Blobs, cardId: CardId) -> Response:
     async with db.begin() as conn:
-        blob_keys = await cards.delete_cards(conn, actor=actor, card_ids=[cardId])
-    await discard_blobs(blobs, blob_keys)
+        await cards.delete_cards(conn, actor=actor, card_ids=[cardId], blobs=blobs)
     return no_content()
 
 

@@ -8,14 +8,19 @@ blob is ever held whole in memory, and another store (S3, a shared volume) can r
 `.tmp-<uuid>` in that same directory, flushes and fsyncs it, then `os.replace`s it to its key (and fsyncs
 the directory): a crash or an error mid-write leaves at worst a temporary file, never a half blob under a
 real key.  All file IO runs in worker threads, off the event loop.
+
+Rows and blobs are kept apart by one rule: a blob is written before the row that names it is inserted, and
+deleted (`delete_blobs`) only after the transaction that deleted its row has committed
+(`storage.engine.after_commit`).  A crash in between leaves an orphan file, never a row without bytes.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -28,6 +33,8 @@ TEMP_PREFIX = ".tmp-"
 READ_CHUNK_BYTES = 256 * 1024
 # Received chunks are gathered up to this size and written in one worker-thread call.
 WRITE_BATCH_BYTES = 1024 * 1024
+
+log = logging.getLogger("lanekit.storage")
 
 _KEY = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -82,6 +89,20 @@ class BlobStore(Protocol):
         ...
 
     async def exists(self, key: str) -> bool: ...
+
+
+async def delete_blobs(store: BlobStore, keys: Iterable[str]) -> None:
+    """Delete the blobs whose rows are gone (or were never committed), shielded from cancellation.
+
+    A blob that cannot be deleted is logged and left as an orphan file, and the others still go: it is not
+    the client's error, so it never fails a request.
+    """
+    with anyio.CancelScope(shield=True):
+        for key in keys:
+            try:
+                await store.delete(key)
+            except OSError:
+                log.exception("could not delete blob %s; it is orphaned", key)
 
 
 def is_key(key: str) -> bool:

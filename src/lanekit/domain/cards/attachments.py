@@ -1,9 +1,11 @@
-"""Card attachments (cards.md §3.15): add, list, read one, delete.
+"""Card attachments (LeanKit API: card attachments, `/io/card/:cardId/attachment`): upload, list, read one,
+delete.
 
-The bytes live in a blob store the edge writes and deletes; this module sees only the rows.  An upload is
-checked here after its bytes were stored (`add_attachment`), because its form fields may follow the file;
-`check_can_attach` lets the edge refuse a caller before it accepts a single byte.  Deletions return the
-storage ids of the blobs whose rows went, for the edge to delete once the transaction has committed.
+Rows and bytes go together.  The bytes live in a blob store (storage/blobs.py) passed in by the caller: an
+upload writes its blob first, outside any transaction, then inserts the row in a short one, and deletes the
+blob again if anything fails before that commits, so there is never a row without bytes nor a blob left
+behind by a refused upload.  Deleting goes the other way: the rows go in the caller's transaction and their
+blobs after it has committed (`storage.engine.after_commit`).
 """
 
 from __future__ import annotations
@@ -11,21 +13,24 @@ from __future__ import annotations
 import mimetypes
 import re
 import unicodedata
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.domain import clock, events
-from lanekit.domain.access import BoardAccess, access_for_card, accesses_for_cards, require
+from lanekit.domain.access import accesses_for_cards, readable_card
 from lanekit.domain.cards import values
 from lanekit.domain.cards.placement import lock_cards
 from lanekit.domain.changes import bump_boards, save_events
-from lanekit.domain.errors import Invalid, NotFound
+from lanekit.domain.errors import Invalid, NotFound, PayloadTooLarge
 from lanekit.domain.types import Actor
+from lanekit.storage.blobs import BlobStore, BlobTooLarge, StoredBlob, delete_blobs
+from lanekit.storage.engine import Database, after_commit
 from lanekit.storage.queries import attachments as queries
-from lanekit.storage.queries import cards as card_queries
-from lanekit.storage.records import AttachmentRecord, CardRecord
+from lanekit.storage.records import AttachmentRecord
 
 MAX_NAME = 255
 MAX_CONTENT_TYPE = 255
@@ -37,8 +42,8 @@ _HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
 
 
 @dataclass(frozen=True, slots=True)
-class NewAttachment:
-    """A stored upload as the edge received it; `name` and `description` are checked here.
+class FileDetails:
+    """What an upload says about its file, as received; `name` and `description` are checked here.
 
     `name_field` and `description_field` are the form fields they came from, for error messages.
     """
@@ -46,8 +51,6 @@ class NewAttachment:
     name: Any
     description: Any
     content_type: str | None
-    size: int
-    storage_id: str
     name_field: str = "file"
     description_field: str = "description"
 
@@ -77,31 +80,58 @@ def content_type_for(declared: str | None, name: str) -> str:
     return guessed or DEFAULT_CONTENT_TYPE
 
 
-async def _card_access(
-    conn: AsyncConnection, *, actor: Actor, card_id: int
-) -> tuple[CardRecord, BoardAccess]:
-    """A live card the caller can read; anything else is the card not found."""
-    card = await card_queries.fetch(conn, account_id=actor.account_id, card_id=card_id)
-    if card is None:
-        raise NotFound("card", card_id)
-    access = await access_for_card(conn, actor=actor, card_id=card_id, board_id=card.board_id)
-    require(access, "card.read")
-    return card, access
-
-
-async def check_can_attach(conn: AsyncConnection, *, actor: Actor, card_id: int) -> None:
-    """Raise NotFound or Forbidden now if the caller could not attach to the card (add_attachment checks
-    again, in its own transaction)."""
-    _card, access = await _card_access(conn, actor=actor, card_id=card_id)
-    require(access, "card.attach")
-
-
-async def add_attachment(
-    conn: AsyncConnection, *, actor: Actor, card_id: int, new: NewAttachment
+async def upload_attachment(
+    db: Database,
+    *,
+    blobs: BlobStore,
+    actor: Actor,
+    card_id: int,
+    chunks: AsyncIterable[bytes],
+    details: Callable[[], Awaitable[FileDetails]],
+    max_bytes: int,
 ) -> AttachmentRecord:
-    name = check_file_name(new.name, new.name_field)
-    description = values.check_text(new.description, new.description_field) or ""
-    content_type = content_type_for(new.content_type, name)
+    """Store the file `chunks` carry as a new attachment of the card; the new row.
+
+    The caller's access is checked before the first chunk is read (NotFound, Forbidden), so a refused upload
+    costs no bytes.  The bytes then go to the blob store without a database transaction open: an upload
+    may take minutes, a transaction must not.  `details` is awaited once the bytes are stored, because a
+    multipart form may send the file's name and description after the file.  The row is then inserted
+    (access checked again) in a transaction of its own.  More than `max_bytes` is PayloadTooLarge; on that
+    or any other failure, including one raised by `chunks` or `details`, nothing stays stored.
+    """
+    async with db.read() as conn:
+        await readable_card(conn, actor=actor, card_id=card_id, action="card.attach")
+    try:
+        stored = await blobs.write(chunks, limit=max_bytes)
+    except BlobTooLarge:
+        raise PayloadTooLarge(limit=max_bytes, what="attachment") from None
+    committed = False
+
+    def owned() -> None:
+        nonlocal committed
+        committed = True
+
+    try:
+        received = await details()
+        async with db.begin() as conn:
+            record = await _add_attachment(
+                conn, actor=actor, card_id=card_id, details=received, stored=stored
+            )
+            # Set only by the commit: an error (or a cancellation) after it must not delete the row's bytes.
+            after_commit(conn, owned)
+    except BaseException:
+        if not committed:
+            await delete_blobs(blobs, [stored.key])
+        raise
+    return record
+
+
+async def _add_attachment(
+    conn: AsyncConnection, *, actor: Actor, card_id: int, details: FileDetails, stored: StoredBlob
+) -> AttachmentRecord:
+    name = check_file_name(details.name, details.name_field)
+    description = values.check_text(details.description, details.description_field) or ""
+    content_type = content_type_for(details.content_type, name)
     [card] = await lock_cards(conn, actor=actor, card_ids=[card_id])
     accesses = await accesses_for_cards(conn, actor=actor, cards=[card], action="card.attach")
     versions = await bump_boards(conn, board_ids=accesses)
@@ -113,8 +143,8 @@ async def add_attachment(
         name=name,
         description=description,
         content_type=content_type,
-        size=new.size,
-        storage_id=new.storage_id,
+        size=stored.size,
+        storage_id=stored.key,
         now=now,
         user_id=actor.user_id,
     )
@@ -133,7 +163,7 @@ async def add_attachment(
 
 
 async def list_attachments(conn: AsyncConnection, *, actor: Actor, card_id: int) -> list[AttachmentRecord]:
-    await _card_access(conn, actor=actor, card_id=card_id)
+    await readable_card(conn, actor=actor, card_id=card_id)
     return await queries.list_for_card(conn, account_id=actor.account_id, card_id=card_id)
 
 
@@ -141,7 +171,7 @@ async def get_attachment(
     conn: AsyncConnection, *, actor: Actor, card_id: int, attachment_id: int
 ) -> AttachmentRecord:
     """An attachment of a card the caller can read; one of another card is not found."""
-    await _card_access(conn, actor=actor, card_id=card_id)
+    await readable_card(conn, actor=actor, card_id=card_id)
     found = await queries.fetch(
         conn, account_id=actor.account_id, card_id=card_id, attachment_id=attachment_id
     )
@@ -150,8 +180,10 @@ async def get_attachment(
     return found
 
 
-async def delete_attachment(conn: AsyncConnection, *, actor: Actor, card_id: int, attachment_id: int) -> str:
-    """Delete the row and log it; the storage id of its blob, for the caller to delete after commit."""
+async def delete_attachment(
+    conn: AsyncConnection, *, blobs: BlobStore, actor: Actor, card_id: int, attachment_id: int
+) -> None:
+    """Delete the row and log it; its blob goes once the caller's transaction has committed."""
     [card] = await lock_cards(conn, actor=actor, card_ids=[card_id])
     accesses = await accesses_for_cards(conn, actor=actor, cards=[card], action="card.attach")
     found = await queries.fetch(
@@ -168,10 +200,19 @@ async def delete_attachment(conn: AsyncConnection, *, actor: Actor, card_id: int
         versions=versions,
         events=[events.attachment_deleted(card, file_name=found.name, description=found.description)],
     )
-    return found.storage_id
+    discard_after_commit(conn, blobs=blobs, keys=[found.storage_id])
 
 
-async def detach_all(conn: AsyncConnection, *, card_ids: list[int]) -> list[str]:
-    """Delete the attachment rows of cards being deleted (and of their tasks, which go with them); the
-    storage ids of their blobs."""
-    return await queries.delete_for_cards(conn, card_ids=card_ids)
+async def detach_all(conn: AsyncConnection, *, blobs: BlobStore, card_ids: list[int]) -> None:
+    """Delete the attachment rows of cards being deleted (and of their tasks, which go with them); their
+    blobs go once the caller's transaction has committed."""
+    keys = await queries.delete_for_cards(conn, card_ids=card_ids)
+    discard_after_commit(conn, blobs=blobs, keys=keys)
+
+
+def discard_after_commit(conn: AsyncConnection, *, blobs: BlobStore, keys: Iterable[str]) -> None:
+    """Delete the blobs of rows this transaction deleted, once it has committed (never if it rolls back:
+    the rows, and so their bytes, are still there)."""
+    keys = list(keys)
+    if keys:
+        after_commit(conn, partial(delete_blobs, blobs, keys))

@@ -36,6 +36,7 @@ from lanekit.domain.cards.placement import (
 from lanekit.domain.changes import bump_boards, save_events
 from lanekit.domain.errors import Forbidden, Invalid, NotFound
 from lanekit.domain.types import Actor
+from lanekit.storage.blobs import BlobStore
 from lanekit.storage.queries import card_types as type_queries
 from lanekit.storage.queries import card_writes
 from lanekit.storage.queries import cards as card_queries
@@ -360,11 +361,10 @@ async def get_card(conn: AsyncConnection, *, actor: Actor, card_id: int) -> Card
     return read
 
 
-async def delete_cards(conn: AsyncConnection, *, actor: Actor, card_ids: list[int]) -> list[str]:
+async def delete_cards(conn: AsyncConnection, *, actor: Actor, card_ids: list[int], blobs: BlobStore) -> None:
     """Soft-delete: the rows stay for `/changes` and `deleted=true` lists; every read skips them.
 
-    The cards' attachments go for good: returns the storage ids of their blobs, which the caller deletes
-    once the transaction has committed.
+    The cards' attachments go for good, their blobs from `blobs` once the transaction has committed.
     """
     if not card_ids:
         raise Invalid("cardIds", "must name at least one card")
@@ -388,11 +388,10 @@ async def delete_cards(conn: AsyncConnection, *, actor: Actor, card_ids: list[in
     )
     # Comments go with the card for good (the card row stays, soft-deleted, for /changes).
     await comment_queries.delete_for_cards(conn, card_ids=card_ids)
-    blob_keys = await attachments.detach_all(conn, card_ids=[c.id for c in cards])
+    await attachments.detach_all(conn, blobs=blobs, card_ids=[c.id for c in cards])
     await save_events(
         conn, actor=actor, now=now, versions=versions, events=[events.card_deleted(c) for c in cards]
     )
-    return blob_keys
 
 
 async def assign(
