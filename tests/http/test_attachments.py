@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import tracemalloc
 from collections.abc import AsyncIterator, Callable, MutableMapping
 from pathlib import Path
@@ -13,8 +14,11 @@ import anyio
 import pytest
 from sqlalchemy import select
 
+from lanekit.domain.cards import attachments as attachment_domain
 from lanekit.domain.cards import create as card_domain
+from lanekit.domain.errors import Forbidden, Invalid
 from lanekit.settings import Settings
+from lanekit.storage.blobs import LocalBlobStore
 from lanekit.storage.queries import attachments as attachment_queries
 from lanekit.storage.records import BoardRecord, CardRecord
 from lanekit.storage.tables import attachments
@@ -433,6 +437,113 @@ async def test_deleting_a_card_deletes_its_tasks_attachments(kit: Lanekit, blob_
     assert len((await _stored(kit, blob_dir, tenant))[1]) == 2
     assert (await admin.delete(f"/io/card/{owner.id}")).status_code == 204
     assert await _stored(kit, blob_dir, tenant) == ([], [])
+
+
+async def test_a_rolled_back_deletion_keeps_rows_and_blobs(kit: Lanekit, blob_dir: Path) -> None:
+    tenant, _board, card = await _card(kit)
+    admin = kit.as_admin(tenant)
+    made = [(await _upload(admin, card.id, f"{n}".encode())).json() for n in range(2)]
+    before = await _stored(kit, blob_dir, tenant)
+    assert len(before[1]) == 2
+
+    class Abandoned(Exception):
+        pass
+
+    blobs = kit.app.state.blobs
+    actor = actor_of(tenant.admin)
+    with pytest.raises(Abandoned):
+        async with kit.db.begin() as conn:
+            await attachment_domain.delete_attachment(
+                conn, blobs=blobs, actor=actor, card_id=card.id, attachment_id=int(made[0]["id"])
+            )
+            await card_domain.delete_cards(conn, actor=actor, card_ids=[card.id], blobs=blobs)
+            raise Abandoned
+    # The blob deletions were registered for after the commit, which never came.
+    assert await _stored(kit, blob_dir, tenant) == before
+
+
+async def test_a_blob_that_cannot_be_deleted_is_logged_and_the_delete_still_succeeds(
+    kit: Lanekit, blob_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    tenant, _board, card = await _card(kit)
+    admin = kit.as_admin(tenant)
+    made = [(await _upload(admin, card.id, f"{n}".encode())).json() for n in range(2)]
+    real_delete = LocalBlobStore.delete
+
+    async def flaky_delete(self: LocalBlobStore, key: str) -> None:
+        if key == made[0]["storageId"]:
+            raise PermissionError("read-only volume")
+        await real_delete(self, key)
+
+    monkeypatch.setattr(LocalBlobStore, "delete", flaky_delete)
+    with caplog.at_level(logging.ERROR, logger="lanekit.storage"):
+        assert (await admin.delete(f"/io/card/{card.id}")).status_code == 204
+    rows, files = await _stored(kit, blob_dir, tenant)
+    # The rows went with the card; the one blob that could not go is an orphan, the other one went.
+    assert rows == []
+    assert [f.name for f in files] == [made[0]["storageId"]]
+    assert any("orphaned" in r.getMessage() for r in caplog.records)
+
+
+async def test_upload_checks_access_before_reading_a_byte_and_cleans_up_after_a_late_failure(
+    kit: Lanekit, blob_dir: Path
+) -> None:
+    tenant, board, card = await _card(kit)
+    reader = await kit.user(tenant)
+    async with kit.db.begin() as conn:
+        await grant_role(conn, board, reader, "boardReader")
+    blobs = kit.app.state.blobs
+    read: list[bytes] = []
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for chunk in (b"a" * 1000, b"b" * 1000):
+            read.append(chunk)
+            yield chunk
+
+    async def details() -> attachment_domain.FileDetails:
+        return attachment_domain.FileDetails(name="notes.txt", description=None, content_type=None)
+
+    with pytest.raises(Forbidden):
+        await attachment_domain.upload_attachment(
+            kit.db,
+            blobs=blobs,
+            actor=actor_of(reader),
+            card_id=card.id,
+            chunks=chunks(),
+            details=details,
+            max_bytes=10_000,
+        )
+    assert read == []
+
+    # The form's trailing fields turn out invalid once the bytes are stored: the blob goes again.
+    async def bad_details() -> attachment_domain.FileDetails:
+        return attachment_domain.FileDetails(name="..", description=None, content_type=None)
+
+    with pytest.raises(Invalid):
+        await attachment_domain.upload_attachment(
+            kit.db,
+            blobs=blobs,
+            actor=actor_of(tenant.admin),
+            card_id=card.id,
+            chunks=chunks(),
+            details=bad_details,
+            max_bytes=10_000,
+        )
+    assert len(read) == 2
+    assert await _stored(kit, blob_dir, tenant) == ([], [])
+
+    record = await attachment_domain.upload_attachment(
+        kit.db,
+        blobs=blobs,
+        actor=actor_of(tenant.admin),
+        card_id=card.id,
+        chunks=chunks(),
+        details=details,
+        max_bytes=10_000,
+    )
+    assert (record.name, record.size, record.content_type) == ("notes.txt", 2000, "text/plain")
+    rows, files = await _stored(kit, blob_dir, tenant)
+    assert [r.storage_id for r in rows] == [f.name for f in files] == [record.storage_id]
 
 
 async def test_the_card_read_fetches_attachments_only_when_there_are_some(kit: Lanekit) -> None:
