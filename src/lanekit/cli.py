@@ -1,4 +1,5 @@
-"""`lanekit serve [--demo] | init | migrate | backup DEST | restore SRC`: a thin shell over the same domain code the API uses."""
+"""`lanekit serve [--demo] | init | migrate | backup DEST | restore SRC`: a thin shell over the same domain
+code the API uses."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from lanekit.settings import Settings
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+    from lanekit.storage import backup
 
 DEMO_ACCOUNT = "demo"
 DEMO_EMAIL = "demo@lanekit.example"
@@ -43,9 +46,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     backup.add_argument("dest", type=Path, help="a new (or empty) directory")
 
-    restore = commands.add_parser("restore", help="bring back a backup made by `lanekit backup` (server stopped)")
+    restore = commands.add_parser(
+        "restore", help="bring back a backup made by `lanekit backup` (server stopped)"
+    )
     restore.add_argument("src", type=Path, help="the backup directory")
-    restore.add_argument("--force", action="store_true", help="overwrite a database and blob files already there")
+    restore.add_argument(
+        "--force", action="store_true", help="overwrite a database and blob files already there"
+    )
     return parser
 
 
@@ -151,8 +158,13 @@ def _end_progress() -> None:
         sys.stdout.write("\r\x1b[K")
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / 1_000_000:.1f} MB"
+def _contents(summary: backup.Summary) -> str:
+    boards, cards = summary.counts.get("boards", 0), summary.counts.get("cards", 0)
+    megabytes = summary.blob_bytes / 1_000_000
+    return (
+        f"schema {summary.schema_revision}; boards {boards}, cards {cards}, "
+        f"attachments {summary.blobs}, {megabytes:.1f} MB"
+    )
 
 
 def _backup(settings: Settings, args: argparse.Namespace) -> int:
@@ -170,11 +182,7 @@ def _backup(settings: Settings, args: argparse.Namespace) -> int:
         print(f"lanekit backup: {exc}", file=sys.stderr)
         return 1
     _end_progress()
-    counts = summary.counts
-    print(
-        f"lanekit backup: wrote {summary.path} (schema {summary.schema_revision}, {counts.get('boards', 0)} "
-        f"boards, {counts.get('cards', 0)} cards, {summary.blobs} attachments of {_megabytes(summary.blob_bytes)})"
-    )
+    print(f"lanekit backup: wrote {summary.path} ({_contents(summary)})")
     return 0
 
 
@@ -194,11 +202,9 @@ def _restore(settings: Settings, args: argparse.Namespace) -> int:
         print(f"lanekit restore: {exc}", file=sys.stderr)
         return 1
     _end_progress()
-    counts = summary.counts
     print(
-        f"lanekit restore: restored the backup of {summary.created_at} (schema {summary.schema_revision}, "
-        f"{counts.get('boards', 0)} boards, {counts.get('cards', 0)} cards, {summary.blobs} attachments of "
-        f"{_megabytes(summary.blob_bytes)}) into {settings.database_url} and {settings.blob_dir}"
+        f"lanekit restore: restored the backup of {summary.created_at} ({_contents(summary)}) "
+        f"into {settings.database_url} and {settings.blob_dir}"
     )
     return 0
 

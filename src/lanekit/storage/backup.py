@@ -98,8 +98,8 @@ def sqlite_path(database_url: str) -> Path:
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
         raise NotSqlite(
-            f"the database is {url.get_backend_name()}, not SQLite: back it up with pg_dump -Fc and a copy of "
-            "the blob directory (LANEKIT_BLOB_DIR), as the README's \"Backups\" section describes"
+            f"the database is {url.get_backend_name()}, not SQLite: back it up with pg_dump -Fc and a copy "
+            'of the blob directory (LANEKIT_BLOB_DIR), as the README\'s "Backups" section describes'
         )
     if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
         raise BackupError(f"cannot back up the SQLite database {url.database!r}: it is not a plain file")
@@ -127,7 +127,9 @@ def backup(
     dest_blobs.mkdir(parents=True, exist_ok=True)
     copy = dest / DATABASE_FILE
     copied: set[str] = set()
-    for attempt in range(1, max_attempts + 1):
+    attempts = 0
+    while True:
+        attempts += 1
         present = sorted(_blob_keys(live_blobs))
         _copy_blobs(live_blobs, dest_blobs, [k for k in present if k not in copied], copied, progress)
         _snapshot(source, copy, pages_per_step=pages_per_step, progress=progress)
@@ -142,11 +144,11 @@ def backup(
                 f"the installation has attachment rows whose files are missing from {live_blobs}: "
                 + ", ".join(lost)
             )
-    else:
-        raise BackupError(
-            f"attachments kept being deleted during the backup ({max_attempts} snapshots were each missing "
-            "a deleted file); run it again"
-        )
+        if attempts == max_attempts:
+            raise BackupError(
+                f"attachments kept being deleted during the backup ({max_attempts} snapshots were each "
+                "missing a deleted file); run it again"
+            )
     for key in copied - set(referenced):
         _blob_path(dest_blobs, key).unlink(missing_ok=True)
     wrong = [k for k, size in referenced.items() if _blob_path(dest_blobs, k).stat().st_size != size]
@@ -161,7 +163,7 @@ def backup(
         counts=_row_counts(copy),
         blobs=len(referenced),
         blob_bytes=sum(referenced.values()),
-        attempts=attempt,
+        attempts=attempts,
     )
     _write_manifest(dest, summary)
     _fsync_directory(dest)
@@ -190,7 +192,9 @@ def restore(
     referenced = _referenced_blobs(backup_db)
     absent = [k for k, size in referenced.items() if not _is_blob_of_size(_blob_path(backup_blobs, k), size)]
     if absent:
-        raise BackupError(f"the backup at {source} is incomplete: attachment files missing: " + ", ".join(absent))
+        raise BackupError(
+            f"the backup at {source} is incomplete: attachment files missing: " + ", ".join(absent)
+        )
     live_blobs = Path(blob_dir)
     if not force:
         occupied = [str(p) for p in (target, _wal(target)) if p.is_file() and p.stat().st_size > 0]
@@ -198,8 +202,8 @@ def restore(
             occupied.append(str(live_blobs))
         if occupied:
             raise BackupError(
-                f"the target is not empty ({', '.join(occupied)}); restore into a new location or pass --force "
-                "to overwrite it"
+                f"the target is not empty ({', '.join(occupied)}); restore into a new location or pass "
+                "--force to overwrite it"
             )
     live_blobs.mkdir(parents=True, exist_ok=True)
     todo = [k for k, size in referenced.items() if not _is_blob_of_size(_blob_path(live_blobs, k), size)]
@@ -230,11 +234,15 @@ def read_manifest(source: Path) -> Summary:
     try:
         data: dict[str, Any] = json.loads(path.read_text())
     except FileNotFoundError:
-        raise BackupError(f"{source} is not a Lanekit backup (no {MANIFEST}; an interrupted backup?)") from None
+        raise BackupError(
+            f"{source} is not a Lanekit backup (no {MANIFEST}; an interrupted backup?)"
+        ) from None
     except (OSError, ValueError) as exc:
         raise BackupError(f"cannot read {path}: {exc}") from None
     if data.get("format") != FORMAT_VERSION:
-        raise BackupError(f"{path} is of backup format {data.get('format')!r}; this Lanekit reads {FORMAT_VERSION}")
+        raise BackupError(
+            f"{path} is of backup format {data.get('format')!r}; this Lanekit reads {FORMAT_VERSION}"
+        )
     if not (source / DATABASE_FILE).is_file():
         raise BackupError(f"the backup at {source} has no {DATABASE_FILE}")
     return Summary(
@@ -253,7 +261,9 @@ def read_manifest(source: Path) -> Summary:
 
 def _connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
     mode = "rwc" if create else "rw"
-    conn = sqlite3.connect(f"file:{path}?mode={mode}", uri=True, isolation_level=None, check_same_thread=False)
+    conn = sqlite3.connect(
+        f"file:{path}?mode={mode}", uri=True, isolation_level=None, check_same_thread=False
+    )
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     return conn
 
@@ -269,7 +279,8 @@ def _pages_progress(progress: Progress | None) -> Callable[[int, int, int], obje
 
 
 def _snapshot(source: Path, copy: Path, *, pages_per_step: int, progress: Progress | None) -> None:
-    """Copy the database as of one commit into `copy` (replacing it), a self-contained rollback-journal file."""
+    """Copy the database as of one commit into `copy` (replacing it): one self-contained file in rollback
+    journal mode."""
     src = _connect(source)
     try:
         # The read transaction starts with the first read and pins this WAL snapshot for every step below.
@@ -287,7 +298,9 @@ def _snapshot(source: Path, copy: Path, *, pages_per_step: int, progress: Progre
         src.close()
 
 
-def _restore_database(backup_db: Path, target: Path, *, pages_per_step: int, progress: Progress | None) -> None:
+def _restore_database(
+    backup_db: Path, target: Path, *, pages_per_step: int, progress: Progress | None
+) -> None:
     src = _connect(backup_db)
     try:
         dst = _connect(target, create=True)
