@@ -1,17 +1,21 @@
-"""`lanekit serve [--demo] | init | migrate`: a thin shell over the same domain code the API uses."""
+"""`lanekit serve [--demo] | init | migrate | backup DEST | restore SRC`: a thin shell over the same domain
+code the API uses."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lanekit.settings import Settings
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+    from lanekit.storage import backup
 
 DEMO_ACCOUNT = "demo"
 DEMO_EMAIL = "demo@lanekit.example"
@@ -36,6 +40,19 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--last-name", default="User")
 
     commands.add_parser("migrate", help="apply database migrations")
+
+    backup = commands.add_parser(
+        "backup", help="copy a running SQLite installation (database and attachment files) to a new directory"
+    )
+    backup.add_argument("dest", type=Path, help="a new (or empty) directory")
+
+    restore = commands.add_parser(
+        "restore", help="bring back a backup made by `lanekit backup` (server stopped)"
+    )
+    restore.add_argument("src", type=Path, help="the backup directory")
+    restore.add_argument(
+        "--force", action="store_true", help="overwrite a database and blob files already there"
+    )
     return parser
 
 
@@ -119,6 +136,79 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress(command: str) -> Callable[[str, int, int], None] | None:
+    """A percentage line rewritten in place, only when stdout is a terminal."""
+    if not sys.stdout.isatty():
+        return None
+    shown: list[tuple[str, int]] = []
+
+    def show(phase: str, done: int, total: int) -> None:
+        percent = 100 if total <= 0 else done * 100 // total
+        if shown and shown[-1] == (phase, percent):
+            return
+        shown[:] = [(phase, percent)]
+        sys.stdout.write(f"\r{command}: {phase} {percent:3d}%\x1b[K")
+        sys.stdout.flush()
+
+    return show
+
+
+def _end_progress() -> None:
+    if sys.stdout.isatty():
+        sys.stdout.write("\r\x1b[K")
+
+
+def _contents(summary: backup.Summary) -> str:
+    boards, cards = summary.counts.get("boards", 0), summary.counts.get("cards", 0)
+    megabytes = summary.blob_bytes / 1_000_000
+    return (
+        f"schema {summary.schema_revision}; boards {boards}, cards {cards}, "
+        f"attachments {summary.blobs}, {megabytes:.1f} MB"
+    )
+
+
+def _backup(settings: Settings, args: argparse.Namespace) -> int:
+    from lanekit.storage import backup
+
+    try:
+        summary = backup.backup(
+            database_url=settings.database_url,
+            blob_dir=settings.blob_dir,
+            dest=args.dest,
+            progress=_progress("lanekit backup"),
+        )
+    except backup.BackupError as exc:
+        _end_progress()
+        print(f"lanekit backup: {exc}", file=sys.stderr)
+        return 1
+    _end_progress()
+    print(f"lanekit backup: wrote {summary.path} ({_contents(summary)})")
+    return 0
+
+
+def _restore(settings: Settings, args: argparse.Namespace) -> int:
+    from lanekit.storage import backup
+
+    try:
+        summary = backup.restore(
+            source=args.src,
+            database_url=settings.database_url,
+            blob_dir=settings.blob_dir,
+            force=args.force,
+            progress=_progress("lanekit restore"),
+        )
+    except backup.BackupError as exc:
+        _end_progress()
+        print(f"lanekit restore: {exc}", file=sys.stderr)
+        return 1
+    _end_progress()
+    print(
+        f"lanekit restore: restored the backup of {summary.created_at} ({_contents(summary)}) "
+        f"into {settings.database_url} and {settings.blob_dir}"
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
@@ -129,4 +219,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "init":
         asyncio.run(_migrate(settings))
         return asyncio.run(_init(settings, args))
+    if args.command == "backup":
+        return _backup(settings, args)
+    if args.command == "restore":
+        return _restore(settings, args)
     return _serve(settings, args)
