@@ -116,6 +116,8 @@ def app_from_environment() -> FastAPI:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from lanekit.web.transport import uvicorn_options
+
     asyncio.run(_migrate(settings))
     if args.demo:
         seeded = asyncio.run(_seed_demo(settings))
@@ -132,6 +134,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         workers=args.workers,
         log_level="info",
         access_log=False,
+        # Header size and count, header and body timeouts, and the connection cap (docs/decisions/151).
+        **uvicorn_options(settings),
     )
     return 0
 

@@ -38,6 +38,16 @@ class Settings(BaseSettings):
     blob_dir: Path = Path("var") / "blobs"
     # Largest attachment accepted; a bigger upload is a 413 and nothing is stored.
     max_attachment_bytes: int = 256 * 1024 * 1024
+    # Transport limits of `lanekit serve` (web/transport.py; defaults argued in docs/decisions/151).
+    # A request line plus header fields larger than this, or with more fields than max_headers, is a 431.
+    max_header_bytes: int = 64 * 1024
+    max_headers: int = 100
+    # A request head must be complete this long after the connection opened or the previous response (408).
+    header_timeout_seconds: float = 10.0
+    # While the app waits for the body, a gap this long without body bytes ends the request (408).
+    body_timeout_seconds: float = 30.0
+    # Open connections one process serves; past it requests are answered 503.
+    max_connections: int = 1000
 
     @field_validator("rate_limit")
     @classmethod
@@ -53,6 +63,15 @@ class Settings(BaseSettings):
     @field_validator("max_body_bytes", "auth_cache_size", "max_attachment_bytes")
     @classmethod
     def _positive(cls, value: int) -> int:
+        if value <= 0:
+            raise ValueError("must be positive")
+        return value
+
+    @field_validator(
+        "max_header_bytes", "max_headers", "header_timeout_seconds", "body_timeout_seconds", "max_connections"
+    )
+    @classmethod
+    def _positive_limit(cls, value: float) -> float:
         if value <= 0:
             raise ValueError("must be positive")
         return value

@@ -1,0 +1,1 @@
+"""The web plumbing every API surface shares."""
