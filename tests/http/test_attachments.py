@@ -13,7 +13,8 @@ import anyio
 import pytest
 from sqlalchemy import select
 
-from lanekit.domain.cards import create as card_domain
+from lanekit.domain.cards import delete as card_delete
+from lanekit.domain.cards import read as card_read
 from lanekit.settings import Settings
 from lanekit.storage.queries import attachments as attachment_queries
 from lanekit.storage.records import BoardRecord, CardRecord
@@ -336,7 +337,7 @@ async def test_cards_the_caller_cannot_write_to(kit: Lanekit, blob_dir: Path) ->
     assert (len(rows), len(files)) == (2, 3)
 
     async with kit.db.begin() as conn:
-        await card_domain.delete_cards(conn, actor=actor_of(tenant.admin), card_ids=[card.id])
+        await card_delete.delete_cards(conn, actor=actor_of(tenant.admin), card_ids=[card.id])
     assert (await _upload(admin, card.id)).status_code == 404
 
 
@@ -440,7 +441,7 @@ async def test_the_card_read_fetches_attachments_only_when_there_are_some(kit: L
     async def read() -> tuple[int, Any]:
         with StatementCounter(kit) as counter:
             async with kit.db.read() as conn:
-                found = await card_domain.get_card(conn, actor=actor, card_id=card.id)
+                found = await card_read.get_card(conn, actor=actor, card_id=card.id)
         return len(counter.statements), found
 
     without, bare = await read()

@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.domain import clock, events
 from lanekit.domain.access import access_for_card, require
-from lanekit.domain.cards import connections, mirrors, tasks, values, wip
-from lanekit.domain.cards.create import assignable_users, check_type, user_wip
+from lanekit.domain.cards import connections, mirrors, moves, values, wip
+from lanekit.domain.cards.assignees import assignable_users, user_wip
 from lanekit.domain.cards.patch_ops import PatchState, apply_op, card_view, parse_op
 from lanekit.domain.cards.placement import check_lane_wip, lane_entry, ranks_at, target_lane
 from lanekit.domain.changes import bump_boards, save_events
@@ -120,7 +120,7 @@ async def apply_patch(
     lanes: dict[int, LaneRecord] = {}
     if needs_lanes:
         # A task moves only between its owner's task lanes.
-        lanes = await tasks.lanes_for(conn, account_id=actor.account_id, card=card)
+        lanes = await moves.lanes_for(conn, account_id=actor.account_id, card=card)
     from_lane = lanes.get(card.lane_id)
     lane = from_lane
     if doc["laneId"] != card.lane_id:
@@ -130,7 +130,7 @@ async def apply_patch(
             t.id: t
             for t in await type_queries.list_for_board(conn, account_id=actor.account_id, board_id=board.id)
         }
-        check_type(types, board, doc["typeId"], at("typeId"))
+        values.check_type(types, board, doc["typeId"], at("typeId"))
     if doc["customIconId"] is not None and doc["customIconId"] != card.custom_icon_id:
         icons = await icon_queries.list_for_board(conn, account_id=actor.account_id, board_id=board.id)
         if doc["customIconId"] not in {x.id for x in icons}:
@@ -229,7 +229,7 @@ async def apply_patch(
         maker = events.card_blocked if blocked else events.card_unblocked
         new_events.append(maker(updated, reason))
     if "rank" in columns and from_lane is not None and lane is not None:
-        new_events.append(await tasks.moved_event(conn, card=updated, from_lane=from_lane, to_lane=lane))
+        new_events.append(await moves.moved_event(conn, card=updated, from_lane=from_lane, to_lane=lane))
     new_events += [events.user_assigned(updated, users[u][0]) for u in plus]
     new_events += [events.user_unassigned(updated, current_refs[u]) for u in minus]
     if lane_comment is not None:
