@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.domain import clock, events
-from lanekit.domain.access import BoardAccess, access_for_card, require
+from lanekit.domain.access import BoardAccess, access_for_card, readable_card, require
 from lanekit.domain.cards import read as card_read
 from lanekit.domain.cards import values
 from lanekit.domain.cards.placement import (
@@ -65,15 +65,6 @@ class TaskBoard:
 
 
 # --- the taskboard ---------------------------------------------------------------------------------------
-
-
-async def _readable_card(conn: AsyncConnection, *, actor: Actor, card_id: int) -> CardRecord:
-    card = await card_queries.fetch(conn, account_id=actor.account_id, card_id=card_id)
-    if card is None:
-        raise NotFound("card", card_id)
-    access = await access_for_card(conn, actor=actor, card_id=card_id, board_id=card.board_id)
-    require(access, "card.read")
-    return card
 
 
 async def lock_owner(
@@ -128,7 +119,7 @@ async def ensure_lanes(conn: AsyncConnection, *, owner: CardRecord, now: datetim
 async def read_taskboard(conn: AsyncConnection, *, actor: Actor, card_id: int) -> TaskBoard | None:
     """`GET /io/card/:cardId/taskboard` as a read; None when the lanes must be created first
     (`open_taskboard`).  A task has no taskboard: its lanes are empty."""
-    owner = await _readable_card(conn, actor=actor, card_id=card_id)
+    owner, _ = await readable_card(conn, actor=actor, card_id=card_id)
     lanes = await task_queries.list_lanes(conn, account_id=actor.account_id, card_id=owner.id)
     if not lanes and owner.containing_card_id is None:
         return None
@@ -200,7 +191,7 @@ def check_task_type(types: dict[int, CardTypeRecord], board: BoardRecord, value:
 async def list_tasks(
     conn: AsyncConnection, *, actor: Actor, card_id: int, offset: int, limit: int
 ) -> tuple[int, list[CardReadRecord]]:
-    owner = await _readable_card(conn, actor=actor, card_id=card_id)
+    owner, _ = await readable_card(conn, actor=actor, card_id=card_id)
     return await card_queries.list_tasks_read(
         conn, account_id=actor.account_id, owner_id=owner.id, offset=offset, limit=limit
     )
@@ -230,7 +221,7 @@ async def copy_taskboard(
     tags, assignees and, on the same board, custom field values; not their history).  The source must be
     readable.  Returns the `taskCardCreated` events of the copies."""
     source_card_id = values.check_id(source_id, "copiedFromCardId")
-    source = await _readable_card(conn, actor=actor, card_id=source_card_id)
+    source, _ = await readable_card(conn, actor=actor, card_id=source_card_id)
     source_lanes = await task_queries.list_lanes(conn, account_id=actor.account_id, card_id=source.id)
     if not source_lanes:
         return []
