@@ -21,11 +21,11 @@ from lanekit.domain.cards.assignees import wip_comment
 from lanekit.domain.cards.placement import (
     check_lane_wip,
     default_drop_lane,
-    lane_entry,
     lanes_by_id,
     ranks_at,
     target_lane,
 )
+from lanekit.domain.cards.rows import new_card_row
 from lanekit.domain.changes import bump_boards, save_events
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import Actor
@@ -194,13 +194,17 @@ async def create_card(conn: AsyncConnection, *, actor: Actor, new: NewCard) -> C
 
     [rank_key] = await ranks_at(conn, lane_id=lane.id, index=index, exclude=[])
     now = clock.now()
-    row: dict[str, Any] = dict(
+    reason = block_reason if block_reason and block_reason.strip() else None
+    row = new_card_row(
         account_id=actor.account_id,
         board_id=board.id,
+        lane=lane,
         rank=rank_key,
         title=title,
-        description=description,
         type_id=type_id,
+        user_id=actor.user_id,
+        now=now,
+        description=description,
         custom_icon_id=icon_id,
         priority=priority,
         size=size,
@@ -209,24 +213,10 @@ async def create_card(conn: AsyncConnection, *, actor: Actor, new: NewCard) -> C
         external_links=links,
         planned_start=planned_start,
         planned_finish=planned_finish,
-        is_blocked=bool(block_reason and block_reason.strip()),
-        blocked_reason=block_reason if block_reason and block_reason.strip() else None,
-        blocked_on=now if block_reason and block_reason.strip() else None,
-        created_on=now,
-        created_by=actor.user_id,
-        updated_on=now,
-        updated_by=actor.user_id,
-        moved_on=None,
-        moved_by=None,
-        actual_start=None,
-        actual_finish=None,
-        archived_on=None,
-        archived_by=None,
-        deleted_on=None,
-        version=1,
+        is_blocked=reason is not None,
+        blocked_reason=reason,
         containing_card_id=None if owner is None else owner.id,
     )
-    row.update(lane_entry(None, lane, now=now, user_id=actor.user_id))
     row.update(await mirrors.columns_for_new_card(conn, actor=actor, source_id=new.mirror_source_card_id))
     card = await card_writes.insert_card(conn, **row)
     await card_writes.insert_assignments(

@@ -22,10 +22,10 @@ from lanekit.domain.access import BoardAccess, access_for_card, readable_card, r
 from lanekit.domain.cards import read as card_read
 from lanekit.domain.cards import values
 from lanekit.domain.cards.placement import (
-    lane_entry,
     lanes_by_id,
     lock_cards,
 )
+from lanekit.domain.cards.rows import new_card_row
 from lanekit.domain.errors import Invalid, NotFound
 from lanekit.domain.types import Actor
 from lanekit.storage.queries import board_copy as copy_queries
@@ -263,41 +263,28 @@ async def copy_taskboard(
     rows = []
     for task in originals:
         lane = lane_map[task.lane_id]
-        row: dict[str, Any] = {
-            "account_id": actor.account_id,
-            "board_id": card.board_id,
-            "lane_id": lane.id,
-            "rank": task.rank,
-            "title": task.title,
-            "description": task.description,
-            "type_id": task.type_id if same_board else task_type,
-            "custom_icon_id": task.custom_icon_id if same_board else None,
-            "priority": task.priority,
-            "size": task.size,
-            "tags": list(task.tags),
-            "custom_id": task.custom_id,
-            "external_links": list(task.external_links),
-            "planned_start": task.planned_start,
-            "planned_finish": task.planned_finish,
-            "actual_start": None,
-            "actual_finish": None,
-            "is_blocked": task.is_blocked,
-            "blocked_reason": task.blocked_reason,
-            "blocked_on": now if task.is_blocked else None,
-            "created_on": now,
-            "created_by": actor.user_id,
-            "updated_on": now,
-            "updated_by": actor.user_id,
-            "moved_on": None,
-            "moved_by": None,
-            "archived_on": None,
-            "archived_by": None,
-            "deleted_on": None,
-            "version": 1,
-            "containing_card_id": card.id,
-            "mirror_source_card_id": None,
-        }
-        row.update(lane_entry(None, lane, now=now, user_id=actor.user_id))
+        row = new_card_row(
+            account_id=actor.account_id,
+            board_id=card.board_id,
+            lane=lane,
+            rank=task.rank,
+            title=task.title,
+            type_id=task.type_id if task_type is None else task_type,
+            user_id=actor.user_id,
+            now=now,
+            description=task.description,
+            custom_icon_id=task.custom_icon_id if same_board else None,
+            priority=task.priority,
+            size=task.size,
+            tags=task.tags,
+            custom_id=task.custom_id,
+            external_links=task.external_links,
+            planned_start=task.planned_start,
+            planned_finish=task.planned_finish,
+            is_blocked=task.is_blocked,
+            blocked_reason=task.blocked_reason,
+            containing_card_id=card.id,
+        )
         rows.append(row)
     new_ids = await copy_queries.insert_cards(conn, rows=rows)
     copies = [CardRecord(id=i, **row) for i, row in zip(new_ids, rows, strict=True)]
