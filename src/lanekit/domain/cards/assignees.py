@@ -15,7 +15,7 @@ from lanekit.domain.cards.placement import excluded_wip_lanes, lanes_by_id, lock
 from lanekit.domain.changes import bump_boards, save_events
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import Actor
-from lanekit.storage.queries import card_writes
+from lanekit.storage.queries import card_writes, placement_reads
 from lanekit.storage.queries import cards as card_queries
 from lanekit.storage.queries import lanes as lane_queries
 from lanekit.storage.records import BoardRecord, CardRecord, UserRef
@@ -33,7 +33,7 @@ async def assignable_users(
     """The users by id with their board WIP limit and held cards; an unknown id is Invalid."""
     found = {
         u.id: (u, limit, held)
-        for u, limit, held in await card_writes.fetch_assignable_users(
+        for u, limit, held in await placement_reads.fetch_assignable_users(
             conn,
             account_id=actor.account_id,
             board_id=board.id,

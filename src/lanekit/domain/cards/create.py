@@ -30,7 +30,7 @@ from lanekit.domain.changes import bump_boards, save_events
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import Actor
 from lanekit.storage.queries import card_types as type_queries
-from lanekit.storage.queries import card_writes
+from lanekit.storage.queries import card_writes, placement_reads
 from lanekit.storage.queries import custom_fields as field_queries
 from lanekit.storage.queries import custom_icons as icon_queries
 from lanekit.storage.queries import lanes as lane_queries
@@ -110,7 +110,7 @@ async def create_card(conn: AsyncConnection, *, actor: Actor, new: NewCard) -> C
     title = values.check_title(new.title, "title")
     board_id = new.board_id if owner is None else owner.board_id
     if new.lane_id is not None and owner is None:
-        lane_row = await card_writes.fetch_lane(conn, account_id=actor.account_id, lane_id=new.lane_id)
+        lane_row = await placement_reads.fetch_lane(conn, account_id=actor.account_id, lane_id=new.lane_id)
         if lane_row is None:
             raise Invalid(new.lane_field, f"lane {new.lane_id} not found")
         if board_id is not None and lane_row.board_id != board_id:

@@ -33,7 +33,7 @@ from lanekit.domain.cards.placement import (
 from lanekit.domain.changes import bump_boards, save_events
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import Actor
-from lanekit.storage.queries import card_writes
+from lanekit.storage.queries import card_writes, placement_reads
 from lanekit.storage.queries import cards as card_queries
 from lanekit.storage.queries import lanes as lane_queries
 from lanekit.storage.queries import tasks as task_queries
@@ -82,7 +82,7 @@ async def move_cards(
     if destination.lane_id is not None:
         dest_board_id = next((b for b, lanes in source_lanes.items() if destination.lane_id in lanes), None)
         if dest_board_id is None:
-            lane = await card_writes.fetch_lane(
+            lane = await placement_reads.fetch_lane(
                 conn, account_id=actor.account_id, lane_id=destination.lane_id
             )
             if lane is None:
