@@ -22,7 +22,7 @@ from lanekit.domain import clock, events
 from lanekit.domain.access import access_for_card, require
 from lanekit.domain.cards import connections, mirrors, moves, values, wip
 from lanekit.domain.cards.assignees import assignable_users, user_wip
-from lanekit.domain.cards.patch_ops import PatchState, apply_op, card_view, parse_op
+from lanekit.domain.cards.patch_ops import PatchState, apply_ops, card_view, parse_op
 from lanekit.domain.cards.placement import check_lane_wip, lane_entry, ranks_at, target_lane
 from lanekit.domain.changes import bump_boards, save_events
 from lanekit.domain.errors import Conflict, Invalid, VersionMismatch
@@ -102,8 +102,7 @@ async def apply_patch(
         ]
     original = card_view(card, current_assignees, current_fields)
     state = PatchState(doc=copy.deepcopy(original), origin={}, fields={})
-    for i, (op, parts, raw) in enumerate(parsed):
-        apply_op(state, i, op, parts, raw)
+    apply_ops(state, parsed)
     doc = state.doc
 
     def at(key: str) -> str:
