@@ -50,6 +50,8 @@ async def assignable_users(
 def user_wip(
     users: dict[int, tuple[UserRef, int | None, int]], adding: dict[int, int], comment: Any, field_name: str
 ) -> tuple[list[wip.UserBreach], str | None]:
+    """The users' WIP breaches when each gets `adding[user id]` more cards, and the override comment to
+    record; without a comment a breach is refused (`wip.enforce`)."""
     loads = [
         wip.UserLoad(u.id, u.full_name, limit, held, adding=adding.get(u.id, 0))
         for u, limit, held in users.values()
@@ -60,6 +62,7 @@ def user_wip(
 
 
 def wip_comment(value: Any) -> str | None:
+    """A `wipOverrideComment` as given: None or a string."""
     if value is None:
         return None
     if not isinstance(value, str):
