@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import select
 
 from lanekit.domain.cards import attachments as attachment_domain
-from lanekit.domain.cards import create as card_domain
+from lanekit.domain.cards import delete as card_delete
+from lanekit.domain.cards import read as card_read
 from lanekit.domain.errors import Forbidden, Invalid
 from lanekit.settings import Settings
 from lanekit.storage.blobs import LocalBlobStore
@@ -340,7 +341,7 @@ async def test_cards_the_caller_cannot_write_to(kit: Lanekit, blob_dir: Path) ->
     assert (len(rows), len(files)) == (2, 3)
 
     async with kit.db.begin() as conn:
-        await card_domain.delete_cards(
+        await card_delete.delete_cards(
             conn, actor=actor_of(tenant.admin), card_ids=[card.id], blobs=kit.app.state.blobs
         )
     assert (await _upload(admin, card.id)).status_code == 404
@@ -456,7 +457,7 @@ async def test_a_rolled_back_deletion_keeps_rows_and_blobs(kit: Lanekit, blob_di
             await attachment_domain.delete_attachment(
                 conn, blobs=blobs, actor=actor, card_id=card.id, attachment_id=int(made[0]["id"])
             )
-            await card_domain.delete_cards(conn, actor=actor, card_ids=[card.id], blobs=blobs)
+            await card_delete.delete_cards(conn, actor=actor, card_ids=[card.id], blobs=blobs)
             raise Abandoned
     # The blob deletions were registered for after the commit, which never came.
     assert await _stored(kit, blob_dir, tenant) == before
@@ -553,7 +554,7 @@ async def test_the_card_read_fetches_attachments_only_when_there_are_some(kit: L
     async def read() -> tuple[int, Any]:
         with StatementCounter(kit) as counter:
             async with kit.db.read() as conn:
-                found = await card_domain.get_card(conn, actor=actor, card_id=card.id)
+                found = await card_read.get_card(conn, actor=actor, card_id=card.id)
         return len(counter.statements), found
 
     without, bare = await read()

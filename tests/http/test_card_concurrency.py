@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from lanekit.domain.cards import create as card_domain
 from lanekit.domain.cards import moves
+from lanekit.domain.cards import read as card_read
 from lanekit.storage.tables import cards, events
 from tests.factories.boards import actor_of, make_board
 from tests.factories.cards import board_lanes, make_card
@@ -135,7 +135,7 @@ async def test_statement_budget_for_move_and_get(lanekit: Lanekit) -> None:
         counter.statements.clear()
         async with lanekit.db.read() as conn:
             counter.on = True
-            read = await card_domain.get_card(conn, actor=actor, card_id=mover.id)
+            read = await card_read.get_card(conn, actor=actor, card_id=mover.id)
             counter.on = False
         get_count = len(counter.statements)
     assert read.index == 75 and read.lane.id == lanes["Doing Now"].id

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import event, select
 
-from lanekit.domain.cards import create as card_domain
+from lanekit.domain.cards import read as card_read
 from lanekit.storage.records import BoardRecord
 from lanekit.storage.tables import boards, cards
 from tests.factories.boards import actor_of, grant_role, make_board
@@ -318,11 +318,11 @@ async def test_full_card_read_costs_the_same_for_a_mirror(lanekit: Lanekit, worl
     event.listen(engine, "before_cursor_execute", count)
     try:
         async with lanekit.db.read() as conn:
-            plain = await card_domain.get_card(conn, actor=actor, card_id=int(world.source))
+            plain = await card_read.get_card(conn, actor=actor, card_id=int(world.source))
         plain_count = len(counted)
         counted.clear()
         async with lanekit.db.read() as conn:
-            mirrored = await card_domain.get_card(conn, actor=actor, card_id=mirror)
+            mirrored = await card_read.get_card(conn, actor=actor, card_id=mirror)
         mirror_count = len(counted)
     finally:
         event.remove(engine, "before_cursor_execute", count)

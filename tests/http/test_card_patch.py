@@ -7,8 +7,10 @@ from typing import Any
 import httpx
 import pytest
 
+from lanekit.domain.cards import patch as card_patch
+from lanekit.domain.errors import Invalid, VersionMismatch
 from lanekit.storage.tables import card_tags, cards, events
-from tests.factories.boards import make_board
+from tests.factories.boards import actor_of, make_board
 from tests.factories.cards import board_lanes, make_card
 from tests.harness import Lanekit, Tenant
 
@@ -375,3 +377,50 @@ async def test_bulk_update(kit: Kit) -> None:
     async with kit.lanekit.db.read() as conn:
         rows = (await conn.execute(cards.select().where(cards.c.id == int(a)))).all()
     assert rows[0].version == 2
+
+
+async def test_update_card_takes_typed_changes_without_a_patch_document(kit: Kit) -> None:
+    # The web UI's path: no JSON Patch, only the fields given; the same rules and rows as PATCH.
+    card_id = await kit.card(tags=["keep"], block_reason="stuck")
+    target = kit.lanes["Doing Now"]
+    actor = actor_of(kit.tenant.admin)
+    async with kit.lanekit.db.begin() as conn:
+        updated = await card_patch.update_card(
+            conn,
+            actor=actor,
+            card_id=int(card_id),
+            changes=card_patch.CardChanges(
+                title="Typed", tags=["keep", "new"], is_blocked=False, lane_id=target.id, description=None
+            ),
+            expected_version=1,
+        )
+    assert (updated.title, updated.tags, updated.is_blocked, updated.lane_id) == (
+        "Typed",
+        ["keep", "new"],
+        False,
+        target.id,
+    )
+    card = await kit.get(card_id)
+    assert (card["title"], card["version"], card["blockedStatus"]["isBlocked"]) == ("Typed", "2", False)
+    async with kit.lanekit.db.read() as conn:
+        tags = sorted(
+            r.tag
+            for r in (await conn.execute(card_tags.select().where(card_tags.c.card_id == int(card_id)))).all()
+        )
+        kinds = [
+            r.type
+            for r in (await conn.execute(events.select().where(events.c.card_id == int(card_id)))).all()
+        ]
+    assert tags == ["keep", "new"]
+    assert {"cardChanged", "cardUnblocked", "cardMoved"} <= set(kinds)
+    async with kit.lanekit.db.begin() as conn:
+        with pytest.raises(Invalid) as refused:
+            await card_patch.update_card(
+                conn, actor=actor, card_id=int(card_id), changes=card_patch.CardChanges(type_id=999_999_999)
+            )
+    assert refused.value.field == "typeId"
+    async with kit.lanekit.db.begin() as conn:
+        with pytest.raises(VersionMismatch):
+            await card_patch.update_card(
+                conn, actor=actor, card_id=int(card_id), changes=card_patch.CardChanges(), expected_version=1
+            )

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from lanekit.domain.cards import create as card_domain
+from lanekit.domain.cards import read as card_read
 from lanekit.storage.records import BoardRecord, CardRecord, LaneRecord
 from lanekit.storage.tables import cards, events, lanes
 from tests.factories.boards import actor_of, grant_role, make_board
@@ -304,7 +304,7 @@ async def test_a_card_read_costs_one_statement_more_only_with_tasks(lanekit: Lan
     for card_id in (plain.id, w.owner.id):
         with StatementCounter(lanekit) as counter:
             async with lanekit.db.read() as conn:
-                read = await card_domain.get_card(conn, actor=actor, card_id=card_id)
+                read = await card_read.get_card(conn, actor=actor, card_id=card_id)
         counts.append((len(counter.statements), read.task_stats is not None))
     assert counts[1] == (counts[0][0] + 1, True) and counts[0][1] is False
 

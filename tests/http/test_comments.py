@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from lanekit.domain import clock
-from lanekit.domain.cards import create as card_domain
+from lanekit.domain.cards import read as card_read
 from lanekit.storage.records import BoardRecord, UserRecord
 from lanekit.storage.tables import card_connections, comments
 from tests.factories.boards import actor_of, grant_role, make_board
@@ -256,7 +256,7 @@ async def test_card_read_fetches_comments_only_when_there_are_some(lanekit: Lane
     async def count() -> tuple[int, int]:
         with StatementCounter(lanekit) as counter:
             async with lanekit.db.read() as conn:
-                read = await card_domain.get_card(conn, actor=actor, card_id=int(card_id))
+                read = await card_read.get_card(conn, actor=actor, card_id=int(card_id))
         return len(counter.statements), len(read.comments)
 
     without, shown = await count()

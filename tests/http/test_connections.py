@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from lanekit.domain.cards import create as card_domain
+from lanekit.domain.cards import read as card_read
 from lanekit.storage.records import BoardRecord, CardRecord, UserRecord
 from lanekit.storage.tables import boards, card_connections
 from tests.factories.boards import actor_of, grant_role, make_board
@@ -683,7 +683,7 @@ async def test_deprecated_connect_many_and_disconnect_one_board(lanekit: Lanekit
 async def _count_get(lanekit: Lanekit, tenant: Tenant, card: CardRecord) -> int:
     with StatementCounter(lanekit) as counter:
         async with lanekit.db.read() as conn:
-            await card_domain.get_card(conn, actor=actor_of(tenant.admin), card_id=card.id)
+            await card_read.get_card(conn, actor=actor_of(tenant.admin), card_id=card.id)
     return len(counter.statements)
 
 

@@ -10,6 +10,7 @@ from fastapi import Body
 from fastapi.responses import JSONResponse
 
 from lanekit.domain.cards import create as cards
+from lanekit.domain.cards import read as card_read
 from lanekit.domain.cards import tasks
 from lanekit.domain.types import CardId, Id
 from lanekit.http.cards import CardFields
@@ -79,7 +80,7 @@ async def create_task(
 ) -> JSONResponse:
     async with db.begin() as conn:
         task = await cards.create_card(conn, actor=actor, new=body.to_domain(cardId))
-        read = await cards.get_card(conn, actor=actor, card_id=task.id)
+        read = await card_read.get_card(conn, actor=actor, card_id=task.id)
     return ok(
         {**card_shapes.card_detail(read, base_url=base_url), "taskBoard": shapes.task_board_of(read)}, 201
     )

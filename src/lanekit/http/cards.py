@@ -9,10 +9,11 @@ from fastapi import Body, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 
+from lanekit.domain.cards import assignees, delete, moves
 from lanekit.domain.cards import create as cards
 from lanekit.domain.cards import lists as card_lists
-from lanekit.domain.cards import moves
 from lanekit.domain.cards import patch as card_patch
+from lanekit.domain.cards import read as card_read
 from lanekit.domain.cards.values import check_index
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import BoardId, CardId, Id
@@ -173,7 +174,7 @@ async def create_card(
 ) -> JSONResponse:
     async with db.begin() as conn:
         card = await cards.create_card(conn, actor=actor, new=body.to_domain())
-        read = await cards.get_card(conn, actor=actor, card_id=card.id) if returnFullRecord else None
+        read = await card_read.get_card(conn, actor=actor, card_id=card.id) if returnFullRecord else None
     if read is None:
         return ok({"id": ident(card.id)}, 201)
     return ok(shapes.card_detail(read, base_url=base_url), 201)
@@ -269,7 +270,7 @@ async def move_cards(actor: Actor, db: Db, body: CardMove = Body()) -> JSONRespo
 @router.post("/card/assign", operation_id="assignCards")
 async def assign_cards(actor: Actor, db: Db, body: CardAssign = Body()) -> JSONResponse:
     async with db.begin() as conn:
-        versions = await cards.assign(
+        versions = await assignees.assign(
             conn,
             actor=actor,
             card_ids=body.cardIds,
@@ -285,7 +286,7 @@ async def assign_cards(actor: Actor, db: Db, body: CardAssign = Body()) -> JSONR
 async def delete_cards(actor: Actor, db: Db, blobs: Blobs, body: CardIds = Body()) -> Response:
     async with db.begin() as conn:
         # The attachments' blobs go once this commits (domain/cards/attachments.py).
-        await cards.delete_cards(conn, actor=actor, card_ids=body.cardIds, blobs=blobs)
+        await delete.delete_cards(conn, actor=actor, card_ids=body.cardIds, blobs=blobs)
     return no_content()
 
 
@@ -308,7 +309,7 @@ async def get_card(
     excludeComments: Annotated[bool, Query()] = False,
 ) -> JSONResponse:
     async with db.read() as conn:
-        read = await cards.get_card(conn, actor=actor, card_id=cardId)
+        read = await card_read.get_card(conn, actor=actor, card_id=cardId)
     return ok(shapes.card_detail(read, base_url=base_url, exclude_comments=excludeComments))
 
 
@@ -327,14 +328,14 @@ async def patch_card(
     async with db.begin() as conn:
         await card_patch.apply_patch(conn, actor=actor, card_id=cardId, ops=ops, expected_version=version)
         # Re-read inside the write transaction: the body shows this change, not a later one.
-        read = await cards.get_card(conn, actor=actor, card_id=cardId)
+        read = await card_read.get_card(conn, actor=actor, card_id=cardId)
     return ok(shapes.card_detail(read, base_url=base_url))
 
 
 @router.delete("/card/{cardId}", operation_id="deleteCard", status_code=204)
 async def delete_card(actor: Actor, db: Db, blobs: Blobs, cardId: CardId) -> Response:
     async with db.begin() as conn:
-        await cards.delete_cards(conn, actor=actor, card_ids=[cardId], blobs=blobs)
+        await delete.delete_cards(conn, actor=actor, card_ids=[cardId], blobs=blobs)
     return no_content()
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.domain import clock, events, html
-from lanekit.domain.access import BoardAccess, access_for_card, accesses_for_cards, require
+from lanekit.domain.access import BoardAccess, access_for_card, accesses_for_cards, readable_card, require
 from lanekit.domain.cards.lists import readable_board_ids
 from lanekit.domain.cards.placement import lock_cards
 from lanekit.domain.changes import bump_boards, save_events
@@ -58,11 +58,7 @@ async def list_comments(
     """The card's comments; with `include_children`, interleaved with those of the child cards the caller
     can read."""
     newest_first = check_sort(sort_by)
-    card = await card_queries.fetch(conn, account_id=actor.account_id, card_id=card_id)
-    if card is None:
-        raise NotFound("card", card_id)
-    access = await access_for_card(conn, actor=actor, card_id=card_id, board_id=card.board_id)
-    require(access, "card.read")
+    card, _ = await readable_card(conn, actor=actor, card_id=card_id)
     board_of = {card.id: card.board_id}
     if include_children:
         children = await comment_queries.list_live_children(

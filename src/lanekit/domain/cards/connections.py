@@ -30,6 +30,7 @@ from lanekit.domain.access import (
     accesses_for_cards,
     board_access,
     effective_role,
+    readable_card,
     require,
 )
 from lanekit.domain.cards import values
@@ -404,17 +405,6 @@ async def with_connections(
     ]
 
 
-async def _readable_card(
-    conn: AsyncConnection, *, actor: Actor, card_id: int
-) -> tuple[CardRecord, BoardAccess]:
-    card = await card_queries.fetch(conn, account_id=actor.account_id, card_id=card_id)
-    if card is None:
-        raise NotFound("card", card_id)
-    access = await access_for_card(conn, actor=actor, card_id=card.id, board_id=card.board_id)
-    require(access, "card.read")
-    return card, access
-
-
 @dataclass(frozen=True, slots=True)
 class ConnectedPage:
     total: int
@@ -436,7 +426,7 @@ async def list_children(
 ) -> ConnectedPage:
     """The card's children on boards the caller can read, in the order they were connected; those on other
     boards are only counted (`redacted`)."""
-    card, _ = await _readable_card(conn, actor=actor, card_id=card_id)
+    card, _ = await readable_card(conn, actor=actor, card_id=card_id)
     readable = await readable_boards(
         conn,
         actor=actor,
@@ -463,7 +453,7 @@ async def list_parents(
     conn: AsyncConnection, *, actor: Actor, card_id: int, board_id: int | None, offset: int, limit: int
 ) -> ConnectedPage:
     """The card's parents on boards the caller can read, as faces."""
-    card, _ = await _readable_card(conn, actor=actor, card_id=card_id)
+    card, _ = await readable_card(conn, actor=actor, card_id=card_id)
     readable = await readable_boards(
         conn,
         actor=actor,
@@ -495,13 +485,13 @@ async def list_child_boards(
     conn: AsyncConnection, *, actor: Actor, card_id: int
 ) -> tuple[CardRecord, bool, list[BoardLink]]:
     """The boards of the card's children, and whether the caller may remove the card's links to them."""
-    card, access = await _readable_card(conn, actor=actor, card_id=card_id)
+    card, access = await readable_card(conn, actor=actor, card_id=card_id)
     board_ids = await connection_queries.list_child_board_ids(conn, card_id=card.id)
     return card, access.allows("card.connect"), await _board_links(conn, actor=actor, board_ids=board_ids)
 
 
 async def list_parent_boards(conn: AsyncConnection, *, actor: Actor, card_id: int) -> list[BoardLink]:
-    card, _ = await _readable_card(conn, actor=actor, card_id=card_id)
+    card, _ = await readable_card(conn, actor=actor, card_id=card_id)
     board_ids = await connection_queries.list_parent_board_ids(conn, card_id=card.id)
     return await _board_links(conn, actor=actor, board_ids=board_ids)
 
@@ -525,7 +515,7 @@ NO_CHILDREN = ConnectedCardStats(0, 0, 0, 0, 0, 0, 0, 0, 0, None, None, None, No
 async def statistics(conn: AsyncConnection, *, actor: Actor, card_id: int) -> Statistics:
     """`GET /io/card/:cardId/statistics`: the roll-up of every live child (readable or not), per child
     board and in total."""
-    card, _ = await _readable_card(conn, actor=actor, card_id=card_id)
+    card, _ = await readable_card(conn, actor=actor, card_id=card_id)
     per_board = await connection_queries.list_stats(
         conn, card_ids=[card.id], today=clock.now().date(), by_board=True
     )

@@ -1,11 +1,11 @@
-"""Cards: create, read one, delete, assign (cards.md §3.1, §3.2, §3.8-3.10).
+"""`POST /io/card` (and a task, `POST /io/card/:cardId/tasks`): a new card and the checks of its body.
 
-PATCH lives in card_patch.py, moves in moves.py, lists and faces in card_lists.py.
+Reading one card is in read.py, deleting in delete.py, assigning in assignees.py, PATCH in patch.py, moves
+in moves.py, lists and faces in lists.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,45 +13,30 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.domain import clock, events, html
 from lanekit.domain.access import (
-    MANAGER,
-    NONE,
-    BoardAccess,
-    accesses_for_cards,
     board_access,
-    effective_role,
-    rank,
     require,
 )
-from lanekit.domain.cards import attachments, connections, dependencies, mirrors, tasks, values, wip
+from lanekit.domain.cards import assignees, connections, dependencies, mirrors, tasks, values, wip
+from lanekit.domain.cards.assignees import wip_comment
 from lanekit.domain.cards.placement import (
     check_lane_wip,
     default_drop_lane,
-    excluded_wip_lanes,
-    lane_entry,
     lanes_by_id,
-    lock_cards,
     ranks_at,
     target_lane,
 )
+from lanekit.domain.cards.rows import new_card_row
 from lanekit.domain.changes import bump_boards, save_events
-from lanekit.domain.errors import Forbidden, Invalid, NotFound
+from lanekit.domain.errors import Invalid
 from lanekit.domain.types import Actor
-from lanekit.storage.blobs import BlobStore
 from lanekit.storage.queries import card_types as type_queries
-from lanekit.storage.queries import card_writes
-from lanekit.storage.queries import cards as card_queries
-from lanekit.storage.queries import comments as comment_queries
+from lanekit.storage.queries import card_writes, placement_reads
 from lanekit.storage.queries import custom_fields as field_queries
 from lanekit.storage.queries import custom_icons as icon_queries
 from lanekit.storage.queries import lanes as lane_queries
-from lanekit.storage.queries import tasks as task_queries
 from lanekit.storage.records import (
-    BoardRecord,
-    CardReadRecord,
     CardRecord,
-    CardTypeRecord,
     CustomFieldRecord,
-    UserRef,
 )
 
 
@@ -94,23 +79,6 @@ class NewCard:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def check_type(type_ids: dict[int, CardTypeRecord], board: BoardRecord, value: Any, field_name: str) -> int:
-    if value is None:
-        default = board.default_card_type_id
-        if default is not None and default in type_ids:
-            return default
-        for type_id, card_type in type_ids.items():
-            if card_type.is_card_type:
-                return type_id
-        if type_ids:
-            return next(iter(type_ids))
-        raise Invalid(field_name, "the board has no card types")
-    type_id = values.check_id(value, field_name)
-    if type_id not in type_ids:
-        raise Invalid(field_name, f"card type {type_id} is not a card type of this board")
-    return type_id
-
-
 def check_custom_fields(defs: dict[int, CustomFieldRecord], value: Any, field_name: str) -> dict[int, Any]:
     """`[{fieldId, value}]` → {field id: stored value or None}."""
     if value is None:
@@ -130,52 +98,6 @@ def check_custom_fields(defs: dict[int, CustomFieldRecord], value: Any, field_na
     return found
 
 
-async def assignable_users(
-    conn: AsyncConnection,
-    *,
-    actor: Actor,
-    board: BoardRecord,
-    lanes: dict[int, Any],
-    user_ids: Sequence[int],
-    field_name: str,
-) -> dict[int, tuple[UserRef, int | None, int]]:
-    """The users by id with their board WIP limit and held cards; an unknown id is Invalid."""
-    found = {
-        u.id: (u, limit, held)
-        for u, limit, held in await card_writes.fetch_assignable_users(
-            conn,
-            account_id=actor.account_id,
-            board_id=board.id,
-            user_ids=user_ids,
-            excluded_lane_ids=excluded_wip_lanes(board, lanes),
-        )
-    }
-    for user_id in user_ids:
-        if user_id not in found:
-            raise Invalid(field_name, f"user {user_id} not found")
-    return found
-
-
-def user_wip(
-    users: dict[int, tuple[UserRef, int | None, int]], adding: dict[int, int], comment: Any, field_name: str
-) -> tuple[list[wip.UserBreach], str | None]:
-    loads = [
-        wip.UserLoad(u.id, u.full_name, limit, held, adding=adding.get(u.id, 0))
-        for u, limit, held in users.values()
-    ]
-    breaches = wip.user_breaches(loads)
-    recorded = wip.enforce(field=field_name, users=breaches, comment=_comment(comment))
-    return breaches, recorded
-
-
-def _comment(value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise Invalid("wipOverrideComment", "must be a string")
-    return value
-
-
 async def create_card(conn: AsyncConnection, *, actor: Actor, new: NewCard) -> CardRecord:
     # A task (`destination.cardId`, §3.16) goes to a lane of its owner's taskboard, on the owner's board.
     owner: CardRecord | None = None
@@ -188,7 +110,7 @@ async def create_card(conn: AsyncConnection, *, actor: Actor, new: NewCard) -> C
     title = values.check_title(new.title, "title")
     board_id = new.board_id if owner is None else owner.board_id
     if new.lane_id is not None and owner is None:
-        lane_row = await card_writes.fetch_lane(conn, account_id=actor.account_id, lane_id=new.lane_id)
+        lane_row = await placement_reads.fetch_lane(conn, account_id=actor.account_id, lane_id=new.lane_id)
         if lane_row is None:
             raise Invalid(new.lane_field, f"lane {new.lane_id} not found")
         if board_id is not None and lane_row.board_id != board_id:
@@ -238,7 +160,8 @@ async def create_card(conn: AsyncConnection, *, actor: Actor, new: NewCard) -> C
         t.id: t
         for t in await type_queries.list_for_board(conn, account_id=actor.account_id, board_id=board.id)
     }
-    type_id = (check_type if owner is None else tasks.check_task_type)(types, board, new.type_id, "typeId")
+    check = values.check_type if owner is None else tasks.check_task_type
+    type_id = check(types, board, new.type_id, "typeId")
     icon_id = None
     if new.custom_icon_id is not None:
         icon_id = values.check_id(new.custom_icon_id, "customIconId")
@@ -252,11 +175,11 @@ async def create_card(conn: AsyncConnection, *, actor: Actor, new: NewCard) -> C
             for f in await field_queries.list_for_board(conn, account_id=actor.account_id, board_id=board.id)
         }
         field_values = check_custom_fields(defs, new.custom_fields, "customFields")
-    users = await assignable_users(
+    users = await assignees.assignable_users(
         conn, actor=actor, board=board, lanes=lanes, user_ids=user_ids, field_name="assignedUserIds"
     )
     # Task cards count toward their task lanes' WIP only, not their assignees'.
-    user_breaches, user_comment = user_wip(
+    user_breaches, user_comment = assignees.user_wip(
         users, {u: 1 if owner is None else 0 for u in user_ids}, new.wip_override_comment, "assignedUserIds"
     )
     lane_breaches, lane_comment = await check_lane_wip(
@@ -265,19 +188,23 @@ async def create_card(conn: AsyncConnection, *, actor: Actor, new: NewCard) -> C
         lanes=lanes,
         target_lane_id=lane.id,
         incoming=[wip.Incoming(None, size)],
-        comment=_comment(new.wip_override_comment),
+        comment=wip_comment(new.wip_override_comment),
         field=new.lane_field if new.lane_id is not None else new.board_field,
     )
 
     [rank_key] = await ranks_at(conn, lane_id=lane.id, index=index, exclude=[])
     now = clock.now()
-    row: dict[str, Any] = dict(
+    reason = block_reason if block_reason and block_reason.strip() else None
+    row = new_card_row(
         account_id=actor.account_id,
         board_id=board.id,
+        lane=lane,
         rank=rank_key,
         title=title,
-        description=description,
         type_id=type_id,
+        user_id=actor.user_id,
+        now=now,
+        description=description,
         custom_icon_id=icon_id,
         priority=priority,
         size=size,
@@ -286,24 +213,10 @@ async def create_card(conn: AsyncConnection, *, actor: Actor, new: NewCard) -> C
         external_links=links,
         planned_start=planned_start,
         planned_finish=planned_finish,
-        is_blocked=bool(block_reason and block_reason.strip()),
-        blocked_reason=block_reason if block_reason and block_reason.strip() else None,
-        blocked_on=now if block_reason and block_reason.strip() else None,
-        created_on=now,
-        created_by=actor.user_id,
-        updated_on=now,
-        updated_by=actor.user_id,
-        moved_on=None,
-        moved_by=None,
-        actual_start=None,
-        actual_finish=None,
-        archived_on=None,
-        archived_by=None,
-        deleted_on=None,
-        version=1,
+        is_blocked=reason is not None,
+        blocked_reason=reason,
         containing_card_id=None if owner is None else owner.id,
     )
-    row.update(lane_entry(None, lane, now=now, user_id=actor.user_id))
     row.update(await mirrors.columns_for_new_card(conn, actor=actor, source_id=new.mirror_source_card_id))
     card = await card_writes.insert_card(conn, **row)
     await card_writes.insert_assignments(
@@ -337,135 +250,3 @@ async def create_card(conn: AsyncConnection, *, actor: Actor, new: NewCard) -> C
         conn, actor=actor, card=card, connections=new.connections, versions=versions
     )
     return card
-
-
-async def get_card(conn: AsyncConnection, *, actor: Actor, card_id: int) -> CardReadRecord:
-    """The card and the caller's role on its board in one statement (plus assignees and field values)."""
-    found = await card_queries.fetch_read(
-        conn, account_id=actor.account_id, card_id=card_id, viewer_id=actor.user_id
-    )
-    if found is None or found[0].board.is_deleted:
-        raise NotFound("card", card_id)
-    read, explicit = found
-    board = read.board
-    role = effective_role(
-        explicit=explicit,
-        is_shared=board.is_shared,
-        shared_role=board.shared_board_role,
-        account_admin=actor.administrator,
-    )
-    if role == NONE:
-        raise NotFound("card", card_id)
-    require(BoardAccess(actor=actor, board=board, explicit_role=explicit, effective_role=role), "card.read")
-    [read] = await connections.with_connections(conn, actor=actor, reads=[read])
-    return read
-
-
-async def delete_cards(conn: AsyncConnection, *, actor: Actor, card_ids: list[int], blobs: BlobStore) -> None:
-    """Soft-delete: the rows stay for `/changes` and `deleted=true` lists; every read skips them.
-
-    The cards' attachments go for good, their blobs from `blobs` once the transaction has committed.
-    """
-    if not card_ids:
-        raise Invalid("cardIds", "must name at least one card")
-    # The cards' mirrors are locked with them: deleting a source ends their mirroring (decision 145).
-    cards, mirrored = await mirrors.lock_with_mirrors(conn, actor=actor, card_ids=card_ids)
-    accesses = await accesses_for_cards(conn, actor=actor, cards=cards, action="card.delete")
-    for access in accesses.values():
-        if not access.board.allow_users_to_delete_cards and rank(access.effective_role) < rank(MANAGER):
-            raise Forbidden(
-                f"board {access.board.id} does not allow users to delete cards (allowUsersToDeleteCards)"
-            )
-    versions = await bump_boards(conn, board_ids=[*accesses, *mirrors.board_ids(mirrored)])
-    now = clock.now()
-    await card_writes.mark_deleted(conn, card_ids=card_ids, now=now, user_id=actor.user_id)
-    # A card's tasks go with it (no events of their own); its taskboard lanes stay, as the task rows do.
-    await task_queries.mark_deleted_for_owners(conn, owner_ids=card_ids, now=now, user_id=actor.user_id)
-    await dependencies.remove_for_deleted(conn, card_ids=card_ids)
-    await connections.forget_cards(conn, card_ids=card_ids)
-    await mirrors.end_for_deleted(
-        conn, actor=actor, deleted=cards, mirrors=mirrored, versions=versions, now=now
-    )
-    # Comments go with the card for good (the card row stays, soft-deleted, for /changes).
-    await comment_queries.delete_for_cards(conn, card_ids=card_ids)
-    await attachments.detach_all(conn, blobs=blobs, card_ids=[c.id for c in cards])
-    await save_events(
-        conn, actor=actor, now=now, versions=versions, events=[events.card_deleted(c) for c in cards]
-    )
-
-
-async def assign(
-    conn: AsyncConnection,
-    *,
-    actor: Actor,
-    card_ids: list[int],
-    assign_ids: list[int],
-    unassign_ids: list[int],
-    team_ids: list[int],
-    wip_override_comment: Any,
-) -> dict[int, int]:
-    """Assign and unassign users on every card; returns each touched board's new version."""
-    if not card_ids:
-        raise Invalid("cardIds", "must name at least one card")
-    if team_ids:
-        raise Invalid("teamIdsToAssign", f"team {team_ids[0]} not found")
-    cards = await lock_cards(conn, actor=actor, card_ids=card_ids)
-    accesses = await accesses_for_cards(conn, actor=actor, cards=cards, action="card.assign")
-    versions = await bump_boards(conn, board_ids=accesses)
-    # Unassigning needs no lookup: whoever holds the card can be taken off it, even a deleted user.
-    holders = await card_queries.list_assignees(conn, card_ids=card_ids)
-    current = {card_id: [u.id for u in refs] for card_id, refs in holders.items()}
-    held_refs = {u.id: u for refs in holders.values() for u in refs}
-    users: dict[int, tuple[UserRef, int | None, int]] = {}
-    breaches_by_board: dict[int, tuple[list[wip.UserBreach], str | None]] = {}
-    for board_id, access in accesses.items():
-        # Task cards count toward their task lanes' WIP only, not their assignees'.
-        on_board = [c for c in cards if c.board_id == board_id and c.containing_card_id is None]
-        lanes: dict[int, Any] = {}
-        if access.board.exclude_completed_and_archive_violations:
-            lanes = lanes_by_id(
-                await lane_queries.list_for_board(conn, account_id=actor.account_id, board_id=board_id)
-            )
-        found = await assignable_users(
-            conn,
-            actor=actor,
-            board=access.board,
-            lanes=lanes,
-            user_ids=assign_ids,
-            field_name="userIdsToAssign",
-        )
-        users.update(found)
-        adding = {u: sum(1 for c in on_board if u not in current.get(c.id, [])) for u in assign_ids}
-        breaches_by_board[board_id] = user_wip(
-            {u: found[u] for u in assign_ids}, adding, wip_override_comment, "userIdsToAssign"
-        )
-
-    now = clock.now()
-    added: list[tuple[int, int]] = []
-    removed: list[tuple[int, int]] = []
-    new_events: list[events.NewEvent] = []
-    changed: list[CardRecord] = []
-    for card in cards:
-        held = current.get(card.id, [])
-        plus = [u for u in assign_ids if u not in held and u not in unassign_ids]
-        minus = [u for u in unassign_ids if u in held]
-        added += [(card.id, u) for u in plus]
-        removed += [(card.id, u) for u in minus]
-        new_events += [events.user_assigned(card, users[u][0]) for u in plus]
-        new_events += [events.user_unassigned(card, held_refs[u]) for u in minus]
-        breaches, recorded = breaches_by_board[card.board_id]
-        if recorded is not None:
-            new_events += [
-                events.user_wip_exceeded(card, users[b.user_id][0], recorded)
-                for b in breaches
-                if b.user_id in plus
-            ]
-        if plus or minus:
-            changed.append(card)
-    await card_writes.delete_assignments(conn, pairs=removed)
-    await card_writes.insert_assignments(conn, account_id=actor.account_id, pairs=added, now=now)
-    await card_writes.update_many(
-        conn, rows=[{"card_id": c.id, "updated_on": now, "updated_by": actor.user_id} for c in changed]
-    )
-    await save_events(conn, actor=actor, now=now, versions=versions, events=new_events)
-    return versions

@@ -23,7 +23,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.domain import clock
-from lanekit.domain.access import BoardAccess, access_for_card, accesses_for_cards, board_access, require
+from lanekit.domain.access import (
+    BoardAccess,
+    accesses_for_cards,
+    board_access,
+    readable_card,
+    require,
+)
 from lanekit.domain.cards import values
 from lanekit.domain.cards.lists import readable_board_ids
 from lanekit.domain.cards.placement import lock_cards
@@ -301,10 +307,7 @@ async def list_dependencies(
     conn: AsyncConnection, *, actor: Actor, card_id: int, include_faces: bool
 ) -> CardDependencies:
     """A readable card's links, oldest first, leaving out cards on boards the caller cannot read."""
-    card = await card_queries.fetch(conn, account_id=actor.account_id, card_id=card_id)
-    if card is None:
-        raise NotFound("card", card_id)
-    require(await access_for_card(conn, actor=actor, card_id=card_id, board_id=card.board_id), "card.read")
+    await readable_card(conn, actor=actor, card_id=card_id)
     links: tuple[DependencyLinkRecord, ...] = tuple(
         (await dependency_queries.list_links(conn, card_ids=[card_id])).get(card_id, [])
     )

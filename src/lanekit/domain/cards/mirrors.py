@@ -17,7 +17,7 @@ involved in one statement, in id order, before it bumps any board.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -30,7 +30,7 @@ from lanekit.domain.cards import values
 from lanekit.domain.cards.placement import lock_cards
 from lanekit.domain.changes import bump_boards, save_events
 from lanekit.domain.errors import Invalid, NotFound
-from lanekit.domain.types import Actor, parse_digits
+from lanekit.domain.types import UNSET, Actor, parse_digits
 from lanekit.storage.queries import cards as card_queries
 from lanekit.storage.queries import mirrors as mirror_queries
 from lanekit.storage.records import CardRecord
@@ -115,7 +115,7 @@ async def record_new_mirror(
     )
 
 
-def _wanted_source(parsed: Sequence[tuple[str, list[str], dict[str, Any]]]) -> int | None:
+def wanted_source(parsed: Sequence[tuple[str, list[str], dict[str, Any]]]) -> int | None:
     """The source the last `add`/`replace /mirrorSourceCardId` names, if it reads as an id (a bad value is
     refused later, naming its operation)."""
     wanted: int | None = None
@@ -136,14 +136,23 @@ async def lock_for_patch(
     card_id: int,
     parsed: Sequence[tuple[str, list[str], dict[str, Any]]],
 ) -> tuple[CardRecord, Locked]:
-    """Lock the card, and with it (one statement, id order) its mirrors when the patch touches a mirrored
-    field, and its current and wanted sources when it touches `/mirrorSourceCardId`."""
+    """`lock_for_update` for a JSON Patch: the paths its operations name, the source its last
+    `add`/`replace /mirrorSourceCardId` names."""
     paths = {parts[0] for _, parts, _ in parsed}
-    touches_fields = bool(paths & MIRRORED_PATHS)
+    wanted = wanted_source(parsed) if FIELD in paths else None
+    return await lock_for_update(conn, actor=actor, card_id=card_id, paths=paths, wanted=wanted)
+
+
+async def lock_for_update(
+    conn: AsyncConnection, *, actor: Actor, card_id: int, paths: Collection[str], wanted: int | None
+) -> tuple[CardRecord, Locked]:
+    """Lock the card, and with it (one statement, id order) its mirrors when the update touches a mirrored
+    field (`paths` are wire names), and its current and `wanted` sources when it touches
+    `mirrorSourceCardId`."""
+    touches_fields = bool(set(paths) & MIRRORED_PATHS)
     if not touches_fields and FIELD not in paths:
         [plain] = await lock_cards(conn, actor=actor, card_ids=[card_id])
         return plain, Locked()
-    wanted = _wanted_source(parsed) if FIELD in paths else None
     rows = await mirror_queries.fetch_many_with_mirrors_for_update(
         conn,
         account_id=actor.account_id,
@@ -167,16 +176,14 @@ async def check_patch(
     *,
     actor: Actor,
     card: CardRecord,
-    doc: Mapping[str, Any],
-    origin: Mapping[str, int],
+    wanted: Any,
+    where: str,
     locked: Locked,
 ) -> Change:
-    """Start, switch or end mirroring as the patched view says; a new source's fields win over the same
-    request's values for them."""
-    if FIELD not in origin:
+    """Start (an id), switch or end (None) mirroring, or leave it (UNSET); a new source's fields win over the
+    same request's values for them.  Errors name `where`."""
+    if wanted is UNSET:
         return Change()
-    where = f"#/{origin[FIELD]}/value"
-    wanted = doc[FIELD]
     current = card.mirror_source_card_id
     left = locked.sources.get(current) if current is not None and wanted != current else None
     if wanted is None:

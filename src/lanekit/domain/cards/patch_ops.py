@@ -6,6 +6,7 @@ name the operation's JSON pointer (`#/2/value`).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +70,15 @@ class PatchState:
     fields: dict[int, tuple[Any, int]]
     # `/parentCardId` operations as (op, parent id or None, value pointer), for domain/connections.py.
     parents: list[tuple[str, int | None, str]] = field(default_factory=list)
+    # Collections appended to since they were last de-duplicated (see `apply_collection`).
+    pending: set[str] = field(default_factory=set)
+
+    def settle(self, key: str | None = None) -> None:
+        """De-duplicate the collections appended to (keeping first occurrences), or only `key`'s."""
+        for name in [key] if key is not None else sorted(self.pending):
+            if name in self.pending:
+                self.pending.discard(name)
+                self.doc[name] = list(dict.fromkeys(self.doc[name]))
 
 
 def check_scalar(key: str, value: Any, where: str) -> Any:
@@ -116,6 +126,12 @@ def check_element(key: str, value: Any, where: str) -> Any:
     raise Invalid(where, f"planning increment {value!r} not found")
 
 
+@functools.lru_cache(maxsize=256)
+def _pointer_parts(path: str) -> tuple[str, ...]:
+    # A bulk patch repeats a few paths (`/tags/-`) many times; parse each once.
+    return tuple(jsonpointer.JsonPointer(path).parts)
+
+
 def parse_op(raw: Any, i: int) -> tuple[str, list[str], dict[str, Any]]:
     if not isinstance(raw, dict):
         raise Invalid(f"#/{i}", "must be an operation object {op, path, value}")
@@ -125,7 +141,7 @@ def parse_op(raw: Any, i: int) -> tuple[str, list[str], dict[str, Any]]:
     if not isinstance(path, str) or not path.startswith("/"):
         raise Invalid(f"#/{i}/path", "must be a JSON pointer such as /title")
     try:
-        parts = jsonpointer.JsonPointer(path).parts
+        parts = list(_pointer_parts(path))
     except jsonpointer.JsonPointerException:
         raise Invalid(f"#/{i}/path", f"{path!r} is not a JSON pointer") from None
     if not parts or parts[0] not in PATHS:
@@ -143,8 +159,23 @@ def parse_op(raw: Any, i: int) -> tuple[str, list[str], dict[str, Any]]:
 
 
 def apply_collection(state: PatchState, i: int, op: str, parts: list[str], raw: dict[str, Any]) -> None:
+    """Apply one operation to a collection in place (the doc is the patch's own working copy).
+
+    Tags and assignees hold each value once, the first occurrence kept.  An append (`add` to `/<key>/-`)
+    does not de-duplicate at once: keeping first occurrences, de-duplicating after a run of appends is
+    de-duplicating after each, so the run is settled once, before anything reads the list by position or
+    value.  That keeps N appends linear in N, where settling (or copying the doc) per operation was
+    quadratic.
+    """
     key = parts[0]
     where = f"#/{i}/value"
+    if op == "add" and parts[1:] == ["-"]:
+        state.doc[key].append(check_element(key, raw["value"], where))
+        if key in ("tags", "assignedUserIds"):
+            state.pending.add(key)
+        state.origin[key] = i
+        return
+    state.settle(key)
     current: list[Any] = state.doc[key]
     if op == "remove" and "value" in raw:
         # Remove by value, wherever it is (LeanKit extension; Pipedream also sends the index).
@@ -163,7 +194,7 @@ def apply_collection(state: PatchState, i: int, op: str, parts: list[str], raw: 
         if op != "remove":
             patch["value"] = check_element(key, raw["value"], where)
         try:
-            state.doc = jsonpatch.apply_patch(state.doc, [patch])
+            jsonpatch.apply_patch(state.doc, [patch], in_place=True)
         except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as exc:
             raise Invalid(f"#/{i}/path", str(exc)) from None
     if key == "tags":
@@ -206,8 +237,11 @@ def apply_op(state: PatchState, i: int, op: str, parts: list[str], raw: dict[str
     if op == "test":
         if key == "version":
             return
+        state.settle()
         try:
-            jsonpatch.apply_patch(state.doc, [{"op": "test", "path": raw["path"], "value": raw["value"]}])
+            jsonpatch.apply_patch(
+                state.doc, [{"op": "test", "path": raw["path"], "value": raw["value"]}], in_place=True
+            )
         except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException):
             raise Invalid(f"#/{i}", f"test failed: {raw['path']} is not {raw['value']!r}") from None
         return
@@ -235,6 +269,13 @@ def apply_op(state: PatchState, i: int, op: str, parts: list[str], raw: dict[str
         if key != "isHeader":
             state.doc[key] = checked
             state.origin[key] = i
+
+
+def apply_ops(state: PatchState, parsed: list[tuple[str, list[str], dict[str, Any]]]) -> None:
+    """Apply the parsed operations in order to `state.doc`, in place; the doc is settled when it returns."""
+    for i, (op, parts, raw) in enumerate(parsed):
+        apply_op(state, i, op, parts, raw)
+    state.settle()
 
 
 def card_view(card: CardRecord, assignees: list[int], fields: list[tuple[int, Any]]) -> dict[str, Any]:

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from lanekit.domain.cards import positions, wip
 from lanekit.domain.errors import Invalid, NotFound
 from lanekit.domain.types import Actor
-from lanekit.storage.queries import card_writes
 from lanekit.storage.queries import cards as card_queries
+from lanekit.storage.queries import placement_reads
 from lanekit.storage.records import BoardRecord, CardRecord, LaneRecord
 
 
@@ -117,10 +117,12 @@ async def ranks_at(
     conn: AsyncConnection, *, lane_id: int, index: int | None, exclude: Sequence[int], count: int = 1
 ) -> list[str]:
     """`count` new ranks for cards placed at `index` (None: the end) of the lane, `exclude` left out."""
-    low, high = await card_writes.fetch_neighbour_ranks(conn, lane_id=lane_id, index=index, exclude=exclude)
+    low, high = await placement_reads.fetch_neighbour_ranks(
+        conn, lane_id=lane_id, index=index, exclude=exclude
+    )
     if index is not None and index > 0 and low is None:
         # Past the end of the lane: append.
-        low, high = await card_writes.fetch_neighbour_ranks(
+        low, high = await placement_reads.fetch_neighbour_ranks(
             conn, lane_id=lane_id, index=None, exclude=exclude
         )
     if low is not None and high is not None and low >= high:
@@ -146,7 +148,9 @@ async def check_lane_wip(
     counted: set[int] = set()
     for lane in limited:
         counted |= wip.subtree(lanes, lane.id)
-    loads = await card_writes.lane_loads(conn, lane_ids=sorted(counted), by_size=board.base_wip_on_card_size)
+    loads = await placement_reads.list_lane_loads(
+        conn, lane_ids=sorted(counted), by_size=board.base_wip_on_card_size
+    )
     breaches = wip.lane_breaches(
         lanes=lanes,
         target_lane_id=target_lane_id,

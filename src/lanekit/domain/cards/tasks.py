@@ -4,7 +4,8 @@ A card's taskboard is three lanes (ToDo, Doing, Done) that sit on the card's boa
 are created the first time something needs them.  Task cards are ordinary cards with `containing_card_id`
 set, in one of their owner's task lanes, read and changed with the ordinary card endpoints; access to a task
 is access to its owner's board.  A task cannot own tasks.  Task events (`taskCardCreated`, `taskCardMoved`,
-`taskCardMovedToBoard`, `cardMovedToTaskBoard`) go to the owner's board in the same transaction.
+`taskCardMovedToBoard`, `cardMovedToTaskBoard`) go to the owner's board in the same transaction.  Moving
+cards into, within and out of a taskboard is a move: domain/cards/moves.py.
 """
 
 from __future__ import annotations
@@ -17,18 +18,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.domain import clock, events
-from lanekit.domain.access import BoardAccess, access_for_card, accesses_for_cards, require
-from lanekit.domain.cards import create as card_domain
-from lanekit.domain.cards import values, wip
+from lanekit.domain.access import BoardAccess, access_for_card, readable_card, require
+from lanekit.domain.cards import read as card_read
+from lanekit.domain.cards import values
 from lanekit.domain.cards.placement import (
-    check_lane_wip,
-    full_lane_entry,
-    lane_entry,
     lanes_by_id,
     lock_cards,
-    ranks_at,
 )
-from lanekit.domain.changes import bump_boards, save_events
+from lanekit.domain.cards.rows import new_card_row
 from lanekit.domain.errors import Invalid, NotFound
 from lanekit.domain.types import Actor
 from lanekit.storage.queries import board_copy as copy_queries
@@ -68,15 +65,6 @@ class TaskBoard:
 
 
 # --- the taskboard ---------------------------------------------------------------------------------------
-
-
-async def _readable_card(conn: AsyncConnection, *, actor: Actor, card_id: int) -> CardRecord:
-    card = await card_queries.fetch(conn, account_id=actor.account_id, card_id=card_id)
-    if card is None:
-        raise NotFound("card", card_id)
-    access = await access_for_card(conn, actor=actor, card_id=card_id, board_id=card.board_id)
-    require(access, "card.read")
-    return card
 
 
 async def lock_owner(
@@ -131,7 +119,7 @@ async def ensure_lanes(conn: AsyncConnection, *, owner: CardRecord, now: datetim
 async def read_taskboard(conn: AsyncConnection, *, actor: Actor, card_id: int) -> TaskBoard | None:
     """`GET /io/card/:cardId/taskboard` as a read; None when the lanes must be created first
     (`open_taskboard`).  A task has no taskboard: its lanes are empty."""
-    owner = await _readable_card(conn, actor=actor, card_id=card_id)
+    owner, _ = await readable_card(conn, actor=actor, card_id=card_id)
     lanes = await task_queries.list_lanes(conn, account_id=actor.account_id, card_id=owner.id)
     if not lanes and owner.containing_card_id is None:
         return None
@@ -188,13 +176,13 @@ def check_task_type(types: dict[int, CardTypeRecord], board: BoardRecord, value:
     """A task's type: the one given (any type of the board), else the board's default task type, else its
     first task type, else the card default."""
     if value is not None:
-        return card_domain.check_type(types, board, value, field)
+        return values.check_type(types, board, value, field)
     if board.default_task_type_id is not None and board.default_task_type_id in types:
         return board.default_task_type_id
     for type_id, card_type in types.items():
         if card_type.is_task_type:
             return type_id
-    return card_domain.check_type(types, board, None, field)
+    return values.check_type(types, board, None, field)
 
 
 # --- reads -----------------------------------------------------------------------------------------------
@@ -203,7 +191,7 @@ def check_task_type(types: dict[int, CardTypeRecord], board: BoardRecord, value:
 async def list_tasks(
     conn: AsyncConnection, *, actor: Actor, card_id: int, offset: int, limit: int
 ) -> tuple[int, list[CardReadRecord]]:
-    owner = await _readable_card(conn, actor=actor, card_id=card_id)
+    owner, _ = await readable_card(conn, actor=actor, card_id=card_id)
     return await card_queries.list_tasks_read(
         conn, account_id=actor.account_id, owner_id=owner.id, offset=offset, limit=limit
     )
@@ -211,7 +199,7 @@ async def list_tasks(
 
 async def get_task(conn: AsyncConnection, *, actor: Actor, card_id: int, task_id: int) -> CardReadRecord:
     """The full card of one of the card's tasks; a card that is not its task is not found."""
-    read = await card_domain.get_card(conn, actor=actor, card_id=task_id)
+    read = await card_read.get_card(conn, actor=actor, card_id=task_id)
     if read.card.containing_card_id != card_id:
         raise NotFound("task", task_id)
     return read
@@ -233,7 +221,7 @@ async def copy_taskboard(
     tags, assignees and, on the same board, custom field values; not their history).  The source must be
     readable.  Returns the `taskCardCreated` events of the copies."""
     source_card_id = values.check_id(source_id, "copiedFromCardId")
-    source = await _readable_card(conn, actor=actor, card_id=source_card_id)
+    source, _ = await readable_card(conn, actor=actor, card_id=source_card_id)
     source_lanes = await task_queries.list_lanes(conn, account_id=actor.account_id, card_id=source.id)
     if not source_lanes:
         return []
@@ -275,41 +263,28 @@ async def copy_taskboard(
     rows = []
     for task in originals:
         lane = lane_map[task.lane_id]
-        row: dict[str, Any] = {
-            "account_id": actor.account_id,
-            "board_id": card.board_id,
-            "lane_id": lane.id,
-            "rank": task.rank,
-            "title": task.title,
-            "description": task.description,
-            "type_id": task.type_id if same_board else task_type,
-            "custom_icon_id": task.custom_icon_id if same_board else None,
-            "priority": task.priority,
-            "size": task.size,
-            "tags": list(task.tags),
-            "custom_id": task.custom_id,
-            "external_links": list(task.external_links),
-            "planned_start": task.planned_start,
-            "planned_finish": task.planned_finish,
-            "actual_start": None,
-            "actual_finish": None,
-            "is_blocked": task.is_blocked,
-            "blocked_reason": task.blocked_reason,
-            "blocked_on": now if task.is_blocked else None,
-            "created_on": now,
-            "created_by": actor.user_id,
-            "updated_on": now,
-            "updated_by": actor.user_id,
-            "moved_on": None,
-            "moved_by": None,
-            "archived_on": None,
-            "archived_by": None,
-            "deleted_on": None,
-            "version": 1,
-            "containing_card_id": card.id,
-            "mirror_source_card_id": None,
-        }
-        row.update(lane_entry(None, lane, now=now, user_id=actor.user_id))
+        row = new_card_row(
+            account_id=actor.account_id,
+            board_id=card.board_id,
+            lane=lane,
+            rank=task.rank,
+            title=task.title,
+            type_id=task.type_id if task_type is None else task_type,
+            user_id=actor.user_id,
+            now=now,
+            description=task.description,
+            custom_icon_id=task.custom_icon_id if same_board else None,
+            priority=task.priority,
+            size=task.size,
+            tags=task.tags,
+            custom_id=task.custom_id,
+            external_links=task.external_links,
+            planned_start=task.planned_start,
+            planned_finish=task.planned_finish,
+            is_blocked=task.is_blocked,
+            blocked_reason=task.blocked_reason,
+            containing_card_id=card.id,
+        )
         rows.append(row)
     new_ids = await copy_queries.insert_cards(conn, rows=rows)
     copies = [CardRecord(id=i, **row) for i, row in zip(new_ids, rows, strict=True)]
@@ -341,212 +316,3 @@ async def copy_taskboard(
         )
     lane_of = lanes_by_id(copied_lanes)
     return [events.task_card_created(c, lane_of[c.lane_id], card) for c in copies]
-
-
-# --- moves (§3.7) ----------------------------------------------------------------------------------------
-
-
-async def lanes_for(conn: AsyncConnection, *, account_id: int, card: CardRecord) -> dict[int, LaneRecord]:
-    """The lanes a card can move between: its board's lanes, or for a task its owner's task lanes."""
-    if card.containing_card_id is None:
-        return lanes_by_id(
-            await lane_queries.list_for_board(conn, account_id=account_id, board_id=card.board_id)
-        )
-    return lanes_by_id(
-        await task_queries.list_lanes(conn, account_id=account_id, card_id=card.containing_card_id)
-    )
-
-
-async def task_lanes_of(conn: AsyncConnection, *, cards: Sequence[CardRecord]) -> dict[int, LaneRecord]:
-    """The task lanes the task cards among `cards` are in (no statement when none is a task)."""
-    lane_ids = sorted({c.lane_id for c in cards if c.containing_card_id is not None})
-    return await task_queries.list_lanes_by_id(conn, lane_ids=lane_ids)
-
-
-async def moved_event(
-    conn: AsyncConnection, *, card: CardRecord, from_lane: LaneRecord, to_lane: LaneRecord
-) -> events.NewEvent:
-    """`cardMoved`, or for a task `taskCardMoved` (which names the owner)."""
-    if card.containing_card_id is not None:
-        owner = await card_queries.fetch(conn, account_id=card.account_id, card_id=card.containing_card_id)
-        if owner is not None:
-            return events.task_card_moved(card, from_lane, to_lane, owner)
-    return events.card_moved(card, from_lane, to_lane)
-
-
-def moved_to_board_events(
-    card: CardRecord,
-    from_board: BoardRecord,
-    to_board: BoardRecord,
-    from_lane: LaneRecord,
-    to_lane: LaneRecord,
-) -> list[events.NewEvent]:
-    """A task became a card of `to_lane`: `taskCardMovedToBoard` on each board involved."""
-    return [
-        events.task_card_moved_to_board(
-            card,
-            from_lane=from_lane,
-            from_board=(from_board.id, from_board.title),
-            to_board=(to_board.id, to_board.title),
-            to_lane=to_lane,
-            board_id=board_id,
-        )
-        for board_id in dict.fromkeys((from_board.id, to_board.id))
-    ]
-
-
-async def follow_owners(conn: AsyncConnection, *, owner_ids: Sequence[int], board: BoardRecord) -> None:
-    """Cards moved to `board` take their taskboards and tasks along (tasks get the board's default task
-    type, lose their custom icon and custom field values, as a card moved across boards does)."""
-    task_type = board.default_task_type_id or board.default_card_type_id
-    moved = await task_queries.move_taskboards(
-        conn, owner_ids=owner_ids, board_id=board.id, type_id=task_type
-    )
-    if moved:
-        await card_writes.move_tags_to_board(conn, card_ids=moved, board_id=board.id)
-        await card_writes.clear_field_values(conn, card_ids=moved)
-
-
-async def move_into_task_lane(
-    conn: AsyncConnection,
-    *,
-    actor: Actor,
-    cards: list[CardRecord],
-    accesses: dict[int, BoardAccess],
-    lane: LaneRecord,
-    board_lanes: dict[int, dict[int, LaneRecord]],
-    index: int | None,
-    comment: str | None,
-) -> dict[int, int]:
-    """`destination.laneId` is a task lane: tasks move within their taskboard, cards become its tasks."""
-    assert lane.task_card_id is not None
-    owner = await card_queries.fetch(conn, account_id=actor.account_id, card_id=lane.task_card_id)
-    access = accesses.get(lane.board_id)
-    if owner is None or access is None:
-        raise Invalid("destination.laneId", f"lane {lane.id} is not a lane of the cards' boards")
-    lanes = await task_queries.list_lanes(conn, account_id=actor.account_id, card_id=owner.id)
-    return await _into_taskboard(
-        conn,
-        actor=actor,
-        cards=cards,
-        owner=owner,
-        access=access,
-        lanes=lanes,
-        lane=lane,
-        board_lanes=board_lanes.get(owner.board_id, {}),
-        index=index,
-        comment=comment,
-        field="destination.laneId",
-    )
-
-
-async def move_to_taskboard(
-    conn: AsyncConnection,
-    *,
-    actor: Actor,
-    card_ids: list[int],
-    owner_id: int,
-    index: int | None,
-    comment: str | None,
-) -> dict[int, int]:
-    """`destination.cardId`: the cards become tasks in the card's ToDo lane (tasks of it are moved there)."""
-    if owner_id in card_ids:
-        raise Invalid("destination.cardId", "a card cannot become a task of itself")
-    locked = await lock_cards(conn, actor=actor, card_ids=[*card_ids, owner_id])
-    cards, owner = locked[:-1], locked[-1]
-    accesses = await accesses_for_cards(conn, actor=actor, cards=locked, action="card.move")
-    if owner.containing_card_id is not None:
-        raise Invalid("destination.cardId", f"card {owner.id} is a task; a task cannot have tasks")
-    lanes = await ensure_lanes(conn, owner=owner, now=clock.now())
-    todo = pick_lane(
-        lanes, lane_id=None, lane_title=None, lane_type=None, lane_field="", title_field="destination.cardId"
-    )
-    board_lanes = lanes_by_id(
-        await lane_queries.list_for_board(conn, account_id=actor.account_id, board_id=owner.board_id)
-    )
-    return await _into_taskboard(
-        conn,
-        actor=actor,
-        cards=cards,
-        owner=owner,
-        access=accesses[owner.board_id],
-        lanes=lanes,
-        lane=todo,
-        board_lanes=board_lanes,
-        index=index,
-        comment=comment,
-        field="destination.cardId",
-    )
-
-
-async def _into_taskboard(
-    conn: AsyncConnection,
-    *,
-    actor: Actor,
-    cards: list[CardRecord],
-    owner: CardRecord,
-    access: BoardAccess,
-    lanes: list[LaneRecord],
-    lane: LaneRecord,
-    board_lanes: dict[int, LaneRecord],
-    index: int | None,
-    comment: str | None,
-    field: str,
-) -> dict[int, int]:
-    if owner.containing_card_id is not None:
-        raise Invalid(field, f"card {owner.id} is a task; a task cannot have tasks")
-    for card in cards:
-        if card.id == owner.id:
-            raise Invalid(field, "a card cannot become a task of itself")
-        if card.containing_card_id not in (None, owner.id):
-            raise Invalid(
-                field,
-                f"card {card.id} is a task of card {card.containing_card_id}; "
-                "a task moves only between its own card's task lanes",
-            )
-        if card.board_id != owner.board_id:
-            raise Invalid(field, f"card {card.id} is not on the board of card {owner.id}")
-    owning = await task_queries.has_tasks(
-        conn, card_ids=[c.id for c in cards if c.containing_card_id is None]
-    )
-    if owning:
-        raise Invalid(field, f"card {min(owning)} has tasks of its own; a task cannot have tasks")
-    versions = await bump_boards(conn, board_ids=[owner.board_id])
-    now = clock.now()
-    by_id = lanes_by_id(lanes)
-    breaches, recorded = await check_lane_wip(
-        conn,
-        board=access.board,
-        lanes=by_id,
-        target_lane_id=lane.id,
-        incoming=[wip.Incoming(c.lane_id, c.size) for c in cards],
-        comment=comment,
-        field=field,
-    )
-    ranks = await ranks_at(
-        conn, lane_id=lane.id, index=index, exclude=[c.id for c in cards], count=len(cards)
-    )
-    rows: list[dict[str, Any]] = []
-    new_events: list[events.NewEvent] = []
-    for card, rank in zip(cards, ranks, strict=True):
-        rows.append(
-            {
-                "card_id": card.id,
-                "rank": rank,
-                "containing_card_id": owner.id,
-                "updated_on": now,
-                "updated_by": actor.user_id,
-                **full_lane_entry(card, lane, now=now, user_id=actor.user_id),
-            }
-        )
-        if card.containing_card_id is None:
-            new_events.append(events.card_moved_to_task_board(card, board_lanes[card.lane_id], lane, owner))
-        else:
-            new_events.append(events.task_card_moved(card, by_id[card.lane_id], lane, owner))
-        if recorded is not None:
-            new_events += [
-                events.lane_wip_exceeded(card, b.lane_id, b.lane_title, recorded) for b in breaches
-            ]
-    await card_writes.update_many(conn, rows=rows)
-    await save_events(conn, actor=actor, now=now, versions=versions, events=new_events)
-    return versions

@@ -9,7 +9,7 @@ from typing import Any
 from lanekit.domain.enums import PRIORITIES
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import MAX_ID, parse_digits
-from lanekit.storage.records import CustomFieldRecord
+from lanekit.storage.records import BoardRecord, CardTypeRecord, CustomFieldRecord
 
 MAX_TITLE = 255
 MAX_TAG = 255
@@ -189,3 +189,22 @@ def check_field_value(field_def: CustomFieldRecord, value: Any, field: str) -> A
             raise Invalid(field, f"{wrong[0]!r} is not one of the field's choices")
         return list(dict.fromkeys(items)) or None
     raise Invalid(field, f"field type {kind!r} cannot be set")
+
+
+def check_type(type_ids: dict[int, CardTypeRecord], board: BoardRecord, value: Any, field_name: str) -> int:
+    """A card type of the board: the one given, else the board's default card type, else its first card
+    type, else its first type."""
+    if value is None:
+        default = board.default_card_type_id
+        if default is not None and default in type_ids:
+            return default
+        for type_id, card_type in type_ids.items():
+            if card_type.is_card_type:
+                return type_id
+        if type_ids:
+            return next(iter(type_ids))
+        raise Invalid(field_name, "the board has no card types")
+    type_id = check_id(value, field_name)
+    if type_id not in type_ids:
+        raise Invalid(field_name, f"card type {type_id} is not a card type of this board")
+    return type_id
