@@ -15,7 +15,7 @@ import asyncio
 import logging
 import math
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -189,18 +189,25 @@ class SignInThrottle:
 
 
 class FairScheduler:
-    """Runs at most `parallel` Argon2 verifications at once, at most one per client address, taking the
-    waiting addresses in turn (round robin): a fresh address waits for at most one verification per
-    address ahead of it, however many requests those addresses have queued.  An address may have
-    `queue_per_address` requests waiting; more are refused at once with SignInThrottled."""
+    """Runs at most `parallel` Argon2 verifications at once and at most one per client address.
+
+    When a slot frees, the waiting address that has been served least so far goes next, then the one
+    with the fewest requests waiting, then the one waiting longest.  An address flooding sign-ins has
+    been served often or has a queue, so an address that has neither (a person signing in) is verified
+    next, whatever the flood has queued.  An address may have
+    `queue_per_address` requests waiting; more are refused at once with SignInThrottled.  The served
+    counts are forgotten whenever nothing waits or runs, and when `MAX_ADDRESSES` are remembered.
+    """
 
     RETRY_SECONDS = 1
+    MAX_ADDRESSES = 10_000
 
-    def __init__(self, *, parallel: int, queue_per_address: int = 4) -> None:
+    def __init__(self, *, parallel: int, queue_per_address: int = 8) -> None:
         self.parallel = parallel
         self.queue_per_address = queue_per_address
-        self._waiting: OrderedDict[str, deque[asyncio.Future[None]]] = OrderedDict()
+        self._waiting: dict[str, deque[asyncio.Future[None]]] = {}
         self._busy: set[str] = set()
+        self._served: dict[str, int] = {}
         self._running = 0
 
     @asynccontextmanager
@@ -243,15 +250,22 @@ class FairScheduler:
 
     def _dispatch(self) -> None:
         while self._running < self.parallel:
-            address = next((a for a in self._waiting if a not in self._busy), None)
-            if address is None:
-                return
-            queue = self._waiting.pop(address)
+            # dicts keep insertion order, so min() breaks ties in favour of the address waiting longest.
+            ready = [a for a in self._waiting if a not in self._busy]
+            if not ready:
+                break
+            address = min(ready, key=lambda a: (self._served.get(a, 0), len(self._waiting[a])))
+            queue = self._waiting[address]
             turn = queue.popleft()
-            if queue:
-                self._waiting[address] = queue  # to the back of the rotation
+            if not queue:
+                del self._waiting[address]
             if turn.done():
-                continue  # cancelled while waiting; its owner drops nothing more
+                continue  # cancelled while waiting
             self._running += 1
             self._busy.add(address)
+            if len(self._served) >= self.MAX_ADDRESSES:
+                self._served.clear()
+            self._served[address] = self._served.get(address, 0) + 1
             turn.set_result(None)
+        if self._running == 0 and not self._waiting:
+            self._served.clear()
