@@ -182,7 +182,8 @@ class SignInThrottle:
     @staticmethod
     def _unavailable(exc: StorageError) -> Unavailable:
         log.error("sign-in throttle store failed: %s", type(exc.storage_error).__name__)
-        return Unavailable("the sign-in throttle store is unreachable; retry shortly")
+        # The same store (and the same words) as the request budget's: it is one Redis to the operator.
+        return Unavailable("the rate-limit store is unreachable; retry shortly")
 
     async def reset(self) -> None:
         await self.storage.reset()
