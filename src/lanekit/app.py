@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI
 from lanekit import __version__
 from lanekit.domain.people.accounts import AccountResolver
 from lanekit.domain.people.auth import CredentialCache
+from lanekit.domain.people.throttle import SignInThrottle
 from lanekit.http import (
     account,
     attachments,
@@ -70,7 +71,10 @@ def create_app(settings: Settings) -> FastAPI:
     ctx = AppContext(
         settings=settings,
         db=db,
-        credentials=CredentialCache(settings.auth_cache_size),
+        credentials=CredentialCache(
+            settings.auth_cache_size,
+            throttle=SignInThrottle(redis_url=redis_url, key_prefix=settings.rate_limit_key_prefix),
+        ),
         rate_limiter=RateLimiter(
             settings.rate_limit, redis_url=redis_url, key_prefix=settings.rate_limit_key_prefix
         ),

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     default_account: str | None = None
     # Size of the in-process cache of recently verified Basic credentials (per process).
     auth_cache_size: int = 1024
+    # Count failed sign-ins against the last X-Forwarded-For address instead of the connection's peer;
+    # only behind a proxy that sets that header (otherwise any client could pick its own address).
+    trust_forwarded_for: bool = False
     # A PostgreSQL pool per process; SQLite ignores it.
     db_pool_size: int = 10
     db_max_overflow: int = 20

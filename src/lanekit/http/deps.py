@@ -80,6 +80,16 @@ async def account_of(request: Request) -> int | None:
     return account_id
 
 
+def client_address(request: Request, *, trust_forwarded_for: bool) -> str:
+    """The address failed sign-ins are counted against: the peer of the connection, or, behind a trusted
+    proxy (LANEKIT_TRUST_FORWARDED_FOR), the last X-Forwarded-For entry, the one that proxy appended."""
+    if trust_forwarded_for:
+        forwarded = request.headers.get("x-forwarded-for", "").rsplit(",", 1)[-1].strip()
+        if forwarded:
+            return forwarded
+    return request.client.host if request.client else "unknown"
+
+
 async def require_actor(request: Request) -> ActorValue:
     cached: ActorValue | None = getattr(request.state, "actor", None)
     if cached is not None:
@@ -92,22 +102,28 @@ async def require_actor(request: Request) -> ActorValue:
     if account_id is None:
         raise Unauthenticated("no account is served at this host")
     scheme, value = _parse_authorization(header)
-    async with ctx.db.read() as conn:
-        if scheme == "basic":
-            try:
-                decoded = base64.b64decode(value, validate=True).decode("utf-8")
-            except (binascii.Error, UnicodeDecodeError):
-                raise Unauthenticated("malformed Basic credentials") from None
-            login, sep, password = decoded.partition(":")
-            if not sep or not login:
-                raise Unauthenticated("malformed Basic credentials")
-            user = await auth.authenticate_basic(
-                conn, account_id=account_id, login=login, password=password, cache=ctx.credentials
-            )
-        elif scheme == "bearer" and value:
+    if scheme == "basic":
+        try:
+            decoded = base64.b64decode(value, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise Unauthenticated("malformed Basic credentials") from None
+        login, sep, password = decoded.partition(":")
+        if not sep or not login:
+            raise Unauthenticated("malformed Basic credentials")
+        # Takes its own short read transactions: no connection is held while Argon2 waits or runs.
+        user = await auth.authenticate_basic(
+            ctx.db,
+            account_id=account_id,
+            login=login,
+            password=password,
+            address=client_address(request, trust_forwarded_for=ctx.settings.trust_forwarded_for),
+            cache=ctx.credentials,
+        )
+    elif scheme == "bearer" and value:
+        async with ctx.db.read() as conn:
             user = await auth.authenticate_bearer(conn, account_id=account_id, token=value)
-        else:
-            raise Unauthenticated("unsupported authorization scheme; use Basic or Bearer")
+    else:
+        raise Unauthenticated("unsupported authorization scheme; use Basic or Bearer")
 
     window = await ctx.rate_limiter.charge(account_id, user.id)
     request.state.rate_limit = (window.limit, window.remaining, window.reset)

@@ -10,7 +10,12 @@ entry useless at once, in every process, without any cross-process signalling.
 A cold cache must not turn a burst of sign-ins into a burst of Argon2 runs (each takes tens of milliseconds
 and 64 MiB): concurrent requests with the same credentials wait for the first one's verification and then
 use its cache entry (single flight, keyed by the cache digest), and at most about one verification per CPU
-runs at a time in a process.
+runs at a time in a process, handed out fairly across client addresses (`throttle.FairScheduler`), so
+a flood of wrong passwords from a few addresses cannot make everyone else's first sign-in wait for it.
+
+Failed sign-ins are throttled per login and per client address (`throttle.SignInThrottle`): a blocked
+login is refused before any Argon2 work, and an unknown login is verified against a dummy hash, so it
+costs what a known one costs and the answer's timing does not tell which logins exist.
 """
 
 from __future__ import annotations
@@ -30,7 +35,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.domain import clock
 from lanekit.domain.errors import Unauthenticated
-from lanekit.domain.people.passwords import verify_password
+from lanekit.domain.people.accounts import view as account_view
+from lanekit.domain.people.passwords import dummy_hash, verify_password
+from lanekit.domain.people.throttle import AccountLock, FairScheduler, SignInThrottle
+from lanekit.storage.engine import Database
+from lanekit.storage.queries import accounts as account_queries
 from lanekit.storage.queries import tokens as token_queries
 from lanekit.storage.queries import users as user_queries
 from lanekit.storage.records import UserRecord
@@ -40,14 +49,24 @@ _BAD_LOGIN = "Login failed: email or password is incorrect"
 
 
 class CredentialCache:
-    def __init__(self, max_entries: int, *, max_parallel_verifications: int | None = None) -> None:
+    """Remembered credentials, plus the process's sign-in throttle and verification schedule (one object
+    built at start-up and shared by requests)."""
+
+    def __init__(
+        self,
+        max_entries: int,
+        *,
+        max_parallel_verifications: int | None = None,
+        throttle: SignInThrottle | None = None,
+    ) -> None:
         self._key = secrets.token_bytes(32)
         self._max = max_entries
         self._entries: OrderedDict[bytes, tuple[int, str]] = OrderedDict()
         self._lock = Lock()
         # digest → (lock, number of requests holding or awaiting it); event-loop side only.
         self._flights: dict[bytes, tuple[asyncio.Lock, list[int]]] = {}
-        self._verifications = asyncio.Semaphore(max_parallel_verifications or os.cpu_count() or 1)
+        self.scheduler = FairScheduler(parallel=max_parallel_verifications or os.cpu_count() or 1)
+        self.throttle = throttle or SignInThrottle()
 
     def _digest(self, account_id: int, login: str, password: str) -> bytes:
         message = b"\0".join([str(account_id).encode(), login.lower().encode(), password.encode()])
@@ -71,9 +90,9 @@ class CredentialCache:
                 del self._flights[digest]
 
     @asynccontextmanager
-    async def verification_slot(self) -> AsyncIterator[None]:
-        """Bound the Argon2 verifications running at once (CPU and 64 MiB each)."""
-        async with self._verifications:
+    async def verification_slot(self, address: str) -> AsyncIterator[None]:
+        """Bound the Argon2 verifications running at once (CPU and 64 MiB each), fairly per address."""
+        async with self.scheduler.slot(address):
             yield
 
     def get(self, account_id: int, login: str, password: str) -> tuple[int, str] | None:
@@ -111,13 +130,14 @@ def token_digest(token: str) -> str:
 
 
 async def _from_cache(
-    conn: AsyncConnection, *, account_id: int, login: str, password: str, cache: CredentialCache
+    db: Database, *, account_id: int, login: str, password: str, cache: CredentialCache
 ) -> UserRecord | None:
     cached = cache.get(account_id, login, password)
     if cached is None:
         return None
     user_id, verified_hash = cached
-    user = await user_queries.fetch(conn, account_id=account_id, user_id=user_id)
+    async with db.read() as conn:
+        user = await user_queries.fetch(conn, account_id=account_id, user_id=user_id)
     key = login.strip().lower()
     if (
         user is not None
@@ -132,29 +152,49 @@ async def _from_cache(
 
 
 async def authenticate_basic(
-    conn: AsyncConnection, *, account_id: int, login: str, password: str, cache: CredentialCache
+    db: Database, *, account_id: int, login: str, password: str, address: str, cache: CredentialCache
 ) -> UserRecord:
-    found = await _from_cache(conn, account_id=account_id, login=login, password=password, cache=cache)
+    """The user these Basic credentials sign in, from client `address`.
+
+    Remembered credentials are answered at once, even for a login that is currently blocked: they were
+    verified before, so the caller is not the one guessing.  Otherwise a blocked login or address is
+    refused with SignInThrottled (429) before any Argon2 work.  No database connection is held while
+    Argon2 runs or waits for its turn.
+    """
+    found = await _from_cache(db, account_id=account_id, login=login, password=password, cache=cache)
     if found is not None:
         return found
+    await cache.throttle.check(account_id=account_id, login=login, address=address)
     async with cache.single_flight(account_id, login, password):
         # A request with the same credentials may have verified them while this one waited.
-        found = await _from_cache(conn, account_id=account_id, login=login, password=password, cache=cache)
+        found = await _from_cache(db, account_id=account_id, login=login, password=password, cache=cache)
         if found is not None:
             return found
-        return await _verify_basic(conn, account_id=account_id, login=login, password=password, cache=cache)
+        return await _verify_basic(
+            db, account_id=account_id, login=login, password=password, address=address, cache=cache
+        )
 
 
 async def _verify_basic(
-    conn: AsyncConnection, *, account_id: int, login: str, password: str, cache: CredentialCache
+    db: Database, *, account_id: int, login: str, password: str, address: str, cache: CredentialCache
 ) -> UserRecord:
-    user = await user_queries.fetch_by_login(conn, account_id=account_id, login=login)
-    if user is None:
+    # The same reads and the same Argon2 work whether or not the login exists (see the module docstring).
+    async with db.read() as conn:
+        user = await user_queries.fetch_by_login(conn, account_id=account_id, login=login)
+        account = await account_queries.fetch(conn, account_id)
+    security = account_view(account).advanced_security if account is not None else {}
+    async with cache.verification_slot(address):
+        if user is None:
+            await verify_password(await dummy_hash(), password)
+            verified = False
+        else:
+            verified = await verify_password(user.password_hash, password)
+    if user is None or not verified:
+        await cache.throttle.failed(
+            account_id=account_id, login=login, address=address, lock=AccountLock.from_settings(security)
+        )
         raise Unauthenticated(_BAD_LOGIN)
-    async with cache.verification_slot():
-        verified = await verify_password(user.password_hash, password)
-    if not verified:
-        raise Unauthenticated(_BAD_LOGIN)
+    await cache.throttle.succeeded(account_id=account_id, login=login)
     if not user.can_sign_in:
         raise Unauthenticated("user is disabled")
     cache.put(account_id, login, password, user_id=user.id, password_hash=user.password_hash)

@@ -11,9 +11,11 @@ from lanekit.domain import clock
 from lanekit.domain.access import require_account_admin
 from lanekit.domain.enums import DATE_FORMATS, LICENSE_TYPES, LOCALES, TIME_ZONES, USER_SORTS
 from lanekit.domain.errors import Conflict, Invalid, NotFound
+from lanekit.domain.people import accounts
 from lanekit.domain.people.auth import CredentialCache
 from lanekit.domain.people.passwords import check_password_rules, hash_password
 from lanekit.domain.types import UNSET, Actor, given_fields
+from lanekit.storage.queries import accounts as account_queries
 from lanekit.storage.queries import board_roles as board_role_queries
 from lanekit.storage.queries import users as user_queries
 from lanekit.storage.records import UserRecord
@@ -140,6 +142,12 @@ async def _ensure_login_free(
         raise Conflict(f"a user with the email address or username {email!r} already exists")
 
 
+async def _password_rules(conn: AsyncConnection, *, account_id: int) -> dict[str, Any]:
+    """The account's `advancedSecurity` settings, which carry its password rules."""
+    account = await account_queries.fetch(conn, account_id)
+    return accounts.view(account).advanced_security if account is not None else {}
+
+
 async def create_user(conn: AsyncConnection, *, actor: Actor, new: NewUser) -> UserView:
     require_account_admin(actor)
     return UserView(await insert_new_user(conn, account_id=actor.account_id, new=new))
@@ -153,7 +161,7 @@ async def insert_new_user(
     username = (new.username or email).strip()
     first_name = _check_name(new.first_name, "firstName")
     last_name = _check_name(new.last_name, "lastName")
-    check_password_rules(new.password)
+    check_password_rules(new.password, security=await _password_rules(conn, account_id=account_id))
     _check_choice(new.time_zone, TIME_ZONES, "timeZone")
     _check_choice(new.date_format, DATE_FORMATS, "dateFormat")
     _check_choice(new.license_type, LICENSE_TYPES, "licenseType")
@@ -298,7 +306,7 @@ async def set_password(
 ) -> UserView:
     require_account_admin(actor)
     view = await get_user(conn, actor=actor, user_id=user_id)
-    check_password_rules(password)
+    check_password_rules(password, security=await _password_rules(conn, account_id=actor.account_id))
     user = await user_queries.update_user(
         conn,
         account_id=actor.account_id,
