@@ -26,18 +26,18 @@ from lanekit.http import (
     custom_fields,
     custom_icons,
     errors,
-    health,
     layout,
     templates,
     users,
 )
-from lanekit.http.deps import AppContext, require_actor
-from lanekit.http.middleware import RateLimitHeadersMiddleware, TenancyMiddleware, TransportMiddleware
-from lanekit.http.ratelimit import RateLimiter
-from lanekit.http.routing import make_router
 from lanekit.settings import Settings
 from lanekit.storage.blobs import LocalBlobStore
 from lanekit.storage.engine import Database, make_engine
+from lanekit.web import health
+from lanekit.web.deps import AppContext, require_actor
+from lanekit.web.middleware import RateLimitHeadersMiddleware, TenancyMiddleware, TransportMiddleware
+from lanekit.web.ratelimit import RateLimiter
+from lanekit.web.routing import make_router
 
 # Routers under /io that every request must authenticate for.
 AUTHENTICATED_ROUTERS = (

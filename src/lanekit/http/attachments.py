@@ -1,6 +1,6 @@
 """/io/card/:cardId/attachment: upload (multipart, streamed), list, download, delete (cards.md §3.15).
 
-An upload is streamed part by part (http/multipart.py) into the blob store, which stops at
+An upload is streamed part by part (web/multipart.py) into the blob store, which stops at
 `LANEKIT_MAX_ATTACHMENT_BYTES`; the general body limit does not apply to it (`UPLOAD_PATH`, matched by
 `TransportMiddleware`).  Row and blob go together: the blob is written first (temporary file, then renamed),
 the row is inserted in the request's transaction, and the blob is deleted again if anything fails before
@@ -25,12 +25,12 @@ from starlette.requests import ClientDisconnect
 from lanekit.domain.cards import attachments
 from lanekit.domain.errors import Invalid, NotFound, PayloadTooLarge
 from lanekit.domain.types import CardId, Id
-from lanekit.http.deps import Actor, BaseUrl, Ctx, Db
 from lanekit.http.errors import error_response
-from lanekit.http.multipart import BodyTooLarge, MultipartReader
-from lanekit.http.routing import make_router, no_content, ok
 from lanekit.shapes import attachments as shapes
 from lanekit.storage.blobs import BlobNotFound, BlobStore, BlobTooLarge
+from lanekit.web.deps import Actor, BaseUrl, Ctx, Db
+from lanekit.web.multipart import BodyTooLarge, MultipartReader
+from lanekit.web.routing import make_router, no_content, ok
 
 log = logging.getLogger("lanekit.http")
 

@@ -8,9 +8,9 @@ from pydantic import BaseModel, StrictStr
 
 from lanekit.domain.people import tokens
 from lanekit.domain.types import TokenId
-from lanekit.http.deps import Actor, Db
-from lanekit.http.routing import make_router, no_content, ok
 from lanekit.shapes import tokens as shapes
+from lanekit.web.deps import Actor, Db
+from lanekit.web.routing import make_router, no_content, ok
 
 router = make_router("auth")
 

@@ -11,10 +11,10 @@ from pydantic import BaseModel, StrictInt, StrictStr
 from lanekit.domain.boards import members as board_users
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import BoardId, Id
-from lanekit.http.deps import Actor, Db, PageParams, paging
-from lanekit.http.routing import make_router, no_content, ok
 from lanekit.shapes import boards as shapes
 from lanekit.shapes.common import page_meta
+from lanekit.web.deps import Actor, Db, PageParams, paging
+from lanekit.web.routing import make_router, no_content, ok
 
 router = make_router("board users")
 

@@ -12,10 +12,10 @@ from lanekit.domain.boards import boards
 from lanekit.domain.boards import reads as board_reads
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import BoardId, Id, parse_digits
-from lanekit.http.deps import Actor, BaseUrl, Db, PageParams, paging
-from lanekit.http.routing import make_router, no_content, ok
 from lanekit.shapes import boards as shapes
 from lanekit.shapes.common import page_meta
+from lanekit.web.deps import Actor, BaseUrl, Db, PageParams, paging
+from lanekit.web.routing import make_router, no_content, ok
 
 router = make_router("board")
 

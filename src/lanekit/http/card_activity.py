@@ -10,9 +10,9 @@ from fastapi.responses import JSONResponse, Response
 
 from lanekit.domain.boards import activity as card_activity
 from lanekit.domain.types import BoardId, CardId, Id
-from lanekit.http.deps import Actor, BaseUrl, Db
-from lanekit.http.routing import make_router, ok
 from lanekit.shapes import activity as shapes
+from lanekit.web.deps import Actor, BaseUrl, Db
+from lanekit.web.routing import make_router, ok
 
 router = make_router("activity")
 

@@ -13,11 +13,11 @@ from lanekit.domain.cards import create as cards
 from lanekit.domain.cards import tasks
 from lanekit.domain.types import CardId, Id
 from lanekit.http.cards import CardFields
-from lanekit.http.deps import Actor, BaseUrl, Db, PageParams, paging
-from lanekit.http.routing import make_router, ok
 from lanekit.shapes import cards as card_shapes
 from lanekit.shapes import tasks as shapes
 from lanekit.shapes.common import page_meta
+from lanekit.web.deps import Actor, BaseUrl, Db, PageParams, paging
+from lanekit.web.routing import make_router, ok
 
 router = make_router("task")
 

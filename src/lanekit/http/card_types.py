@@ -8,9 +8,9 @@ from pydantic import BaseModel, StrictBool, StrictStr
 
 from lanekit.domain.boards import card_types
 from lanekit.domain.types import BoardId, Id
-from lanekit.http.deps import Actor, Db
-from lanekit.http.routing import make_router, no_content, ok
 from lanekit.shapes import card_types as shapes
+from lanekit.web.deps import Actor, Db
+from lanekit.web.routing import make_router, no_content, ok
 
 router = make_router("cardType")
 

@@ -17,10 +17,10 @@ from lanekit.domain.cards.values import check_index
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import BoardId, CardId, Id
 from lanekit.http.attachments import Blobs, discard_blobs
-from lanekit.http.deps import Actor, BaseUrl, Db, PageParams, paging
-from lanekit.http.routing import make_router, no_content, ok
 from lanekit.shapes import cards as shapes
 from lanekit.shapes.common import ident, page_meta
+from lanekit.web.deps import Actor, BaseUrl, Db, PageParams, paging
+from lanekit.web.routing import make_router, no_content, ok
 
 router = make_router("card")
 

@@ -10,9 +10,9 @@ from pydantic import BaseModel, ConfigDict
 
 from lanekit.domain.cards import comments
 from lanekit.domain.types import CardId, CommentId
-from lanekit.http.deps import Actor, BaseUrl, Db, PageParams, paging
-from lanekit.http.routing import make_router, no_content, ok
 from lanekit.shapes import comments as shapes
+from lanekit.web.deps import Actor, BaseUrl, Db, PageParams, paging
+from lanekit.web.routing import make_router, no_content, ok
 
 router = make_router("comment")
 

@@ -16,11 +16,11 @@ from pydantic import BaseModel, ConfigDict
 from lanekit.domain.cards import connections
 from lanekit.domain.cards.values import check_id
 from lanekit.domain.types import BoardId, CardId
-from lanekit.http.deps import Actor, BaseUrl, Db, PageParams, paging
-from lanekit.http.routing import make_router, no_content, ok
 from lanekit.shapes import cards as card_shapes
 from lanekit.shapes import connections as shapes
 from lanekit.shapes.common import ident, page_meta
+from lanekit.web.deps import Actor, BaseUrl, Db, PageParams, paging
+from lanekit.web.routing import make_router, no_content, ok
 
 router = make_router("connection")
 

@@ -13,9 +13,9 @@ from pydantic import BaseModel, StrictStr
 
 from lanekit.domain.boards import custom_fields
 from lanekit.domain.types import BoardId
-from lanekit.http.deps import Actor, Db
-from lanekit.http.routing import make_router, ok
 from lanekit.shapes import custom_fields as shapes
+from lanekit.web.deps import Actor, Db
+from lanekit.web.routing import make_router, ok
 
 router = make_router("customField")
 

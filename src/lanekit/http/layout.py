@@ -12,9 +12,9 @@ from lanekit.domain.boards import lanes as lane_domain
 from lanekit.domain.boards import layout
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import UNSET, BoardId, Id, LaneId, parse_digits
-from lanekit.http.deps import Actor, Db
-from lanekit.http.routing import make_router, ok
 from lanekit.shapes import lanes as shapes
+from lanekit.web.deps import Actor, Db
+from lanekit.web.routing import make_router, ok
 
 router = make_router("layout")
 

@@ -8,9 +8,9 @@ from pydantic import BaseModel, StrictStr
 
 from lanekit.domain.boards import templates
 from lanekit.domain.types import BoardId, Id
-from lanekit.http.deps import Actor, Db
-from lanekit.http.routing import make_router, no_content, ok
 from lanekit.shapes import templates as shapes
+from lanekit.web.deps import Actor, Db
+from lanekit.web.routing import make_router, no_content, ok
 
 router = make_router("template")
 

@@ -11,11 +11,11 @@ from pydantic import BaseModel, StrictBool, StrictStr
 from lanekit.domain.boards import reads as board_reads
 from lanekit.domain.people import users
 from lanekit.domain.types import UserId
-from lanekit.http.deps import Actor, BaseUrl, Ctx, CurrentUser, Db, PageParams, paging
-from lanekit.http.routing import make_router, no_content, ok
 from lanekit.shapes import boards as board_shapes
 from lanekit.shapes import users as shapes
 from lanekit.shapes.common import page_meta
+from lanekit.web.deps import Actor, BaseUrl, Ctx, CurrentUser, Db, PageParams, paging
+from lanekit.web.routing import make_router, no_content, ok
 
 router = make_router("user")
 

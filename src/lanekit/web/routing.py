@@ -1,4 +1,4 @@
-"""Router and response helpers shared by every /io module."""
+"""Router and response helpers shared by every API surface."""
 
 from __future__ import annotations
 
