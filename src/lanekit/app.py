@@ -39,28 +39,26 @@ from lanekit.web.middleware import RateLimitHeadersMiddleware, TenancyMiddleware
 from lanekit.web.ratelimit import RateLimiter
 from lanekit.web.routing import make_router
 
-# Routers under /io that every request must authenticate for.
+# Routers under /io that every request must authenticate for.  Their order does not matter: every id in a
+# path is an `{…:id}` segment (web/routing.py), so no parameter can capture a literal path.
 AUTHENTICATED_ROUTERS = (
-    auth.router,
-    users.router,
     account.router,
-    card_types.router,
-    custom_icons.router,
-    custom_fields.router,
-    templates.router,
-    # /board/access before /board/{boardId}: the literal path must win.
-    board_users.router,
-    # /card/dependency before /card/{cardId}: the literal path must win.
-    card_dependencies.router,
-    # /card/connections before /card/{cardId}: the literal path must win.
-    connections.router,
-    cards.router,
-    card_tasks.router,
     attachments.router,
-    card_activity.router,
-    comments.router,
-    layout.router,
+    auth.router,
+    board_users.router,
     boards.router,
+    card_activity.router,
+    card_dependencies.router,
+    card_tasks.router,
+    card_types.router,
+    cards.router,
+    comments.router,
+    connections.router,
+    custom_fields.router,
+    custom_icons.router,
+    layout.router,
+    templates.router,
+    users.router,
 )
 
 

@@ -149,7 +149,7 @@ _UPLOAD_BODY: dict[str, Any] = {
 
 
 @router.post(
-    "/card/{cardId}/attachment",
+    "/card/{cardId:id}/attachment",
     operation_id="createCardAttachment",
     status_code=201,
     openapi_extra=_UPLOAD_BODY,
@@ -190,7 +190,7 @@ async def create_attachment(
     return ok(shapes.attachment(record, base_url=base_url), 201)
 
 
-@router.get("/card/{cardId}/attachment", operation_id="listCardAttachments")
+@router.get("/card/{cardId:id}/attachment", operation_id="listCardAttachments")
 async def list_attachments(actor: Actor, db: Db, base_url: BaseUrl, cardId: CardId) -> JSONResponse:
     async with db.read() as conn:
         records = await attachments.list_attachments(conn, actor=actor, card_id=cardId)
@@ -198,7 +198,7 @@ async def list_attachments(actor: Actor, db: Db, base_url: BaseUrl, cardId: Card
 
 
 @router.get(
-    "/card/{cardId}/attachment/{attachmentId}/content",
+    "/card/{cardId:id}/attachment/{attachmentId:id}/content",
     operation_id="downloadCardAttachment",
     response_class=StreamingResponse,
 )
@@ -226,7 +226,7 @@ async def download_attachment(
 
 
 @router.delete(
-    "/card/{cardId}/attachment/{attachmentId}", operation_id="deleteCardAttachment", status_code=204
+    "/card/{cardId:id}/attachment/{attachmentId:id}", operation_id="deleteCardAttachment", status_code=204
 )
 async def delete_attachment(
     actor: Actor, db: Db, blobs: Blobs, cardId: CardId, attachmentId: AttachmentId

@@ -33,7 +33,7 @@ async def create_token(actor: Actor, db: Db, body: TokenCreate = Body()) -> JSON
     return ok(shapes.token_created(record, token), status=201)
 
 
-@router.delete("/auth/token/{tokenId}", status_code=204, operation_id="revokeToken")
+@router.delete("/auth/token/{tokenId:id}", status_code=204, operation_id="revokeToken")
 async def revoke_token(actor: Actor, db: Db, tokenId: TokenId) -> Response:
     async with db.begin() as conn:
         await tokens.revoke_token(conn, actor=actor, token_id=tokenId)

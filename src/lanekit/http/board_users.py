@@ -69,7 +69,7 @@ async def delete_access(actor: Actor, db: Db, body: AccessRemoval = Body()) -> R
     return Response(status_code=202)
 
 
-@router.get("/board/{boardId}/user", operation_id="listBoardUsers")
+@router.get("/board/{boardId:id}/user", operation_id="listBoardUsers")
 async def list_board_users(
     actor: Actor,
     db: Db,
@@ -103,7 +103,7 @@ async def list_board_users(
     return ok({"pageMeta": meta, "boardUsers": items})
 
 
-@router.patch("/board/{boardId}/roles", operation_id="updateBoardRoles", deprecated=True)
+@router.patch("/board/{boardId:id}/roles", operation_id="updateBoardRoles", deprecated=True)
 async def patch_roles(
     actor: Actor, db: Db, boardId: BoardId, body: list[RoleOpBody] = Body()
 ) -> JSONResponse:

@@ -56,7 +56,7 @@ async def delete_dependencies(actor: Actor, db: Db, body: JsonObject = None) -> 
     return no_content()
 
 
-@router.get("/card/{cardId}/dependency", operation_id="listCardDependencies")
+@router.get("/card/{cardId:id}/dependency", operation_id="listCardDependencies")
 async def list_dependencies(
     actor: Actor,
     db: Db,

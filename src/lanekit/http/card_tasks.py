@@ -45,7 +45,7 @@ class TaskCreate(CardFields):
         )
 
 
-@router.get("/card/{cardId}/taskboard", operation_id="getCardTaskboard")
+@router.get("/card/{cardId:id}/taskboard", operation_id="getCardTaskboard")
 async def get_taskboard(actor: Actor, db: Db, cardId: CardId) -> JSONResponse:
     async with db.read() as conn:
         board = await tasks.read_taskboard(conn, actor=actor, card_id=cardId)
@@ -56,7 +56,7 @@ async def get_taskboard(actor: Actor, db: Db, cardId: CardId) -> JSONResponse:
     return ok(shapes.taskboard(board))
 
 
-@router.get("/card/{cardId}/tasks", operation_id="listCardTasks")
+@router.get("/card/{cardId:id}/tasks", operation_id="listCardTasks")
 async def list_tasks(
     actor: Actor, db: Db, base_url: BaseUrl, cardId: CardId, page: PageParams = paging(20)
 ) -> JSONResponse:
@@ -73,7 +73,7 @@ async def list_tasks(
     )
 
 
-@router.post("/card/{cardId}/tasks", operation_id="createCardTask", status_code=201, deprecated=True)
+@router.post("/card/{cardId:id}/tasks", operation_id="createCardTask", status_code=201, deprecated=True)
 async def create_task(
     actor: Actor, db: Db, base_url: BaseUrl, cardId: CardId, body: TaskCreate = Body()
 ) -> JSONResponse:
@@ -85,7 +85,7 @@ async def create_task(
     )
 
 
-@router.get("/card/{cardId}/tasks/{taskId}", operation_id="getCardTask")
+@router.get("/card/{cardId:id}/tasks/{taskId:id}", operation_id="getCardTask")
 async def get_task(actor: Actor, db: Db, base_url: BaseUrl, cardId: CardId, taskId: CardId) -> JSONResponse:
     async with db.read() as conn:
         read = await tasks.get_task(conn, actor=actor, card_id=cardId, task_id=taskId)

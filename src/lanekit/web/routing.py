@@ -9,6 +9,48 @@ import orjson
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from starlette.convertors import Convertor, register_url_convertor
+
+from lanekit.domain.types import MAX_ID
+
+
+def at_most(bound: int) -> str:
+    """A regex matching the decimal spellings, without leading zeros, of 1 to `bound`.
+
+    Shorter numbers are any digits; one of `bound`'s length is, at its first digit below `bound`'s, any
+    lower digit followed by anything, which is one alternative per position of `bound`.
+    """
+    digits = str(bound)
+    alternatives = [f"[1-9][0-9]{{0,{len(digits) - 2}}}"] if len(digits) > 1 else []
+    for position, digit in enumerate(digits):
+        low = 1 if position == 0 else 0
+        if int(digit) > low:
+            rest = len(digits) - position - 1
+            tail = f"[0-9]{{{rest}}}" if rest else ""
+            alternatives.append(f"{digits[:position]}[{low}-{int(digit) - 1}]{tail}")
+    alternatives.append(digits)
+    return "(?:" + "|".join(alternatives) + ")"
+
+
+class IdConvertor(Convertor[int]):
+    """`{cardId:id}`: a path segment that is an id, `1` to 2**63-1 spelt plainly (no sign, point, underscore
+    or leading zero), else no route matches and the answer is 404.
+
+    Being numeric is part of the route, not of the handler's validation, so a literal path such as
+    `/card/connections` can never be taken by `/card/{cardId:id}`, whatever order the routers are
+    included in.  Every id in an /io path uses it.
+    """
+
+    regex = at_most(MAX_ID)
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+register_url_convertor("id", IdConvertor())
 
 
 class LenientRoute(APIRoute):
