@@ -27,6 +27,7 @@ from lanekit.http import (
     custom_icons,
     errors,
     layout,
+    schemas,
     templates,
     users,
 )
@@ -93,6 +94,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     io = make_router("io")
     for router in AUTHENTICATED_ROUTERS:
+        schemas.document(router)
         io.include_router(router, dependencies=[Depends(require_actor)])
     app.include_router(io, prefix="/io")
     app.include_router(health.router)
