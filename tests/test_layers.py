@@ -1,7 +1,8 @@
 """The layering of docs/architecture.md, pinned: imports point from the edges down to storage, never up.
 
-http/ legacy/ reporting/ scim/ cli.py  →  domain/  →  storage/
-shapes/ is used by the edges only and never imports them.
+http/ legacy/ reporting/ scim/ ui/ cli.py  →  web/  →  domain/  →  storage/
+web/ is the plumbing the surfaces share and imports none of them; shapes/ is used by the edges only and
+never imports them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "lanekit"
-EDGES = ("lanekit.http", "lanekit.legacy", "lanekit.reporting", "lanekit.scim", "lanekit.cli", "lanekit.app")
+SURFACES = ("lanekit.http", "lanekit.legacy", "lanekit.reporting", "lanekit.scim", "lanekit.ui")
+EDGES = (*SURFACES, "lanekit.web", "lanekit.cli", "lanekit.app")
 WEB = ("fastapi", "starlette", "uvicorn")
 
 # layer → the module prefixes none of its modules may import
@@ -20,6 +22,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "domain": (*WEB, *EDGES, "lanekit.shapes"),
     "storage": (*WEB, *EDGES, "lanekit.shapes", "lanekit.domain"),
     "shapes": (*WEB, *EDGES),
+    "web": (*SURFACES, "lanekit.cli", "lanekit.app"),
 }
 
 

@@ -27,41 +27,40 @@ from lanekit.http import (
     custom_fields,
     custom_icons,
     errors,
-    health,
     layout,
+    schemas,
     templates,
     users,
 )
-from lanekit.http.deps import AppContext, require_actor
-from lanekit.http.middleware import RateLimitHeadersMiddleware, TenancyMiddleware, TransportMiddleware
-from lanekit.http.ratelimit import RateLimiter
-from lanekit.http.routing import make_router
 from lanekit.settings import Settings
 from lanekit.storage.blobs import LocalBlobStore
 from lanekit.storage.engine import Database, make_engine
+from lanekit.web import health
+from lanekit.web.deps import AppContext, require_actor
+from lanekit.web.middleware import RateLimitHeadersMiddleware, TenancyMiddleware, TransportMiddleware
+from lanekit.web.ratelimit import RateLimiter
+from lanekit.web.routing import make_router
 
-# Routers under /io that every request must authenticate for.
+# Routers under /io that every request must authenticate for.  Their order does not matter: every id in a
+# path is an `{…:id}` segment (web/routing.py), so no parameter can capture a literal path.
 AUTHENTICATED_ROUTERS = (
-    auth.router,
-    users.router,
     account.router,
-    card_types.router,
-    custom_icons.router,
-    custom_fields.router,
-    templates.router,
-    # /board/access before /board/{boardId}: the literal path must win.
-    board_users.router,
-    # /card/dependency before /card/{cardId}: the literal path must win.
-    card_dependencies.router,
-    # /card/connections before /card/{cardId}: the literal path must win.
-    connections.router,
-    cards.router,
-    card_tasks.router,
     attachments.router,
-    card_activity.router,
-    comments.router,
-    layout.router,
+    auth.router,
+    board_users.router,
     boards.router,
+    card_activity.router,
+    card_dependencies.router,
+    card_tasks.router,
+    card_types.router,
+    cards.router,
+    comments.router,
+    connections.router,
+    custom_fields.router,
+    custom_icons.router,
+    layout.router,
+    templates.router,
+    users.router,
 )
 
 
@@ -99,6 +98,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     io = make_router("io")
     for router in AUTHENTICATED_ROUTERS:
+        schemas.document(router)
         io.include_router(router, dependencies=[Depends(require_actor)])
     app.include_router(io, prefix="/io")
     app.include_router(health.router)

@@ -9,9 +9,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StrictStr
 
 from lanekit.domain.people import accounts
-from lanekit.http.deps import Actor, Db
-from lanekit.http.routing import make_router, ok
 from lanekit.shapes import account as shapes
+from lanekit.web.deps import Actor, Db
+from lanekit.web.routing import make_router, ok
 
 router = make_router("account")
 

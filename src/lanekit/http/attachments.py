@@ -1,7 +1,7 @@
 """/io/card/:cardId/attachment: upload (multipart, streamed), list, download, delete (LeanKit API: card
 attachments).
 
-An upload is parsed as a stream (http/multipart.py): the file part's bytes go to
+An upload is parsed as a stream (web/multipart.py): the file part's bytes go to
 `domain.cards.attachments.upload_attachment`, which writes them to the blob store, stops at
 `LANEKIT_MAX_ATTACHMENT_BYTES` and keeps row and blob together; the general body limit does not apply to
 it (`UPLOAD_PATH`, matched by `TransportMiddleware`).  Deleting an attachment (or its card) deletes its blob
@@ -24,12 +24,12 @@ from starlette.requests import ClientDisconnect
 from lanekit.domain.cards import attachments
 from lanekit.domain.errors import Invalid, NotFound, PayloadTooLarge
 from lanekit.domain.types import CardId, Id
-from lanekit.http.deps import Actor, BaseUrl, Ctx, Db
 from lanekit.http.errors import error_response
-from lanekit.http.multipart import BodyTooLarge, MultipartReader, PartHeader
-from lanekit.http.routing import make_router, no_content, ok
 from lanekit.shapes import attachments as shapes
 from lanekit.storage.blobs import BlobNotFound, BlobStore
+from lanekit.web.deps import Actor, BaseUrl, Ctx, Db
+from lanekit.web.multipart import BodyTooLarge, MultipartReader, PartHeader
+from lanekit.web.routing import make_router, no_content, ok
 
 log = logging.getLogger("lanekit.http")
 
@@ -151,7 +151,7 @@ _UPLOAD_BODY: dict[str, Any] = {
 
 
 @router.post(
-    "/card/{cardId}/attachment",
+    "/card/{cardId:id}/attachment",
     operation_id="createCardAttachment",
     status_code=201,
     openapi_extra=_UPLOAD_BODY,
@@ -184,7 +184,7 @@ async def create_attachment(
     return ok(shapes.attachment(record, base_url=base_url), 201)
 
 
-@router.get("/card/{cardId}/attachment", operation_id="listCardAttachments")
+@router.get("/card/{cardId:id}/attachment", operation_id="listCardAttachments")
 async def list_attachments(actor: Actor, db: Db, base_url: BaseUrl, cardId: CardId) -> JSONResponse:
     async with db.read() as conn:
         records = await attachments.list_attachments(conn, actor=actor, card_id=cardId)
@@ -192,7 +192,7 @@ async def list_attachments(actor: Actor, db: Db, base_url: BaseUrl, cardId: Card
 
 
 @router.get(
-    "/card/{cardId}/attachment/{attachmentId}/content",
+    "/card/{cardId:id}/attachment/{attachmentId:id}/content",
     operation_id="downloadCardAttachment",
     response_class=StreamingResponse,
 )
@@ -220,7 +220,7 @@ async def download_attachment(
 
 
 @router.delete(
-    "/card/{cardId}/attachment/{attachmentId}", operation_id="deleteCardAttachment", status_code=204
+    "/card/{cardId:id}/attachment/{attachmentId:id}", operation_id="deleteCardAttachment", status_code=204
 )
 async def delete_attachment(
     actor: Actor, db: Db, blobs: Blobs, cardId: CardId, attachmentId: AttachmentId

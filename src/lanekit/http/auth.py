@@ -8,9 +8,9 @@ from pydantic import BaseModel, StrictStr
 
 from lanekit.domain.people import tokens
 from lanekit.domain.types import TokenId
-from lanekit.http.deps import Actor, Db
-from lanekit.http.routing import make_router, no_content, ok
 from lanekit.shapes import tokens as shapes
+from lanekit.web.deps import Actor, Db
+from lanekit.web.routing import make_router, no_content, ok
 
 router = make_router("auth")
 
@@ -33,7 +33,7 @@ async def create_token(actor: Actor, db: Db, body: TokenCreate = Body()) -> JSON
     return ok(shapes.token_created(record, token), status=201)
 
 
-@router.delete("/auth/token/{tokenId}", status_code=204, operation_id="revokeToken")
+@router.delete("/auth/token/{tokenId:id}", status_code=204, operation_id="revokeToken")
 async def revoke_token(actor: Actor, db: Db, tokenId: TokenId) -> Response:
     async with db.begin() as conn:
         await tokens.revoke_token(conn, actor=actor, token_id=tokenId)

@@ -11,10 +11,10 @@ from pydantic import BaseModel, StrictInt, StrictStr
 from lanekit.domain.boards import members as board_users
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import BoardId, Id
-from lanekit.http.deps import Actor, Db, PageParams, paging
-from lanekit.http.routing import make_router, no_content, ok
 from lanekit.shapes import boards as shapes
 from lanekit.shapes.common import page_meta
+from lanekit.web.deps import Actor, Db, PageParams, paging
+from lanekit.web.routing import make_router, no_content, ok
 
 router = make_router("board users")
 
@@ -69,7 +69,7 @@ async def delete_access(actor: Actor, db: Db, body: AccessRemoval = Body()) -> R
     return Response(status_code=202)
 
 
-@router.get("/board/{boardId}/user", operation_id="listBoardUsers")
+@router.get("/board/{boardId:id}/user", operation_id="listBoardUsers")
 async def list_board_users(
     actor: Actor,
     db: Db,
@@ -103,7 +103,7 @@ async def list_board_users(
     return ok({"pageMeta": meta, "boardUsers": items})
 
 
-@router.patch("/board/{boardId}/roles", operation_id="updateBoardRoles", deprecated=True)
+@router.patch("/board/{boardId:id}/roles", operation_id="updateBoardRoles", deprecated=True)
 async def patch_roles(
     actor: Actor, db: Db, boardId: BoardId, body: list[RoleOpBody] = Body()
 ) -> JSONResponse:

@@ -12,10 +12,10 @@ from lanekit.domain.boards import boards
 from lanekit.domain.boards import reads as board_reads
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import BoardId, Id, parse_digits
-from lanekit.http.deps import Actor, BaseUrl, Db, PageParams, paging
-from lanekit.http.routing import make_router, no_content, ok
 from lanekit.shapes import boards as shapes
 from lanekit.shapes.common import page_meta
+from lanekit.web.deps import Actor, BaseUrl, Db, PageParams, paging
+from lanekit.web.routing import make_router, no_content, ok
 
 router = make_router("board")
 
@@ -140,7 +140,7 @@ async def list_boards(
     return ok(shapes.board_list(found, page_meta=meta, only=fields))
 
 
-@router.get("/board/{boardId}", operation_id="getBoard")
+@router.get("/board/{boardId:id}", operation_id="getBoard")
 async def get_board(actor: Actor, db: Db, base_url: BaseUrl, boardId: BoardId) -> JSONResponse:
     async with db.read() as conn:
         view = await board_reads.get_board(conn, actor=actor, board_id=boardId)
@@ -166,28 +166,28 @@ async def create_board(
     return ok({"id": str(board.id)})
 
 
-@router.patch("/board/{boardId}", status_code=204, operation_id="updateBoard")
+@router.patch("/board/{boardId:id}", status_code=204, operation_id="updateBoard")
 async def patch_board(actor: Actor, db: Db, boardId: BoardId, body: BoardUpdate = Body()) -> Response:
     async with db.begin() as conn:
         await boards.update_board(conn, actor=actor, board_id=boardId, changes=body.to_domain())
     return no_content()
 
 
-@router.delete("/board/{boardId}", status_code=204, operation_id="deleteBoard")
+@router.delete("/board/{boardId:id}", status_code=204, operation_id="deleteBoard")
 async def delete_board(actor: Actor, db: Db, boardId: BoardId) -> Response:
     async with db.begin() as conn:
         await boards.delete_board(conn, actor=actor, board_id=boardId)
     return no_content()
 
 
-@router.post("/board/{boardId}/archive", status_code=204, operation_id="archiveBoard")
+@router.post("/board/{boardId:id}/archive", status_code=204, operation_id="archiveBoard")
 async def archive_board(actor: Actor, db: Db, boardId: BoardId) -> Response:
     async with db.begin() as conn:
         await boards.archive_board(conn, actor=actor, board_id=boardId)
     return no_content()
 
 
-@router.post("/board/{boardId}/unarchive", status_code=204, operation_id="unarchiveBoard")
+@router.post("/board/{boardId:id}/unarchive", status_code=204, operation_id="unarchiveBoard")
 async def unarchive_board(actor: Actor, db: Db, boardId: BoardId) -> Response:
     async with db.begin() as conn:
         await boards.unarchive_board(conn, actor=actor, board_id=boardId)

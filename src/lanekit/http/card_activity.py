@@ -10,16 +10,16 @@ from fastapi.responses import JSONResponse, Response
 
 from lanekit.domain.boards import activity as card_activity
 from lanekit.domain.types import BoardId, CardId, Id
-from lanekit.http.deps import Actor, BaseUrl, Db
-from lanekit.http.routing import make_router, ok
 from lanekit.shapes import activity as shapes
+from lanekit.web.deps import Actor, BaseUrl, Db
+from lanekit.web.routing import make_router, ok
 
 router = make_router("activity")
 
 Limit = Annotated[int, Query(ge=0, le=card_activity.MAX_EVENTS)]
 
 
-@router.get("/card/{cardId}/activity", operation_id="getCardActivity")
+@router.get("/card/{cardId:id}/activity", operation_id="getCardActivity")
 async def get_card_activity(
     actor: Actor,
     db: Db,
@@ -36,7 +36,7 @@ async def get_card_activity(
     return ok(shapes.events_body(records, base_url=base_url))
 
 
-@router.get("/board/{boardId}/activity", operation_id="getBoardActivity")
+@router.get("/board/{boardId:id}/activity", operation_id="getBoardActivity")
 async def get_board_activity(
     actor: Actor,
     db: Db,
@@ -53,7 +53,7 @@ async def get_board_activity(
     return ok(shapes.events_body(records, base_url=base_url))
 
 
-@router.get("/board/{boardId}/changes", operation_id="getBoardChanges")
+@router.get("/board/{boardId:id}/changes", operation_id="getBoardChanges")
 async def get_board_changes(
     actor: Actor,
     db: Db,

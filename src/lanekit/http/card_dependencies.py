@@ -10,9 +10,9 @@ from fastapi.responses import JSONResponse, Response
 from lanekit.domain.cards import dependencies
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import CardId
-from lanekit.http.deps import Actor, BaseUrl, Db
-from lanekit.http.routing import make_router, no_content, ok
 from lanekit.shapes import dependencies as shapes
+from lanekit.web.deps import Actor, BaseUrl, Db
+from lanekit.web.routing import make_router, no_content, ok
 
 router = make_router("card")
 
@@ -56,7 +56,7 @@ async def delete_dependencies(actor: Actor, db: Db, body: JsonObject = None) -> 
     return no_content()
 
 
-@router.get("/card/{cardId}/dependency", operation_id="listCardDependencies")
+@router.get("/card/{cardId:id}/dependency", operation_id="listCardDependencies")
 async def list_dependencies(
     actor: Actor,
     db: Db,

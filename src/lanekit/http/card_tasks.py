@@ -14,11 +14,11 @@ from lanekit.domain.cards import read as card_read
 from lanekit.domain.cards import tasks
 from lanekit.domain.types import CardId, Id
 from lanekit.http.cards import CardFields
-from lanekit.http.deps import Actor, BaseUrl, Db, PageParams, paging
-from lanekit.http.routing import make_router, ok
 from lanekit.shapes import cards as card_shapes
 from lanekit.shapes import tasks as shapes
 from lanekit.shapes.common import page_meta
+from lanekit.web.deps import Actor, BaseUrl, Db, PageParams, paging
+from lanekit.web.routing import make_router, ok
 
 router = make_router("task")
 
@@ -46,7 +46,7 @@ class TaskCreate(CardFields):
         )
 
 
-@router.get("/card/{cardId}/taskboard", operation_id="getCardTaskboard")
+@router.get("/card/{cardId:id}/taskboard", operation_id="getCardTaskboard")
 async def get_taskboard(actor: Actor, db: Db, cardId: CardId) -> JSONResponse:
     async with db.read() as conn:
         board = await tasks.read_taskboard(conn, actor=actor, card_id=cardId)
@@ -57,7 +57,7 @@ async def get_taskboard(actor: Actor, db: Db, cardId: CardId) -> JSONResponse:
     return ok(shapes.taskboard(board))
 
 
-@router.get("/card/{cardId}/tasks", operation_id="listCardTasks")
+@router.get("/card/{cardId:id}/tasks", operation_id="listCardTasks")
 async def list_tasks(
     actor: Actor, db: Db, base_url: BaseUrl, cardId: CardId, page: PageParams = paging(20)
 ) -> JSONResponse:
@@ -74,7 +74,7 @@ async def list_tasks(
     )
 
 
-@router.post("/card/{cardId}/tasks", operation_id="createCardTask", status_code=201, deprecated=True)
+@router.post("/card/{cardId:id}/tasks", operation_id="createCardTask", status_code=201, deprecated=True)
 async def create_task(
     actor: Actor, db: Db, base_url: BaseUrl, cardId: CardId, body: TaskCreate = Body()
 ) -> JSONResponse:
@@ -86,7 +86,7 @@ async def create_task(
     )
 
 
-@router.get("/card/{cardId}/tasks/{taskId}", operation_id="getCardTask")
+@router.get("/card/{cardId:id}/tasks/{taskId:id}", operation_id="getCardTask")
 async def get_task(actor: Actor, db: Db, base_url: BaseUrl, cardId: CardId, taskId: CardId) -> JSONResponse:
     async with db.read() as conn:
         read = await tasks.get_task(conn, actor=actor, card_id=cardId, task_id=taskId)

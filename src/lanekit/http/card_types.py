@@ -8,9 +8,9 @@ from pydantic import BaseModel, StrictBool, StrictStr
 
 from lanekit.domain.boards import card_types
 from lanekit.domain.types import BoardId, Id
-from lanekit.http.deps import Actor, Db
-from lanekit.http.routing import make_router, no_content, ok
 from lanekit.shapes import card_types as shapes
+from lanekit.web.deps import Actor, Db
+from lanekit.web.routing import make_router, no_content, ok
 
 router = make_router("cardType")
 
@@ -47,21 +47,21 @@ class CardTypeUpdate(BaseModel):
         return card_types.CardTypeChanges(**{wire[key]: value for key, value in given.items()})
 
 
-@router.get("/board/{boardId}/cardType", operation_id="listCardTypes")
+@router.get("/board/{boardId:id}/cardType", operation_id="listCardTypes")
 async def list_card_types(actor: Actor, db: Db, boardId: BoardId) -> JSONResponse:
     async with db.read() as conn:
         views = await card_types.list_card_types(conn, actor=actor, board_id=boardId)
     return ok({"cardTypes": [shapes.card_type(v) for v in views]})
 
 
-@router.get("/board/{boardId}/cardType/{cardTypeId}", operation_id="getCardType")
+@router.get("/board/{boardId:id}/cardType/{cardTypeId:id}", operation_id="getCardType")
 async def get_card_type(actor: Actor, db: Db, boardId: BoardId, cardTypeId: Id) -> JSONResponse:
     async with db.read() as conn:
         view = await card_types.get_card_type(conn, actor=actor, board_id=boardId, card_type_id=cardTypeId)
     return ok(shapes.card_type(view))
 
 
-@router.post("/board/{boardId}/cardType", status_code=201, operation_id="createCardType")
+@router.post("/board/{boardId:id}/cardType", status_code=201, operation_id="createCardType")
 async def create_card_type(
     actor: Actor, db: Db, boardId: BoardId, body: CardTypeCreate = Body()
 ) -> JSONResponse:
@@ -70,7 +70,7 @@ async def create_card_type(
     return ok(shapes.card_type_written(view), status=201)
 
 
-@router.patch("/board/{boardId}/cardType/{cardTypeId}", operation_id="updateCardType")
+@router.patch("/board/{boardId:id}/cardType/{cardTypeId:id}", operation_id="updateCardType")
 async def patch_card_type(
     actor: Actor, db: Db, boardId: BoardId, cardTypeId: Id, body: CardTypeUpdate = Body()
 ) -> JSONResponse:
@@ -81,7 +81,7 @@ async def patch_card_type(
     return ok(shapes.card_type_written(view))
 
 
-@router.delete("/board/{boardId}/cardType/{cardTypeId}", status_code=204, operation_id="deleteCardType")
+@router.delete("/board/{boardId:id}/cardType/{cardTypeId:id}", status_code=204, operation_id="deleteCardType")
 async def delete_card_type(actor: Actor, db: Db, boardId: BoardId, cardTypeId: Id) -> Response:
     async with db.begin() as conn:
         await card_types.delete_card_type(conn, actor=actor, board_id=boardId, card_type_id=cardTypeId)

@@ -18,10 +18,10 @@ from lanekit.domain.cards.values import check_index
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import BoardId, CardId, Id
 from lanekit.http.attachments import Blobs
-from lanekit.http.deps import Actor, BaseUrl, Db, PageParams, paging
-from lanekit.http.routing import make_router, no_content, ok
 from lanekit.shapes import cards as shapes
 from lanekit.shapes.common import ident, page_meta
+from lanekit.web.deps import Actor, BaseUrl, Db, PageParams, paging
+from lanekit.web.routing import make_router, no_content, ok
 
 router = make_router("card")
 
@@ -300,7 +300,7 @@ async def bulk_update(actor: Actor, db: Db, body: BulkUpdate = Body()) -> Respon
 # --- one card --------------------------------------------------------------------------------------------
 
 
-@router.get("/card/{cardId}", operation_id="getCard")
+@router.get("/card/{cardId:id}", operation_id="getCard")
 async def get_card(
     actor: Actor,
     db: Db,
@@ -313,7 +313,7 @@ async def get_card(
     return ok(shapes.card_detail(read, base_url=base_url, exclude_comments=excludeComments))
 
 
-@router.patch("/card/{cardId}", operation_id="updateCard")
+@router.patch("/card/{cardId:id}", operation_id="updateCard")
 async def patch_card(
     actor: Actor,
     db: Db,
@@ -332,7 +332,7 @@ async def patch_card(
     return ok(shapes.card_detail(read, base_url=base_url))
 
 
-@router.delete("/card/{cardId}", operation_id="deleteCard", status_code=204)
+@router.delete("/card/{cardId:id}", operation_id="deleteCard", status_code=204)
 async def delete_card(actor: Actor, db: Db, blobs: Blobs, cardId: CardId) -> Response:
     async with db.begin() as conn:
         await delete.delete_cards(conn, actor=actor, card_ids=[cardId], blobs=blobs)
@@ -342,7 +342,7 @@ async def delete_card(actor: Actor, db: Db, blobs: Blobs, cardId: CardId) -> Res
 # --- board-level card reads ------------------------------------------------------------------------------
 
 
-@router.get("/board/{boardId}/card", operation_id="listBoardCardFaces", tags=["preview"])
+@router.get("/board/{boardId:id}/card", operation_id="listBoardCardFaces", tags=["preview"])
 async def list_board_cards(
     actor: Actor,
     db: Db,
@@ -373,7 +373,7 @@ async def list_board_cards(
     )
 
 
-@router.get("/board/{boardId}/tag", operation_id="listBoardTags")
+@router.get("/board/{boardId:id}/tag", operation_id="listBoardTags")
 async def list_board_tags(actor: Actor, db: Db, boardId: BoardId) -> JSONResponse:
     async with db.read() as conn:
         usage = await card_lists.tag_usage(conn, actor=actor, board_id=boardId)

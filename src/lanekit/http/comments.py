@@ -10,9 +10,9 @@ from pydantic import BaseModel, ConfigDict
 
 from lanekit.domain.cards import comments
 from lanekit.domain.types import CardId, CommentId
-from lanekit.http.deps import Actor, BaseUrl, Db, PageParams, paging
-from lanekit.http.routing import make_router, no_content, ok
 from lanekit.shapes import comments as shapes
+from lanekit.web.deps import Actor, BaseUrl, Db, PageParams, paging
+from lanekit.web.routing import make_router, no_content, ok
 
 router = make_router("comment")
 
@@ -23,7 +23,7 @@ class CommentBody(BaseModel):
     text: Any = None
 
 
-@router.get("/card/{cardId}/comment", operation_id="listCardComments")
+@router.get("/card/{cardId:id}/comment", operation_id="listCardComments")
 async def list_comments(
     actor: Actor,
     db: Db,
@@ -46,7 +46,7 @@ async def list_comments(
     return ok(shapes.comment_list(found, offset=page.offset, limit=page.limit, base_url=base_url))
 
 
-@router.post("/card/{cardId}/comment", operation_id="createCardComment", status_code=201)
+@router.post("/card/{cardId:id}/comment", operation_id="createCardComment", status_code=201)
 async def create_comment(
     actor: Actor,
     db: Db,
@@ -61,7 +61,7 @@ async def create_comment(
     return ok(shapes.comment(created, base_url=base_url), 201)
 
 
-@router.put("/card/{cardId}/comment/{commentId}", operation_id="updateCardComment")
+@router.put("/card/{cardId:id}/comment/{commentId:id}", operation_id="updateCardComment")
 async def update_comment(
     actor: Actor,
     db: Db,
@@ -77,7 +77,7 @@ async def update_comment(
     return ok(shapes.comment(changed, base_url=base_url))
 
 
-@router.delete("/card/{cardId}/comment/{commentId}", operation_id="deleteCardComment", status_code=204)
+@router.delete("/card/{cardId:id}/comment/{commentId:id}", operation_id="deleteCardComment", status_code=204)
 async def delete_comment(actor: Actor, db: Db, cardId: CardId, commentId: CommentId) -> Response:
     async with db.begin() as conn:
         await comments.delete_comment(conn, actor=actor, card_id=cardId, comment_id=commentId)

@@ -1,6 +1,5 @@
 """/io/card connections (cards.md §3.11) and drill-through statistics (§3.12).
 
-Registered before http/cards.py: `DELETE /card/connections` must win over `DELETE /card/{cardId}`.
 The deprecated, non-public drill-through board links (`PUT /card/:cardId/connection/:boardId` and
 `/connection/same`) are not served (decision 130).
 """
@@ -16,11 +15,11 @@ from pydantic import BaseModel, ConfigDict
 from lanekit.domain.cards import connections
 from lanekit.domain.cards.values import check_id
 from lanekit.domain.types import BoardId, CardId
-from lanekit.http.deps import Actor, BaseUrl, Db, PageParams, paging
-from lanekit.http.routing import make_router, no_content, ok
 from lanekit.shapes import cards as card_shapes
 from lanekit.shapes import connections as shapes
 from lanekit.shapes.common import ident, page_meta
+from lanekit.web.deps import Actor, BaseUrl, Db, PageParams, paging
+from lanekit.web.routing import make_router, no_content, ok
 
 router = make_router("connection")
 
@@ -62,7 +61,7 @@ async def delete_connections(actor: Actor, db: Db, body: ConnectionsBody = Body(
     return no_content()
 
 
-@router.get("/card/{cardId}/connection/children", operation_id="listCardChildren")
+@router.get("/card/{cardId:id}/connection/children", operation_id="listCardChildren")
 async def list_children(
     actor: Actor,
     db: Db,
@@ -95,7 +94,7 @@ async def list_children(
     )
 
 
-@router.get("/card/{cardId}/connection/children/ids", operation_id="listCardChildIds")
+@router.get("/card/{cardId:id}/connection/children/ids", operation_id="listCardChildIds")
 async def list_child_ids(
     actor: Actor, db: Db, cardId: CardId, page: PageParams = paging(200)
 ) -> JSONResponse:
@@ -120,7 +119,7 @@ async def list_child_ids(
     )
 
 
-@router.get("/card/{cardId}/connection/parents", operation_id="listCardParents")
+@router.get("/card/{cardId:id}/connection/parents", operation_id="listCardParents")
 async def list_parents(
     actor: Actor,
     db: Db,
@@ -149,14 +148,14 @@ async def list_parents(
     )
 
 
-@router.get("/card/{cardId}/connection", operation_id="listCardChildBoards")
+@router.get("/card/{cardId:id}/connection", operation_id="listCardChildBoards")
 async def list_child_boards(actor: Actor, db: Db, cardId: CardId) -> JSONResponse:
     async with db.read() as conn:
         card, removable, links = await connections.list_child_boards(conn, actor=actor, card_id=cardId)
     return ok({"connections": [shapes.child_board(card.id, link, removable=removable) for link in links]})
 
 
-@router.get("/card/{cardId}/connection/parent-boards", operation_id="listCardParentBoards")
+@router.get("/card/{cardId:id}/connection/parent-boards", operation_id="listCardParentBoards")
 async def list_parent_boards(
     actor: Actor, db: Db, cardId: CardId, page: PageParams = paging(25)
 ) -> JSONResponse:
@@ -173,7 +172,7 @@ async def list_parent_boards(
     )
 
 
-@router.post("/card/{cardId}/connection/many", operation_id="connectManyCards", deprecated=True)
+@router.post("/card/{cardId:id}/connection/many", operation_id="connectManyCards", deprecated=True)
 async def connect_many(actor: Actor, db: Db, cardId: CardId, body: ConnectMany = Body()) -> JSONResponse:
     async with db.begin() as conn:
         change, child_ids = await connections.connect_many(
@@ -198,7 +197,7 @@ async def connect_many(actor: Actor, db: Db, cardId: CardId, body: ConnectMany =
     )
 
 
-@router.delete("/card/{cardId}/connection/{boardId}", operation_id="deleteCardBoardConnections")
+@router.delete("/card/{cardId:id}/connection/{boardId:id}", operation_id="deleteCardBoardConnections")
 async def delete_board_connections(actor: Actor, db: Db, cardId: CardId, boardId: BoardId) -> JSONResponse:
     async with db.begin() as conn:
         parent_version, board_version = await connections.disconnect_board(
@@ -207,7 +206,7 @@ async def delete_board_connections(actor: Actor, db: Db, cardId: CardId, boardId
     return ok({"parentBoardVersion": str(parent_version), "boardVersion": str(board_version)})
 
 
-@router.get("/card/{cardId}/statistics", operation_id="getCardStatistics")
+@router.get("/card/{cardId:id}/statistics", operation_id="getCardStatistics")
 async def get_statistics(actor: Actor, db: Db, cardId: CardId) -> JSONResponse:
     async with db.read() as conn:
         result = await connections.statistics(conn, actor=actor, card_id=cardId)

@@ -13,9 +13,9 @@ from pydantic import BaseModel, StrictStr
 
 from lanekit.domain.boards import custom_fields
 from lanekit.domain.types import BoardId
-from lanekit.http.deps import Actor, Db
-from lanekit.http.routing import make_router, ok
 from lanekit.shapes import custom_fields as shapes
+from lanekit.web.deps import Actor, Db
+from lanekit.web.routing import make_router, ok
 
 router = make_router("customField")
 
@@ -28,14 +28,14 @@ class FieldOperation(BaseModel):
     value: Any = None
 
 
-@router.get("/board/{boardId}/customfield", operation_id="listCustomFields")
+@router.get("/board/{boardId:id}/customfield", operation_id="listCustomFields")
 async def list_custom_fields(actor: Actor, db: Db, boardId: BoardId) -> JSONResponse:
     async with db.read() as conn:
         found = await custom_fields.list_fields(conn, actor=actor, board_id=boardId)
     return ok(shapes.custom_field_list(found.limit, found.fields))
 
 
-@router.patch("/board/{boardId}/customfield", operation_id="updateCustomFields")
+@router.patch("/board/{boardId:id}/customfield", operation_id="updateCustomFields")
 async def patch_custom_fields(
     actor: Actor, db: Db, boardId: BoardId, body: list[FieldOperation] = Body()
 ) -> JSONResponse:

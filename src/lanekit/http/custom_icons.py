@@ -8,9 +8,9 @@ from pydantic import BaseModel, StrictStr
 
 from lanekit.domain.boards import icons as custom_icons
 from lanekit.domain.types import BoardId, Id
-from lanekit.http.deps import Actor, Db
-from lanekit.http.routing import make_router, no_content, ok
 from lanekit.shapes import custom_icons as shapes
+from lanekit.web.deps import Actor, Db
+from lanekit.web.routing import make_router, no_content, ok
 
 router = make_router("customIcon")
 
@@ -39,21 +39,21 @@ class CustomIconUpdate(BaseModel):
         return custom_icons.CustomIconChanges(**{wire[key]: value for key, value in given.items()})
 
 
-@router.get("/board/{boardId}/customIcon", operation_id="listCustomIcons")
+@router.get("/board/{boardId:id}/customIcon", operation_id="listCustomIcons")
 async def list_custom_icons(actor: Actor, db: Db, boardId: BoardId) -> JSONResponse:
     async with db.read() as conn:
         records = await custom_icons.list_custom_icons(conn, actor=actor, board_id=boardId)
     return ok({"customIcons": [shapes.custom_icon(r) for r in records]})
 
 
-@router.get("/board/{boardId}/customIcon/{customIconId}", operation_id="getCustomIcon")
+@router.get("/board/{boardId:id}/customIcon/{customIconId:id}", operation_id="getCustomIcon")
 async def get_custom_icon(actor: Actor, db: Db, boardId: BoardId, customIconId: Id) -> JSONResponse:
     async with db.read() as conn:
         record = await custom_icons.get_custom_icon(conn, actor=actor, board_id=boardId, icon_id=customIconId)
     return ok(shapes.custom_icon(record))
 
 
-@router.post("/board/{boardId}/customIcon", status_code=201, operation_id="createCustomIcon")
+@router.post("/board/{boardId:id}/customIcon", status_code=201, operation_id="createCustomIcon")
 async def create_custom_icon(
     actor: Actor, db: Db, boardId: BoardId, body: CustomIconCreate = Body()
 ) -> JSONResponse:
@@ -64,7 +64,7 @@ async def create_custom_icon(
     return ok(shapes.custom_icon_written(record), status=201)
 
 
-@router.patch("/board/{boardId}/customIcon/{customIconId}", operation_id="updateCustomIcon")
+@router.patch("/board/{boardId:id}/customIcon/{customIconId:id}", operation_id="updateCustomIcon")
 async def patch_custom_icon(
     actor: Actor, db: Db, boardId: BoardId, customIconId: Id, body: CustomIconUpdate = Body()
 ) -> JSONResponse:
@@ -75,7 +75,9 @@ async def patch_custom_icon(
     return ok(shapes.custom_icon_written(record))
 
 
-@router.delete("/board/{boardId}/customIcon/{customIconId}", status_code=204, operation_id="deleteCustomIcon")
+@router.delete(
+    "/board/{boardId:id}/customIcon/{customIconId:id}", status_code=204, operation_id="deleteCustomIcon"
+)
 async def delete_custom_icon(actor: Actor, db: Db, boardId: BoardId, customIconId: Id) -> Response:
     async with db.begin() as conn:
         await custom_icons.delete_custom_icon(conn, actor=actor, board_id=boardId, icon_id=customIconId)

@@ -12,9 +12,9 @@ from lanekit.domain.boards import lanes as lane_domain
 from lanekit.domain.boards import layout
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import UNSET, BoardId, Id, LaneId, parse_digits
-from lanekit.http.deps import Actor, Db
-from lanekit.http.routing import make_router, ok
 from lanekit.shapes import lanes as shapes
+from lanekit.web.deps import Actor, Db
+from lanekit.web.routing import make_router, ok
 
 router = make_router("layout")
 
@@ -82,7 +82,7 @@ class LaneUpdate(BaseModel):
         return lane_domain.LaneChanges(**{names[key]: value for key, value in given.items() if key in names})
 
 
-@router.put("/board/{boardId}/layout", operation_id="updateBoardLayout")
+@router.put("/board/{boardId:id}/layout", operation_id="updateBoardLayout")
 async def put_layout(actor: Actor, db: Db, boardId: BoardId, body: LayoutBody = Body()) -> JSONResponse:
     async with db.begin() as conn:
         result = await layout.replace_layout(
@@ -95,7 +95,7 @@ async def put_layout(actor: Actor, db: Db, boardId: BoardId, body: LayoutBody = 
     return ok(shapes.layout(result.lanes, result.checksum))
 
 
-@router.patch("/board/{boardId}/lane/{laneId}", operation_id="updateLane")
+@router.patch("/board/{boardId:id}/lane/{laneId:id}", operation_id="updateLane")
 async def patch_lane(
     actor: Actor,
     db: Db,
@@ -110,7 +110,7 @@ async def patch_lane(
     return ok(shapes.lane_patched(lane))
 
 
-@router.get("/board/{boardId}/laneCount", operation_id="getLaneCount")
+@router.get("/board/{boardId:id}/laneCount", operation_id="getLaneCount")
 async def get_lane_count(
     actor: Actor,
     db: Db,
@@ -129,7 +129,7 @@ async def get_lane_count(
     return ok(shapes.lane_counts(counts))
 
 
-@router.get("/board/{boardId}/leafLanes", operation_id="getLeafLanes")
+@router.get("/board/{boardId:id}/leafLanes", operation_id="getLeafLanes")
 async def get_leaf_lanes(actor: Actor, db: Db, boardId: BoardId) -> JSONResponse:
     async with db.read() as conn:
         leaves = await lane_domain.leaf_lanes(conn, actor=actor, board_id=boardId)

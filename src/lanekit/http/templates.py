@@ -8,9 +8,9 @@ from pydantic import BaseModel, StrictStr
 
 from lanekit.domain.boards import templates
 from lanekit.domain.types import BoardId, Id
-from lanekit.http.deps import Actor, Db
-from lanekit.http.routing import make_router, no_content, ok
 from lanekit.shapes import templates as shapes
+from lanekit.web.deps import Actor, Db
+from lanekit.web.routing import make_router, no_content, ok
 
 router = make_router("template")
 
@@ -30,7 +30,7 @@ async def list_templates(actor: Actor, db: Db) -> JSONResponse:
     return ok(shapes.template_categories(own, builtin))
 
 
-@router.get("/template/{templateId}", operation_id="getTemplate")
+@router.get("/template/{templateId:id}", operation_id="getTemplate")
 async def get_template(actor: Actor, db: Db, templateId: Id) -> JSONResponse:
     async with db.read() as conn:
         view = await templates.get_template(conn, actor=actor, template_id=templateId)
@@ -51,7 +51,7 @@ async def create_template(actor: Actor, db: Db, body: TemplateCreate = Body()) -
     return ok(shapes.template_created(template_id), status=201)
 
 
-@router.delete("/template/{templateId}", status_code=204, operation_id="deleteTemplate")
+@router.delete("/template/{templateId:id}", status_code=204, operation_id="deleteTemplate")
 async def delete_template(actor: Actor, db: Db, templateId: Id) -> Response:
     async with db.begin() as conn:
         await templates.delete_template(conn, actor=actor, template_id=templateId)

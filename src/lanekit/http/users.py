@@ -11,11 +11,11 @@ from pydantic import BaseModel, StrictBool, StrictStr
 from lanekit.domain.boards import reads as board_reads
 from lanekit.domain.people import users
 from lanekit.domain.types import UserId
-from lanekit.http.deps import Actor, BaseUrl, Ctx, CurrentUser, Db, PageParams, paging
-from lanekit.http.routing import make_router, no_content, ok
 from lanekit.shapes import boards as board_shapes
 from lanekit.shapes import users as shapes
 from lanekit.shapes.common import page_meta
+from lanekit.web.deps import Actor, BaseUrl, Ctx, CurrentUser, Db, PageParams, paging
+from lanekit.web.routing import make_router, no_content, ok
 
 router = make_router("user")
 
@@ -146,14 +146,14 @@ async def create_user(actor: Actor, db: Db, base_url: BaseUrl, body: UserCreate 
     return ok(shapes.user_detail(view, base_url=base_url))
 
 
-@router.get("/user/{userId}", operation_id="getUser")
+@router.get("/user/{userId:id}", operation_id="getUser")
 async def get_user(actor: Actor, db: Db, base_url: BaseUrl, userId: UserId) -> JSONResponse:
     async with db.read() as conn:
         view = await users.get_user(conn, actor=actor, user_id=userId)
     return ok(shapes.user_detail(view, base_url=base_url))
 
 
-@router.patch("/user/{userId}", operation_id="updateUser")
+@router.patch("/user/{userId:id}", operation_id="updateUser")
 async def patch_user(
     actor: Actor, ctx: Ctx, base_url: BaseUrl, userId: UserId, body: UserUpdate = Body()
 ) -> JSONResponse:
@@ -164,7 +164,7 @@ async def patch_user(
     return ok(shapes.user_detail(view, base_url=base_url))
 
 
-@router.patch("/user/{userId}/password", operation_id="updateUserPassword")
+@router.patch("/user/{userId:id}/password", operation_id="updateUserPassword")
 async def patch_password(
     actor: Actor, ctx: Ctx, base_url: BaseUrl, userId: UserId, body: PasswordChange = Body()
 ) -> JSONResponse:
@@ -175,7 +175,7 @@ async def patch_password(
     return ok(shapes.user_detail(view, base_url=base_url))
 
 
-@router.delete("/user/{userId}", status_code=204, operation_id="deleteUser")
+@router.delete("/user/{userId:id}", status_code=204, operation_id="deleteUser")
 async def delete_user(actor: Actor, ctx: Ctx, userId: UserId) -> Response:
     async with ctx.db.begin() as conn:
         await users.delete_user(conn, actor=actor, user_id=userId, cache=ctx.credentials)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from lanekit.http.deps import Db
 from lanekit.storage import migrate
+from lanekit.web.deps import Db
 
 router = APIRouter(tags=["health"])
 

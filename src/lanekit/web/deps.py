@@ -19,10 +19,10 @@ from lanekit.domain.people import auth
 from lanekit.domain.people.accounts import AccountResolver
 from lanekit.domain.people.auth import CredentialCache
 from lanekit.domain.types import Actor as ActorValue
-from lanekit.http.ratelimit import RateLimiter
 from lanekit.settings import Settings
 from lanekit.storage.engine import Database
 from lanekit.storage.records import UserRecord
+from lanekit.web.ratelimit import RateLimiter
 
 MAX_PAGE_LIMIT = 1000
 
