@@ -10,11 +10,10 @@ until the features that fill them exist.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from lanekit.domain.boards.defaults import board_settings, icon_path
-from lanekit.shapes.common import ident, instant, plain_date
+from lanekit.shapes.common import day_instant, ident, instant, instant_ms, plain_date
 from lanekit.shapes.users import avatar_url
 from lanekit.storage.records import (
     AttachmentRecord,
@@ -26,13 +25,6 @@ from lanekit.storage.records import (
 )
 
 ICON_CARD_COLOR = "#FFFFFF"
-
-
-def instant_ms(value: datetime | None) -> str | None:
-    """Card faces use millisecond precision (§1, Dates)."""
-    if value is None:
-        return None
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def user_ref(user: UserRef | None, *, base_url: str) -> dict[str, Any] | None:
@@ -202,13 +194,28 @@ def parent_cards(read: CardReadRecord) -> list[dict[str, Any]]:
     return [{"cardId": ident(p.card_id), "boardId": ident(p.board_id)} for p in read.parent_cards]
 
 
-def connected_card_stats(stats: ConnectedCardStats | None) -> dict[str, Any] | None:
-    """`connectedCardStats` (§2.1): null for a card without live children.  `actualFinish` shows only once
-    every child is finished, as in the documented examples (the drill-through statistics show the latest)."""
+def _progress(done: int, total: int) -> float | int:
+    if total <= 0:
+        return 0
+    value = done / total * 100
+    return int(value) if value.is_integer() else value
+
+
+def connected_card_stats(
+    stats: ConnectedCardStats | None, *, drill_through: bool = False
+) -> dict[str, Any] | None:
+    """The statistics of a card's children; null for a card without live children.
+
+    - `connectedCardStats` (§2.1, the default): totals as `totalCount`/`totalSize`, planned dates as plain
+      dates, instants to the second; `actualFinish` shows only once every child is finished, as in the
+      documented examples.
+    - `drill_through`: `drillThroughStats` and each board's `cardStats` of `GET /io/card/:cardId/statistics`
+      (§3.12): planned dates as midnight instants, instants to the millisecond, the latest `actualFinish`,
+      and `size`, `count`, `hasCardProjectedLate` and `progress` (= completed size / size * 100) last.
+    """
     if stats is None:
         return None
-    all_done = stats.completed_count == stats.total_count
-    return {
+    body: dict[str, Any] = {
         "startedCount": stats.started_count,
         "startedSize": stats.started_size,
         "notStartedCount": stats.not_started_count,
@@ -216,15 +223,34 @@ def connected_card_stats(stats: ConnectedCardStats | None) -> dict[str, Any] | N
         "completedCount": stats.completed_count,
         "completedSize": stats.completed_size,
         "blockedCount": stats.blocked_count,
-        "totalCount": stats.total_count,
-        "totalSize": stats.total_size,
-        "plannedStart": plain_date(stats.planned_start),
-        "plannedFinish": plain_date(stats.planned_finish),
-        "actualStart": instant(stats.actual_start),
-        "actualFinish": instant(stats.actual_finish) if all_done else None,
-        "pastDueCount": stats.past_due_count,
-        "projectedLateCount": stats.projected_late_count,
     }
+    if drill_through:
+        body.update(
+            plannedStart=day_instant(stats.planned_start),
+            plannedFinish=day_instant(stats.planned_finish),
+            actualStart=instant_ms(stats.actual_start),
+            actualFinish=instant_ms(stats.actual_finish),
+        )
+    else:
+        all_done = stats.completed_count == stats.total_count
+        body.update(
+            totalCount=stats.total_count,
+            totalSize=stats.total_size,
+            plannedStart=plain_date(stats.planned_start),
+            plannedFinish=plain_date(stats.planned_finish),
+            actualStart=instant(stats.actual_start),
+            actualFinish=instant(stats.actual_finish) if all_done else None,
+        )
+    body["pastDueCount"] = stats.past_due_count
+    body["projectedLateCount"] = stats.projected_late_count
+    if drill_through:
+        body.update(
+            size=stats.total_size,
+            count=stats.total_count,
+            hasCardProjectedLate=stats.projected_late_count > 0,
+            progress=_progress(stats.completed_size, stats.total_size),
+        )
+    return body
 
 
 def card_detail(read: CardReadRecord, *, base_url: str, exclude_comments: bool = False) -> dict[str, Any]:
