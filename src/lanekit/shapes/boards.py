@@ -18,7 +18,7 @@ from lanekit.domain.boards.reads import (
 from lanekit.domain.enums import LANE_CLASS_TYPES, LANE_TYPES, PRIORITIES
 from lanekit.shapes.common import ident, instant
 from lanekit.shapes.lanes import board_lanes
-from lanekit.shapes.users import avatar_url, role
+from lanekit.shapes.users import avatar_url, role, user_identity
 from lanekit.storage.records import BoardRoleRecord, CardTypeRecord, CustomFieldRecord, CustomIconRecord
 
 # The display settings the board object carries, in Appendix A order (from boards.settings, over defaults).
@@ -72,12 +72,7 @@ def board_custom_field(field: CustomFieldRecord) -> dict[str, Any]:
 def board_member(member: BoardMember, *, board_id: int, base_url: str) -> dict[str, Any]:
     user = member.user
     return {
-        "id": ident(user.id),
-        "username": user.username,
-        "firstName": user.first_name,
-        "lastName": user.last_name,
-        "fullName": f"{user.first_name} {user.last_name}",
-        "emailAddress": user.email,
+        **user_identity(user),
         "gravatarLink": None,
         "avatar": avatar_url(base_url, user.id),
         "lastAccess": instant(user.last_access),
