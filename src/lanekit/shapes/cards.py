@@ -75,6 +75,28 @@ def custom_id(read: CardReadRecord) -> dict[str, Any]:
     return {"value": value, "prefix": prefix, "url": url}
 
 
+def custom_header(identity: dict[str, Any]) -> dict[str, Any]:
+    """`customHeader` of card faces and child cards, from the `customId` block: the prefixed value."""
+    return {
+        "value": identity["value"],
+        "header": f"{identity['prefix'] or ''}{identity['value']}" if identity["value"] else None,
+        "url": identity["url"],
+    }
+
+
+def assignee_refs(read: CardReadRecord, *, base_url: str) -> list[dict[str, Any]]:
+    """`assignedUsers` of list items and card faces: id, name, email and avatar of each assignee."""
+    return [
+        {
+            "id": ident(u.id),
+            "fullName": u.full_name,
+            "emailAddress": u.email,
+            "avatar": avatar_url(base_url, u.id),
+        }
+        for u in read.assignees
+    ]
+
+
 def blocked_status(read: CardReadRecord, *, with_date: bool = True) -> dict[str, Any]:
     body: dict[str, Any] = {"isBlocked": read.card.is_blocked, "reason": read.card.blocked_reason}
     if with_date:
@@ -306,15 +328,7 @@ def card_list_item(
     """The list item (§2.3); `include` adds the optional blocks."""
     card = read.card
     body: dict[str, Any] = {
-        "assignedUsers": [
-            {
-                "id": ident(u.id),
-                "fullName": u.full_name,
-                "emailAddress": u.email,
-                "avatar": avatar_url(base_url, u.id),
-            }
-            for u in read.assignees
-        ],
+        "assignedUsers": assignee_refs(read, base_url=base_url),
         "assignedTeams": [],
         "id": ident(card.id),
         "index": read.index,
@@ -402,26 +416,14 @@ def card_face(read: CardReadRecord, *, base_url: str) -> dict[str, Any]:
         "customIconLabel": _settings(read)["customIconFieldLabel"],
         "blockedStatus": blocked_status(read, with_date=False),
         "customIcon": icon,
-        "customHeader": {
-            "value": identity["value"],
-            "header": f"{identity['prefix'] or ''}{identity['value']}" if identity["value"] else None,
-            "url": identity["url"],
-        },
+        "customHeader": custom_header(identity),
         "customId": identity,
         "taskBoardStats": task_board_stats(read),
         "containingCardId": ident(read.card.containing_card_id),
         "cardType": {"id": ident(read.card_type.id), "name": read.card_type.name},
         "subscriptionId": None,
         "parentCards": [{"id": ident(p.card_id), "title": p.title} for p in read.parent_cards],
-        "assignedUsers": [
-            {
-                "id": ident(u.id),
-                "fullName": u.full_name,
-                "emailAddress": u.email,
-                "avatar": avatar_url(base_url, u.id),
-            }
-            for u in read.assignees
-        ],
+        "assignedUsers": assignee_refs(read, base_url=base_url),
         "connectedCardStats": connected_card_stats(read.connected_stats),
         "canView": True,
         "customFields": {ident(v.field_id): v.value for v in read.field_values},

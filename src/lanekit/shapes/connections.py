@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lanekit.domain.cards.connections import BoardLink, Statistics
-from lanekit.shapes.cards import card_list_item, connected_card_stats, custom_id, is_done
+from lanekit.shapes.cards import card_list_item, connected_card_stats, custom_header, custom_id, is_done
 from lanekit.shapes.common import day_instant, ident, instant_ms
 from lanekit.storage.records import CardReadRecord, CardRecord
 
@@ -49,11 +49,7 @@ def child_card(read: CardReadRecord, *, base_url: str) -> dict[str, Any]:
     body = {key: item[key] for key in _FROM_LIST_ITEM}
     body["lane"] = {k: v for k, v in item["lane"].items() if k not in ("taskBoard", "cardStatus")}
     identity = custom_id(read)
-    body["customHeader"] = {
-        "value": identity["value"],
-        "header": f"{identity['prefix'] or ''}{identity['value']}" if identity["value"] else None,
-        "url": identity["url"],
-    }
+    body["customHeader"] = custom_header(identity)
     body["isDone"] = is_done(read)
     body["connectedCardStats"] = connected_card_stats(read.connected_stats)
     return body
