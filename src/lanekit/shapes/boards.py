@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lanekit.domain import access
-from lanekit.domain.boards.defaults import board_settings, icon_path
+from lanekit.domain.boards.defaults import icon_path
 from lanekit.domain.boards.members import BoardUser
 from lanekit.domain.boards.reads import (
     BoardListing,
@@ -15,6 +15,7 @@ from lanekit.domain.boards.reads import (
     InaccessibleBoard,
     RecentBoard,
 )
+from lanekit.domain.boards.templates import leankit_settings
 from lanekit.domain.enums import LANE_CLASS_TYPES, LANE_TYPES, PRIORITIES
 from lanekit.shapes.common import ident, instant
 from lanekit.shapes.lanes import board_lanes
@@ -94,7 +95,12 @@ def caller_roles(found: access.BoardAccess) -> tuple[str, str]:
 def board_detail(view: BoardView, *, base_url: str) -> dict[str, Any]:
     """The full board object of `GET /io/board/:boardId`, field for field as Appendix A."""
     board = view.board
-    settings = board_settings(board.settings)
+    settings = leankit_settings(
+        board.settings,
+        base_wip=board.base_wip_on_card_size,
+        exclude=board.exclude_completed_and_archive_violations,
+        allow_delete=board.allow_users_to_delete_cards,
+    )
     board_role, effective = caller_roles(view.access)
     body: dict[str, Any] = {
         "id": ident(board.id),
@@ -108,8 +114,8 @@ def board_detail(view: BoardView, *, base_url: str) -> dict[str, Any]:
     body.update({key: settings[key] for key in _SETTINGS_CARD})
     body.update(
         {
-            "baseWipOnCardSize": board.base_wip_on_card_size,
-            "excludeCompletedAndArchiveViolations": board.exclude_completed_and_archive_violations,
+            "baseWipOnCardSize": settings["baseWipOnCardSize"],
+            "excludeCompletedAndArchiveViolations": settings["excludeCompletedAndArchiveViolations"],
             "isDuplicateCardIdAllowed": settings["isDuplicateCardIdAllowed"],
             "isAutoIncrementCardIdEnabled": settings["isAutoIncrementCardIdEnabled"],
             "currentExternalCardId": str(settings["currentExternalCardId"]),
@@ -120,7 +126,7 @@ def board_detail(view: BoardView, *, base_url: str) -> dict[str, Any]:
             "customBoardMoniker": settings["customBoardMoniker"],
             "isPermalinkEnabled": settings["isPermalinkEnabled"],
             "isExternalUrlEnabled": settings["isExternalUrlEnabled"],
-            "allowUsersToDeleteCards": board.allow_users_to_delete_cards,
+            "allowUsersToDeleteCards": settings["allowUsersToDeleteCards"],
             "allowPlanviewIntegration": settings["allowPlanviewIntegration"],
             "subscriptionId": None,
             "boardRole": board_role,

@@ -115,18 +115,29 @@ def _ids() -> Iterator[str]:
         yield str(n)
 
 
+def leankit_settings(
+    stored: dict[str, Any], *, base_wip: bool, exclude: bool, allow_delete: bool
+) -> dict[str, Any]:
+    """A board's settings under their LeanKit names, as the board object (`GET /io/board/:boardId`,
+    `shapes/boards.py`) and a template structure show them: `boards.settings` over the defaults, plus the
+    three settings that are board columns."""
+    return {
+        **board_defaults.board_settings(stored),
+        "baseWipOnCardSize": base_wip,
+        "excludeCompletedAndArchiveViolations": exclude,
+        "allowUsersToDeleteCards": allow_delete,
+    }
+
+
 def _settings(
     board_settings: dict[str, Any], *, base_wip: bool, exclude: bool, allow_delete: bool
 ) -> dict[str, Any]:
-    merged = board_defaults.board_settings(board_settings)
+    merged = leankit_settings(board_settings, base_wip=base_wip, exclude=exclude, allow_delete=allow_delete)
     settings = {key: merged.get(key) for key in STORED_SETTINGS}
-    settings.update(
-        baseWipOnCardSize=base_wip,
-        boardLevelId=None,
-        excludeCompletedAndArchiveViolations=exclude,
-        allowUsersToDeleteCards=allow_delete,
-        level=merged.get("level"),
-    )
+    settings["baseWipOnCardSize"] = merged["baseWipOnCardSize"]
+    settings["boardLevelId"] = None
+    for key in ("excludeCompletedAndArchiveViolations", "allowUsersToDeleteCards", "level"):
+        settings[key] = merged.get(key)
     return settings
 
 
