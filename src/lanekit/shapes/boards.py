@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lanekit.domain import access
-from lanekit.domain.boards.defaults import board_settings, icon_path
+from lanekit.domain.boards.defaults import icon_path
 from lanekit.domain.boards.members import BoardUser
 from lanekit.domain.boards.reads import (
     BoardListing,
@@ -15,10 +15,11 @@ from lanekit.domain.boards.reads import (
     InaccessibleBoard,
     RecentBoard,
 )
+from lanekit.domain.boards.templates import leankit_settings
 from lanekit.domain.enums import LANE_CLASS_TYPES, LANE_TYPES, PRIORITIES
 from lanekit.shapes.common import ident, instant
 from lanekit.shapes.lanes import board_lanes
-from lanekit.shapes.users import avatar_url, role
+from lanekit.shapes.users import avatar_url, role, user_identity
 from lanekit.storage.records import BoardRoleRecord, CardTypeRecord, CustomFieldRecord, CustomIconRecord
 
 # The display settings the board object carries, in Appendix A order (from boards.settings, over defaults).
@@ -72,12 +73,7 @@ def board_custom_field(field: CustomFieldRecord) -> dict[str, Any]:
 def board_member(member: BoardMember, *, board_id: int, base_url: str) -> dict[str, Any]:
     user = member.user
     return {
-        "id": ident(user.id),
-        "username": user.username,
-        "firstName": user.first_name,
-        "lastName": user.last_name,
-        "fullName": f"{user.first_name} {user.last_name}",
-        "emailAddress": user.email,
+        **user_identity(user),
         "gravatarLink": None,
         "avatar": avatar_url(base_url, user.id),
         "lastAccess": instant(user.last_access),
@@ -99,7 +95,12 @@ def caller_roles(found: access.BoardAccess) -> tuple[str, str]:
 def board_detail(view: BoardView, *, base_url: str) -> dict[str, Any]:
     """The full board object of `GET /io/board/:boardId`, field for field as Appendix A."""
     board = view.board
-    settings = board_settings(board.settings)
+    settings = leankit_settings(
+        board.settings,
+        base_wip=board.base_wip_on_card_size,
+        exclude=board.exclude_completed_and_archive_violations,
+        allow_delete=board.allow_users_to_delete_cards,
+    )
     board_role, effective = caller_roles(view.access)
     body: dict[str, Any] = {
         "id": ident(board.id),
@@ -113,8 +114,8 @@ def board_detail(view: BoardView, *, base_url: str) -> dict[str, Any]:
     body.update({key: settings[key] for key in _SETTINGS_CARD})
     body.update(
         {
-            "baseWipOnCardSize": board.base_wip_on_card_size,
-            "excludeCompletedAndArchiveViolations": board.exclude_completed_and_archive_violations,
+            "baseWipOnCardSize": settings["baseWipOnCardSize"],
+            "excludeCompletedAndArchiveViolations": settings["excludeCompletedAndArchiveViolations"],
             "isDuplicateCardIdAllowed": settings["isDuplicateCardIdAllowed"],
             "isAutoIncrementCardIdEnabled": settings["isAutoIncrementCardIdEnabled"],
             "currentExternalCardId": str(settings["currentExternalCardId"]),
@@ -125,7 +126,7 @@ def board_detail(view: BoardView, *, base_url: str) -> dict[str, Any]:
             "customBoardMoniker": settings["customBoardMoniker"],
             "isPermalinkEnabled": settings["isPermalinkEnabled"],
             "isExternalUrlEnabled": settings["isExternalUrlEnabled"],
-            "allowUsersToDeleteCards": board.allow_users_to_delete_cards,
+            "allowUsersToDeleteCards": settings["allowUsersToDeleteCards"],
             "allowPlanviewIntegration": settings["allowPlanviewIntegration"],
             "subscriptionId": None,
             "boardRole": board_role,

@@ -5,21 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from lanekit.domain.boards.card_types import CardTypeView
+from lanekit.domain.boards.templates import card_type_json
 from lanekit.shapes.common import ident
 
 
 def card_type(view: CardTypeView) -> dict[str, Any]:
     """The full card type, as the list and the single GET show it."""
-    record = view.card_type
-    return {
-        "id": ident(record.id),
-        "name": record.name,
-        "colorHex": record.color_hex,
-        "isDefault": view.is_default,
-        "isCardType": record.is_card_type,
-        "isTaskType": record.is_task_type,
-        "isDefaultTaskType": view.is_default_task_type,
-    }
+    return card_type_json(
+        ident(view.card_type.id),
+        view.card_type,
+        is_default=view.is_default,
+        is_default_task_type=view.is_default_task_type,
+    )
 
 
 def card_type_written(view: CardTypeView) -> dict[str, Any]:

@@ -10,11 +10,10 @@ until the features that fill them exist.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from lanekit.domain.boards.defaults import board_settings, icon_path
-from lanekit.shapes.common import ident, instant, plain_date
+from lanekit.shapes.common import day_instant, ident, instant, instant_ms, plain_date
 from lanekit.shapes.users import avatar_url
 from lanekit.storage.records import (
     AttachmentRecord,
@@ -26,13 +25,6 @@ from lanekit.storage.records import (
 )
 
 ICON_CARD_COLOR = "#FFFFFF"
-
-
-def instant_ms(value: datetime | None) -> str | None:
-    """Card faces use millisecond precision (§1, Dates)."""
-    if value is None:
-        return None
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def user_ref(user: UserRef | None, *, base_url: str) -> dict[str, Any] | None:
@@ -81,6 +73,28 @@ def custom_id(read: CardReadRecord) -> dict[str, Any]:
         shown = f"{prefix or ''}{value}" if settings.get("isPrefixIncludedInHyperlink") else value
         url = template.replace("{id}", shown)
     return {"value": value, "prefix": prefix, "url": url}
+
+
+def custom_header(identity: dict[str, Any]) -> dict[str, Any]:
+    """`customHeader` of card faces and child cards, from the `customId` block: the prefixed value."""
+    return {
+        "value": identity["value"],
+        "header": f"{identity['prefix'] or ''}{identity['value']}" if identity["value"] else None,
+        "url": identity["url"],
+    }
+
+
+def assignee_refs(read: CardReadRecord, *, base_url: str) -> list[dict[str, Any]]:
+    """`assignedUsers` of list items and card faces: id, name, email and avatar of each assignee."""
+    return [
+        {
+            "id": ident(u.id),
+            "fullName": u.full_name,
+            "emailAddress": u.email,
+            "avatar": avatar_url(base_url, u.id),
+        }
+        for u in read.assignees
+    ]
 
 
 def blocked_status(read: CardReadRecord, *, with_date: bool = True) -> dict[str, Any]:
@@ -202,13 +216,28 @@ def parent_cards(read: CardReadRecord) -> list[dict[str, Any]]:
     return [{"cardId": ident(p.card_id), "boardId": ident(p.board_id)} for p in read.parent_cards]
 
 
-def connected_card_stats(stats: ConnectedCardStats | None) -> dict[str, Any] | None:
-    """`connectedCardStats` (§2.1): null for a card without live children.  `actualFinish` shows only once
-    every child is finished, as in the documented examples (the drill-through statistics show the latest)."""
+def _progress(done: int, total: int) -> float | int:
+    if total <= 0:
+        return 0
+    value = done / total * 100
+    return int(value) if value.is_integer() else value
+
+
+def connected_card_stats(
+    stats: ConnectedCardStats | None, *, drill_through: bool = False
+) -> dict[str, Any] | None:
+    """The statistics of a card's children; null for a card without live children.
+
+    - `connectedCardStats` (§2.1, the default): totals as `totalCount`/`totalSize`, planned dates as plain
+      dates, instants to the second; `actualFinish` shows only once every child is finished, as in the
+      documented examples.
+    - `drill_through`: `drillThroughStats` and each board's `cardStats` of `GET /io/card/:cardId/statistics`
+      (§3.12): planned dates as midnight instants, instants to the millisecond, the latest `actualFinish`,
+      and `size`, `count`, `hasCardProjectedLate` and `progress` (= completed size / size * 100) last.
+    """
     if stats is None:
         return None
-    all_done = stats.completed_count == stats.total_count
-    return {
+    body: dict[str, Any] = {
         "startedCount": stats.started_count,
         "startedSize": stats.started_size,
         "notStartedCount": stats.not_started_count,
@@ -216,15 +245,34 @@ def connected_card_stats(stats: ConnectedCardStats | None) -> dict[str, Any] | N
         "completedCount": stats.completed_count,
         "completedSize": stats.completed_size,
         "blockedCount": stats.blocked_count,
-        "totalCount": stats.total_count,
-        "totalSize": stats.total_size,
-        "plannedStart": plain_date(stats.planned_start),
-        "plannedFinish": plain_date(stats.planned_finish),
-        "actualStart": instant(stats.actual_start),
-        "actualFinish": instant(stats.actual_finish) if all_done else None,
-        "pastDueCount": stats.past_due_count,
-        "projectedLateCount": stats.projected_late_count,
     }
+    if drill_through:
+        body.update(
+            plannedStart=day_instant(stats.planned_start),
+            plannedFinish=day_instant(stats.planned_finish),
+            actualStart=instant_ms(stats.actual_start),
+            actualFinish=instant_ms(stats.actual_finish),
+        )
+    else:
+        all_done = stats.completed_count == stats.total_count
+        body.update(
+            totalCount=stats.total_count,
+            totalSize=stats.total_size,
+            plannedStart=plain_date(stats.planned_start),
+            plannedFinish=plain_date(stats.planned_finish),
+            actualStart=instant(stats.actual_start),
+            actualFinish=instant(stats.actual_finish) if all_done else None,
+        )
+    body["pastDueCount"] = stats.past_due_count
+    body["projectedLateCount"] = stats.projected_late_count
+    if drill_through:
+        body.update(
+            size=stats.total_size,
+            count=stats.total_count,
+            hasCardProjectedLate=stats.projected_late_count > 0,
+            progress=_progress(stats.completed_size, stats.total_size),
+        )
+    return body
 
 
 def card_detail(read: CardReadRecord, *, base_url: str, exclude_comments: bool = False) -> dict[str, Any]:
@@ -280,15 +328,7 @@ def card_list_item(
     """The list item (§2.3); `include` adds the optional blocks."""
     card = read.card
     body: dict[str, Any] = {
-        "assignedUsers": [
-            {
-                "id": ident(u.id),
-                "fullName": u.full_name,
-                "emailAddress": u.email,
-                "avatar": avatar_url(base_url, u.id),
-            }
-            for u in read.assignees
-        ],
+        "assignedUsers": assignee_refs(read, base_url=base_url),
         "assignedTeams": [],
         "id": ident(card.id),
         "index": read.index,
@@ -376,26 +416,14 @@ def card_face(read: CardReadRecord, *, base_url: str) -> dict[str, Any]:
         "customIconLabel": _settings(read)["customIconFieldLabel"],
         "blockedStatus": blocked_status(read, with_date=False),
         "customIcon": icon,
-        "customHeader": {
-            "value": identity["value"],
-            "header": f"{identity['prefix'] or ''}{identity['value']}" if identity["value"] else None,
-            "url": identity["url"],
-        },
+        "customHeader": custom_header(identity),
         "customId": identity,
         "taskBoardStats": task_board_stats(read),
         "containingCardId": ident(read.card.containing_card_id),
         "cardType": {"id": ident(read.card_type.id), "name": read.card_type.name},
         "subscriptionId": None,
         "parentCards": [{"id": ident(p.card_id), "title": p.title} for p in read.parent_cards],
-        "assignedUsers": [
-            {
-                "id": ident(u.id),
-                "fullName": u.full_name,
-                "emailAddress": u.email,
-                "avatar": avatar_url(base_url, u.id),
-            }
-            for u in read.assignees
-        ],
+        "assignedUsers": assignee_refs(read, base_url=base_url),
         "connectedCardStats": connected_card_stats(read.connected_stats),
         "canView": True,
         "customFields": {ident(v.field_id): v.value for v in read.field_values},

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from lanekit.domain.cards.connections import BoardLink, Statistics
-from lanekit.shapes.cards import card_list_item, connected_card_stats, custom_id, instant_ms, is_done
-from lanekit.shapes.common import ident
-from lanekit.storage.records import CardReadRecord, CardRecord, ConnectedCardStats
+from lanekit.shapes.cards import card_list_item, connected_card_stats, custom_header, custom_id, is_done
+from lanekit.shapes.common import day_instant, ident, instant_ms
+from lanekit.storage.records import CardReadRecord, CardRecord
 
 # The keys a child card shares with the list item (§3.11 "full-ish cards").
 _FROM_LIST_ITEM = (
@@ -50,11 +49,7 @@ def child_card(read: CardReadRecord, *, base_url: str) -> dict[str, Any]:
     body = {key: item[key] for key in _FROM_LIST_ITEM}
     body["lane"] = {k: v for k, v in item["lane"].items() if k not in ("taskBoard", "cardStatus")}
     identity = custom_id(read)
-    body["customHeader"] = {
-        "value": identity["value"],
-        "header": f"{identity['prefix'] or ''}{identity['value']}" if identity["value"] else None,
-        "url": identity["url"],
-    }
+    body["customHeader"] = custom_header(identity)
     body["isDone"] = is_done(read)
     body["connectedCardStats"] = connected_card_stats(read.connected_stats)
     return body
@@ -82,41 +77,6 @@ def parent_board(link: BoardLink) -> dict[str, Any]:
     }
 
 
-def _day(value: date | None) -> str | None:
-    """Statistics show planned dates as midnight UTC instants with milliseconds."""
-    return None if value is None else f"{value.isoformat()}T00:00:00.000Z"
-
-
-def _progress(done: int, total: int) -> float | int:
-    if total <= 0:
-        return 0
-    value = done / total * 100
-    return int(value) if value.is_integer() else value
-
-
-def drill_through_stats(stats: ConnectedCardStats) -> dict[str, Any]:
-    """`drillThroughStats` and each board's `cardStats` (§3.12); `progress` = completed size / size * 100."""
-    return {
-        "startedCount": stats.started_count,
-        "startedSize": stats.started_size,
-        "notStartedCount": stats.not_started_count,
-        "notStartedSize": stats.not_started_size,
-        "completedCount": stats.completed_count,
-        "completedSize": stats.completed_size,
-        "blockedCount": stats.blocked_count,
-        "plannedStart": _day(stats.planned_start),
-        "plannedFinish": _day(stats.planned_finish),
-        "actualStart": instant_ms(stats.actual_start),
-        "actualFinish": instant_ms(stats.actual_finish),
-        "pastDueCount": stats.past_due_count,
-        "projectedLateCount": stats.projected_late_count,
-        "size": stats.total_size,
-        "count": stats.total_count,
-        "hasCardProjectedLate": stats.projected_late_count > 0,
-        "progress": _progress(stats.completed_size, stats.total_size),
-    }
-
-
 def statistics(result: Statistics) -> dict[str, Any]:
     card = result.card
     return {
@@ -124,14 +84,14 @@ def statistics(result: Statistics) -> dict[str, Any]:
             "id": ident(card.id),
             "isBlocked": card.is_blocked,
             "size": card.size,
-            "plannedStart": _day(card.planned_start),
-            "plannedFinish": _day(card.planned_finish),
+            "plannedStart": day_instant(card.planned_start),
+            "plannedFinish": day_instant(card.planned_finish),
             "actualStart": instant_ms(card.actual_start),
             "actualFinish": instant_ms(card.actual_finish),
         },
-        "drillThroughStats": drill_through_stats(result.total),
+        "drillThroughStats": connected_card_stats(result.total, drill_through=True),
         "boards": [
-            {"boardId": ident(board_id), "cardStats": drill_through_stats(stats)}
+            {"boardId": ident(board_id), "cardStats": connected_card_stats(stats, drill_through=True)}
             for board_id, stats in result.boards
         ],
     }

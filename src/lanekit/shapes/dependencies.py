@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from lanekit.domain.cards.dependencies import CardDependencies, DependencyStats
-from lanekit.shapes.cards import card_face, instant_ms
-from lanekit.shapes.common import ident
+from lanekit.shapes.cards import card_face
+from lanekit.shapes.common import ident, instant_ms
 from lanekit.storage.records import CardReadRecord
 
 

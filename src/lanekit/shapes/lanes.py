@@ -10,12 +10,13 @@ from lanekit.shapes.common import ident, instant
 from lanekit.storage.queries.lanes import LaneCounts
 from lanekit.storage.records import LaneRecord
 
-_NO_CARDS = LaneCounts(card_count=0, card_size=0, archive_card_count=0)
+# A lane no count row names holds no cards.
+NO_CARDS = LaneCounts(card_count=0, card_size=0, archive_card_count=0)
 
 
 def board_lane(lane: LaneRecord, counts: LaneCounts | None) -> dict[str, Any]:
     """One item of the board GET's flat `lanes` array."""
-    held = counts or _NO_CARDS
+    held = counts or NO_CARDS
     return {
         "id": ident(lane.id),
         "name": lane.title,

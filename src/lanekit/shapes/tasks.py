@@ -6,16 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from lanekit.domain.cards.tasks import TaskBoard
-from lanekit.shapes.cards import instant_ms
-from lanekit.shapes.common import ident
+from lanekit.shapes.common import ident, instant_ms
+from lanekit.shapes.lanes import NO_CARDS
 from lanekit.storage.queries.lanes import LaneCounts
 from lanekit.storage.records import CardReadRecord, LaneRecord
 
-_NO_CARDS = LaneCounts(card_count=0, card_size=0, archive_card_count=0)
-
 
 def task_lane(lane: LaneRecord, counts: LaneCounts | None) -> dict[str, Any]:
-    held = counts or _NO_CARDS
+    held = counts or NO_CARDS
     return {
         "id": ident(lane.id),
         "name": lane.title,

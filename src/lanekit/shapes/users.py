@@ -35,7 +35,8 @@ def avatar_url(base_url: str, user_id: int) -> str:
     return f"{base_url.rstrip('/')}/avatar/show/{user_id}/?s=25"
 
 
-def _common(user: UserRecord, base_url: str) -> dict[str, Any]:
+def user_identity(user: UserRecord) -> dict[str, Any]:
+    """The keys every user object starts with: id, names and email (users of §3.1 and of the board GET)."""
     return {
         "id": ident(user.id),
         "username": user.username,
@@ -43,6 +44,12 @@ def _common(user: UserRecord, base_url: str) -> dict[str, Any]:
         "lastName": user.last_name,
         "fullName": f"{user.first_name} {user.last_name}",
         "emailAddress": user.email,
+    }
+
+
+def _common(user: UserRecord, base_url: str) -> dict[str, Any]:
+    return {
+        **user_identity(user),
         "lastAccess": instant(user.last_access),
         "dateFormat": user.date_format,
         "administrator": user.administrator,

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -115,31 +115,68 @@ def _ids() -> Iterator[str]:
         yield str(n)
 
 
+def leankit_settings(
+    stored: dict[str, Any], *, base_wip: bool, exclude: bool, allow_delete: bool
+) -> dict[str, Any]:
+    """A board's settings under their LeanKit names, as the board object (`GET /io/board/:boardId`,
+    `shapes/boards.py`) and a template structure show them: `boards.settings` over the defaults, plus the
+    three settings that are board columns."""
+    return {
+        **board_defaults.board_settings(stored),
+        "baseWipOnCardSize": base_wip,
+        "excludeCompletedAndArchiveViolations": exclude,
+        "allowUsersToDeleteCards": allow_delete,
+    }
+
+
 def _settings(
     board_settings: dict[str, Any], *, base_wip: bool, exclude: bool, allow_delete: bool
 ) -> dict[str, Any]:
-    merged = board_defaults.board_settings(board_settings)
+    merged = leankit_settings(board_settings, base_wip=base_wip, exclude=exclude, allow_delete=allow_delete)
     settings = {key: merged.get(key) for key in STORED_SETTINGS}
-    settings.update(
-        baseWipOnCardSize=base_wip,
-        boardLevelId=None,
-        excludeCompletedAndArchiveViolations=exclude,
-        allowUsersToDeleteCards=allow_delete,
-        level=merged.get("level"),
-    )
+    settings["baseWipOnCardSize"] = merged["baseWipOnCardSize"]
+    settings["boardLevelId"] = None
+    for key in ("excludeCompletedAndArchiveViolations", "allowUsersToDeleteCards", "level"):
+        settings[key] = merged.get(key)
     return settings
 
 
-def _card_type(tid: str, record: CardTypeRecord, board: BoardRecord) -> dict[str, Any]:
+class CardTypeFields(Protocol):
+    """What a card type's JSON is made of: a stored `CardTypeRecord` or a built-in `CardTypeSpec`."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def color_hex(self) -> str: ...
+    @property
+    def is_card_type(self) -> bool: ...
+    @property
+    def is_task_type(self) -> bool: ...
+
+
+def card_type_json(
+    type_id: str | None, card_type: CardTypeFields, *, is_default: bool, is_default_task_type: bool
+) -> dict[str, Any]:
+    """The one JSON of a card type: in a template structure (a template-local id) and in the bodies of
+    `/io/board/:boardId/cardType` (`shapes/card_types.py`, the stored id), key for key the same."""
     return {
-        "id": tid,
-        "name": record.name,
-        "colorHex": record.color_hex,
-        "isDefault": record.id == board.default_card_type_id,
-        "isCardType": record.is_card_type,
-        "isTaskType": record.is_task_type,
-        "isDefaultTaskType": record.id == board.default_task_type_id,
+        "id": type_id,
+        "name": card_type.name,
+        "colorHex": card_type.color_hex,
+        "isDefault": is_default,
+        "isCardType": card_type.is_card_type,
+        "isTaskType": card_type.is_task_type,
+        "isDefaultTaskType": is_default_task_type,
     }
+
+
+def _card_type(tid: str, record: CardTypeRecord, board: BoardRecord) -> dict[str, Any]:
+    return card_type_json(
+        tid,
+        record,
+        is_default=record.id == board.default_card_type_id,
+        is_default_task_type=record.id == board.default_task_type_id,
+    )
 
 
 def _icon(tid: str, name: str, policy: str | None, color: str, icon_name: str) -> dict[str, Any]:
@@ -246,8 +283,8 @@ def _card(
         "tags": list(card.tags),
         "customId": card.custom_id,
         "externalLinks": list(card.external_links),
-        "plannedStart": card.planned_start.isoformat() if card.planned_start else None,
-        "plannedFinish": card.planned_finish.isoformat() if card.planned_finish else None,
+        "plannedStart": clock.iso_date(card.planned_start),
+        "plannedFinish": clock.iso_date(card.planned_finish),
         "isBlocked": card.is_blocked,
         "blockedReason": card.blocked_reason,
         "customFields": [
@@ -353,15 +390,12 @@ def default_structure() -> dict[str, Any]:
             add_lanes(spec.children, tid)
 
     card_types = [
-        {
-            "id": next(ids),
-            "name": spec.name,
-            "colorHex": spec.color_hex,
-            "isDefault": spec.name == board_defaults.DEFAULT_CARD_TYPE,
-            "isCardType": spec.is_card_type,
-            "isTaskType": spec.is_task_type,
-            "isDefaultTaskType": spec.name == board_defaults.DEFAULT_TASK_TYPE,
-        }
+        card_type_json(
+            next(ids),
+            spec,
+            is_default=spec.name == board_defaults.DEFAULT_CARD_TYPE,
+            is_default_task_type=spec.name == board_defaults.DEFAULT_TASK_TYPE,
+        )
         for spec in board_defaults.CARD_TYPES
     ]
     icons = [

@@ -26,30 +26,23 @@ _predecessor = cards.alias("d_predecessor")
 def _links_of(card_ids: Sequence[int]) -> Any:
     """Incoming links (the card depends on the other) and outgoing links (the other depends on the card)."""
     d = card_dependencies
-    incoming = (
-        select(
-            d.c.card_id.label("card_id"),
-            d.c.depends_on_card_id.label("other_card_id"),
-            _other.c.board_id.label("other_board_id"),
-            literal("incoming").label("direction"),
-            d.c.timing,
-            d.c.created_on,
+
+    def side(mine: Any, theirs: Any, direction: str) -> Any:
+        return (
+            select(
+                mine.label("card_id"),
+                theirs.label("other_card_id"),
+                _other.c.board_id.label("other_board_id"),
+                literal(direction).label("direction"),
+                d.c.timing,
+                d.c.created_on,
+            )
+            .select_from(d.join(_other, _other.c.id == theirs))
+            .where(mine.in_(list(card_ids)), live(_other))
         )
-        .select_from(d.join(_other, _other.c.id == d.c.depends_on_card_id))
-        .where(d.c.card_id.in_(list(card_ids)), live(_other))
-    )
-    outgoing = (
-        select(
-            d.c.depends_on_card_id.label("card_id"),
-            d.c.card_id.label("other_card_id"),
-            _other.c.board_id.label("other_board_id"),
-            literal("outgoing").label("direction"),
-            d.c.timing,
-            d.c.created_on,
-        )
-        .select_from(d.join(_other, _other.c.id == d.c.card_id))
-        .where(d.c.depends_on_card_id.in_(list(card_ids)), live(_other))
-    )
+
+    incoming = side(d.c.card_id, d.c.depends_on_card_id, "incoming")
+    outgoing = side(d.c.depends_on_card_id, d.c.card_id, "outgoing")
     return union_all(incoming, outgoing).subquery("links")
 
 
