@@ -1,4 +1,4 @@
-"""/io/account: the flat settings object (§4.1) and the differently shaped PATCH reply (§4.2)."""
+"""/io/account: the flat settings object of GET and the differently shaped PATCH reply."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ _REPORTING = (
     "CardExport CardLaneHistory CurrentUserAssignments HistoricalUserAssignments Lanes Tags Tasks TaskLanes "
     "CustomFields BlockedHistory Comments Connections"
 ).split()
-# §4.1, every field with its JSON type.
+# GET /io/account, every field with its JSON type.
 ACCOUNT_KEYS: dict[str, tuple[type, ...]] = {
     "id": (str,),
     "userLimit": (int,),

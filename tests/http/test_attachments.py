@@ -1,4 +1,4 @@
-"""/io/card/:cardId/attachment (cards.md §3.15): upload, list, download, delete; what is stored; limits."""
+"""/io/card/:cardId/attachment: upload, list, download, delete; what is stored; limits."""
 
 from __future__ import annotations
 

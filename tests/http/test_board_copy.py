@@ -1,4 +1,4 @@
-"""`POST /io/board` with `fromBoardId` (§5.3): copying a board's structure, cards and users."""
+"""`POST /io/board` with `fromBoardId`: copying a board's structure, cards and users."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Board users and roles over HTTP (§5.6): the user list, bulk access set/remove, role operations."""
+"""Board users and roles over HTTP: the user list, bulk access set/remove, role operations."""
 
 from __future__ import annotations
 

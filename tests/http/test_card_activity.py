@@ -1,4 +1,4 @@
-"""Card and board activity (§3.17), board versions and GET /io/board/:boardId/changes (§5.7)."""
+"""Card and board activity, board versions and GET /io/board/:boardId/changes."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""/io/card/dependency and a card's dependency list (cards.md §3.13), create-time `dependencies` (§3.1),
-`include=dependencies` in lists (§2.3) and what a card delete does to its links."""
+"""/io/card/dependency and a card's dependency list, create-time `dependencies`,
+`include=dependencies` in lists and what a card delete does to its links."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""GET /io/card, POST /io/card/list (§3.3-3.4), card faces and tag usage of a board."""
+"""GET /io/card, POST /io/card/list, card faces and tag usage of a board."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Card mirroring (cards.md §4.4): `mirrorSourceCardId` on create and PATCH, sources' changes reaching their
-mirrors, the sync events (§3.17), and a deleted source ending mirroring."""
+"""Card mirroring: `mirrorSourceCardId` on create and PATCH, sources' changes reaching their
+mirrors, the sync events, and a deleted source ending mirroring."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""POST /io/card/move (§3.7), POST /io/card/assign (§3.10), WIP rules on create, move, patch, assign."""
+"""POST /io/card/move, POST /io/card/assign, WIP rules on create, move, patch, assign."""
 
 from __future__ import annotations
 

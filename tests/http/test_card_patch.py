@@ -1,4 +1,4 @@
-"""PATCH /io/card/:cardId (JSON Patch, §3.5) and PATCH /io/card/bulk (§3.6)."""
+"""PATCH /io/card/:cardId (JSON Patch) and PATCH /io/card/bulk."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Taskboards and task cards (cards.md §3.16): the taskboard, creating, listing, reading, moving, copying and
+"""Taskboards and task cards: the taskboard, creating, listing, reading, moving, copying and
 deleting tasks, `taskBoardStats`, and the board reads that must leave tasks and task lanes out."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""/io/board/:boardId/cardType (§7): shapes, validation, roles, and deleting a type cards still use."""
+"""/io/board/:boardId/cardType: shapes, validation, roles, and deleting a type cards still use."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Card comments (§3.14): list/add/edit/delete, who may do what, sanitised HTML, the `commentAdded` event,
+"""Card comments: list/add/edit/delete, who may do what, sanitised HTML, the `commentAdded` event,
 the full card's `comments`/`commentsCount`/`childCommentsCount`, and comments going with a deleted card."""
 
 from __future__ import annotations

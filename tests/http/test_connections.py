@@ -1,4 +1,4 @@
-"""Parent/child connections (cards.md §3.11), drill-through statistics (§3.12), and the connection fields of
+"""Parent/child connections, drill-through statistics, and the connection fields of
 the card shapes (`parentCards`, `connectedCardStats`)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""/io/board/:boardId/customfield (§9): the list, the PATCH operation array, its validation and the limit."""
+"""/io/board/:boardId/customfield: the list, the PATCH operation array, its validation and the limit."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""/io/board/:boardId/customIcon (§8): shapes, colour forms, roles, and deleting an icon cards still show."""
+"""/io/board/:boardId/customIcon: shapes, colour forms, roles, and deleting an icon cards still show."""
 
 from __future__ import annotations
 

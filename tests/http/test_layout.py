@@ -1,4 +1,4 @@
-"""Layout and lanes over HTTP: the layout PUT (§6.2), lane PATCH (§6.3), laneCount and leafLanes."""
+"""Layout and lanes over HTTP: the layout PUT, lane PATCH, laneCount and leafLanes."""
 
 from __future__ import annotations
 

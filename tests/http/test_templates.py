@@ -1,4 +1,4 @@
-"""/io/template (§11): categories, the built-in Default Template, templates made from boards, and boards made
+"""/io/template: categories, the built-in Default Template, templates made from boards, and boards made
 from templates (the round trip keeps the whole structure)."""
 
 from __future__ import annotations

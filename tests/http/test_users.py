@@ -1,4 +1,4 @@
-"""/io/user: the caller's profile (§3.2-3.3, 3.7) and the administrator's user management (§3.4-3.6)."""
+"""/io/user: the caller's profile (`/io/user/me`, recent boards) and the administrator's user management."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ ME_SETTINGS_KEYS: dict[str, tuple[type, ...]] = {
     "theme": (str,),
     "cardLayout": (str,),
 }
-# §3.4: the user object without settings/boardRoles, plus createdOn and accountOwner.
+# `GET /io/user`: the user object without settings/boardRoles, plus createdOn and accountOwner.
 LIST_ITEM_KEYS = (set(USER_ME_KEYS) - {"settings", "boardRoles"}) | {"createdOn", "accountOwner"}
 
 

@@ -1,4 +1,5 @@
-"""House rules 1, 7 and 8 on every endpoint: error bodies, body limits, transport leniency, tenancy."""
+"""The API conventions of docs/conventions.md on every endpoint: error bodies, body limits, transport
+leniency, tenancy."""
 
 from __future__ import annotations
 
@@ -171,7 +172,7 @@ async def test_a_bad_content_length_is_400(lanekit: Lanekit) -> None:
     assert_error(response, 400)
 
 
-# --- transport leniency (house rule 8) ----------------------------------------------------------------------
+# --- transport leniency (docs/conventions.md §8) -----------------------------------------------------------
 
 
 async def test_method_override_on_post(lanekit: Lanekit) -> None:
@@ -229,7 +230,7 @@ async def test_request_id_is_echoed_or_made(lanekit: Lanekit) -> None:
     assert len(made.headers["x-request-id"]) == 32
 
 
-# --- tenancy by Host (house rule 7) -------------------------------------------------------------------------
+# --- tenancy by Host (docs/conventions.md §7) --------------------------------------------------------------
 
 
 async def test_an_account_sees_only_its_own_users(lanekit: Lanekit) -> None:

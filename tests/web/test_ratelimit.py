@@ -1,4 +1,5 @@
-"""House rule 5: a per-user window shared by all credentials, X-RateLimit-* headers, 429 + Retry-After.
+"""Rate limiting (docs/conventions.md §6): a per-user window shared by all credentials, X-RateLimit-*
+headers, 429 + Retry-After.
 
 Each test runs with the in-process counters and with Redis (127.0.0.1:6379).  Redis is required like
 PostgreSQL: when it is down these tests fail, they do not skip.

@@ -1,7 +1,7 @@
 """Who may do what: one table of action → minimum board role, and the one query that resolves a board role.
 
-Roles rise `none < boardReader < boardUser < boardManager < boardAdministrator` (§1.6).  A caller's
-*effective* role on a board is the highest of
+Roles rise `none < boardReader < boardUser < boardManager < boardAdministrator` (LeanKit API: board roles).  A
+caller's *effective* role on a board is the highest of
 
 - their explicit `board_roles` row,
 - the board's `sharedBoardRole` when the board `isShared` (every user of the account gets it),

@@ -27,7 +27,7 @@ BOARD_ROLE_LABELS = {
     "boardAdministrator": "Administrator",
 }
 
-# Lanes (§1.6): name → the numeric id the board GET lists.
+# Lanes (LeanKit API: lane class types and lane types): name → the numeric id the board GET lists.
 LANE_CLASS_TYPES = {"active": 0, "backlog": 1, "archive": 2}
 LANE_TYPES = {"ready": 1, "inProcess": 2, "completed": 3, "untyped": 99}
 CARD_STATUSES = ("notStarted", "started", "finished")

@@ -1,4 +1,4 @@
-"""Activity events (cards.md §3.17): the only code that knows an event's fields.
+"""Activity events (LeanKit API: card activity): the only code that knows an event's fields.
 
 Domain functions describe what happened with these builders; `storage/queries/activity.py` stores the
 results in the same transaction, stamped with the actor, the instant and the board version the change made.
@@ -172,7 +172,7 @@ def card_deleted(card: CardRecord) -> NewEvent:
 
 
 def attachment_added(card: CardRecord, *, file_name: str, description: str) -> NewEvent:
-    """`comment` is the attachment's description (§3.17)."""
+    """`comment` is the attachment's description (LeanKit API: card activity)."""
     data = {"card": _card(card), "fileName": file_name, "comment": description}
     return NewEvent(card.board_id, card.id, ATTACHMENT_ADDED, data)
 
@@ -249,8 +249,8 @@ def comment_added(card: CardRecord, text: str) -> NewEvent:
 
 
 def card_sync_started(mirror: CardRecord, source: CardRecord) -> list[NewEvent]:
-    """Mirroring began (§4.4): `cardSyncSourceCreated` on the mirror, `cardSyncDestinationCreated` on the
-    source."""
+    """Mirroring began (docs/decisions/145-card-mirroring.md): `cardSyncSourceCreated` on the mirror,
+    `cardSyncDestinationCreated` on the source."""
     on_mirror = {"card": _card(mirror), "sourceCard": _card(source)}
     on_source = {"card": _card(source), "destinationCard": _card(mirror)}
     return [

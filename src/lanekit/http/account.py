@@ -1,4 +1,4 @@
-"""/io/account: the account's settings (§4)."""
+"""/io/account: the account's settings (LeanKit API: account)."""
 
 from __future__ import annotations
 

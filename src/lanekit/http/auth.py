@@ -1,4 +1,4 @@
-"""/io/auth/token: the caller's API tokens (§2)."""
+"""/io/auth/token: the caller's API tokens (LeanKit API: authentication tokens)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""/io/board/access and /io/board/:boardId/user|roles: who holds which role on a board (§5.6)."""
+"""/io/board/access and /io/board/:boardId/user|roles: who holds which role on a board (LeanKit API: board
+users)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""/io/board: list, read, create, change settings, delete, archive and unarchive boards (§5.1 to §5.5)."""
+"""/io/board: list, read, create, change settings, delete, archive and unarchive boards (LeanKit API:
+boards)."""
 
 from __future__ import annotations
 

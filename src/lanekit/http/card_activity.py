@@ -1,5 +1,5 @@
-"""Activity reads: `GET /io/card/:cardId/activity`, `GET /io/board/:boardId/activity` (§3.17) and
-`GET /io/board/:boardId/changes?version=` (boards-users-auth.md §5.7)."""
+"""Activity reads: `GET /io/card/:cardId/activity`, `GET /io/board/:boardId/activity` (LeanKit API: card
+activity) and `GET /io/board/:boardId/changes?version=` (LeanKit API: board changes)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""/io/card/dependency: create, re-time, remove, and a card's dependency list (cards.md §3.13)."""
+"""/io/card/dependency: create, re-time, remove, and a card's dependency list (LeanKit API: dependencies)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""Taskboards and task cards (cards.md §3.16): `GET /io/card/:cardId/taskboard`, the task list, one task,
-and the deprecated `POST /io/card/:cardId/tasks`.  Tasks are created the preferred way by `POST /io/card`
-with `destination.cardId` (http/cards.py) and moved by `POST /io/card/move`."""
+"""Taskboards and task cards (LeanKit API: taskboards): `GET /io/card/:cardId/taskboard`, the task list, one
+task, and the deprecated `POST /io/card/:cardId/tasks`.  Tasks are created the preferred way by
+`POST /io/card` with `destination.cardId` (http/cards.py) and moved by `POST /io/card/move`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""/io/board/:boardId/cardType: a board's card types (§7)."""
+"""/io/board/:boardId/cardType: a board's card types (LeanKit API: card types)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""/io/card: create, get, list, JSON-Patch update, bulk, move, delete, assign (cards.md §3.1-3.10),
+"""/io/card: create, get, list, JSON-Patch update, bulk, move, delete, assign (LeanKit API: cards),
 and the board-level card reads `GET /io/board/:boardId/card` (faces) and `GET /io/board/:boardId/tag`."""
 
 from __future__ import annotations
@@ -38,8 +38,9 @@ class Destination(BaseModel):
 
 
 class CardFields(BaseModel):
-    """The card fields a create body carries (§3.1), shared by `POST /io/card` and the deprecated
-    `POST /io/card/:cardId/tasks`; values are checked in the domain, which names the field at fault."""
+    """The card fields a create body carries (LeanKit API: `POST /io/card`), shared by `POST /io/card` and the
+    deprecated `POST /io/card/:cardId/tasks`; values are checked in the domain, which names the field at
+    fault."""
 
     model_config = _LENIENT
     title: Any = None
@@ -83,7 +84,7 @@ class CardFields(BaseModel):
 
 class CardCreate(CardFields):
     destination: Destination | None = None
-    # The older top-level form (§3.1, backward compatibility).
+    # The older top-level form, which `POST /io/card` still accepts for backward compatibility.
     boardId: Id | None = None
     laneId: Id | None = None
     index: Any = None
@@ -148,7 +149,7 @@ class CardAssign(BaseModel):
     teamIdsToAssign: list[Id] = []
     userIdsToUnassign: list[Id] = []
     teamIdsToUnassign: list[Id] = []
-    # Spellings seen in the docs' first example and in clients (§3.10, §7).
+    # Spellings seen in the docs' first example and in clients (LeanKit API: `POST /io/card/assign`).
     userIdToUnassign: list[Id] = []
     teamIdToUnassign: list[Id] = []
     userIds: list[Id] = []

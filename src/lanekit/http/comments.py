@@ -1,4 +1,4 @@
-"""/io/card/:cardId/comment: list, add, edit, delete a card's comments (cards.md §3.14)."""
+"""/io/card/:cardId/comment: list, add, edit, delete a card's comments (LeanKit API: card comments)."""
 
 from __future__ import annotations
 

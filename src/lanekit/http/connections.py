@@ -1,4 +1,5 @@
-"""/io/card connections (cards.md §3.11) and drill-through statistics (§3.12).
+"""/io/card connections (LeanKit API: card connections) and drill-through statistics
+(LeanKit API: `GET /io/card/:cardId/statistics`).
 
 The deprecated, non-public drill-through board links (`PUT /card/:cardId/connection/:boardId` and
 `/connection/same`) are not served (decision 130).

@@ -1,4 +1,5 @@
-"""/io/board/:boardId/customfield: a board's custom card fields and their PATCH operation array (§9).
+"""/io/board/:boardId/customfield: a board's custom card fields and their PATCH operation array (LeanKit API:
+custom fields).
 
 Routing is case-insensitive, so `/customField` (Pipedream's spelling) reaches the same handlers.
 """

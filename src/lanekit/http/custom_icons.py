@@ -1,4 +1,5 @@
-"""/io/board/:boardId/customIcon: a board's custom icons, its classes of service (§8)."""
+"""/io/board/:boardId/customIcon: a board's custom icons, its classes of service (LeanKit API: custom
+icons)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The only place where errors become `{statusCode, error, message}` bodies (house rule 1).
+"""The only place where errors become `{statusCode, error, message}` bodies (docs/conventions.md §5).
 
 Handlers are found by walking the exception's MRO, so a subclass (WipExceeded) maps like its parent
 (Invalid) unless it has its own entry.  Only our own hierarchy and the framework's request errors are

@@ -1,4 +1,5 @@
-"""/io/board/:boardId/layout and lanes: the layout PUT, one lane PATCH, lane counts and leaf lanes (§6)."""
+"""/io/board/:boardId/layout and lanes: the layout PUT, one lane PATCH, lane counts and leaf lanes
+(LeanKit API: board layout)."""
 
 from __future__ import annotations
 

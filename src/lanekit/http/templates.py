@@ -1,4 +1,5 @@
-"""/io/template: board templates of the account and the built-in Default Template (§11)."""
+"""/io/template: board templates of the account and the built-in Default Template (LeanKit API: board
+templates)."""
 
 from __future__ import annotations
 

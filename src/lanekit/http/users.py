@@ -1,4 +1,4 @@
-"""/io/user: the caller's profile and the administrator's user management (§3)."""
+"""/io/user: the caller's profile and the administrator's user management (LeanKit API: users)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Activity bodies: the event of `/activity` (cards.md §3.17) and the `/changes` report (§5.7)."""
+"""Activity bodies: the event of `/activity` (LeanKit API: card activity) and the `/changes` report
+(LeanKit API: `GET /io/board/:boardId/changes`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Attachment bodies (cards.md §3.15): the upload response and the list, both in the upload shape.
+"""Attachment bodies (LeanKit API: attachments): the upload response and the list, both in the upload shape.
 
 The shape itself is `shapes.cards.attachment_item`, the one copy the full card embeds too.
 """

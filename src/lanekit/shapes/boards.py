@@ -1,4 +1,5 @@
-"""Board bodies: the full board (§5.2), list items (§5.1), recent boards (§3.7), board users (§5.6)."""
+"""Board bodies: the full board, list items, recent boards and board users (LeanKit API:
+`GET /io/board/:boardId`, `GET /io/board`, `GET /io/user/me/board/recent`, board users)."""
 
 from __future__ import annotations
 

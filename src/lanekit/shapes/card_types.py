@@ -1,4 +1,4 @@
-"""Card type bodies of `/io/board/:boardId/cardType` (§7)."""
+"""Card type bodies of `/io/board/:boardId/cardType` (LeanKit API: card types)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
-"""The LeanKit card shapes (cards.md §2), each built from one `CardReadRecord`.
+"""The LeanKit card shapes (LeanKit API: cards), each built from one `CardReadRecord`.
 
-- `card_detail`: the full card (§2.1) of `GET /io/card/:cardId`, create with `returnFullRecord`, PATCH.
-- `card_list_item`: the flattened list item (§2.3) of `GET /io/card` / `POST /io/card/list`.
-- `card_face`: the card face (§2.4) of `GET /io/board/:boardId/card`.
+- `card_detail`: the full card of `GET /io/card/:cardId`, create with `returnFullRecord`, PATCH.
+- `card_list_item`: the flattened list item of `GET /io/card` / `POST /io/card/list`.
+- `card_face`: the card face of `GET /io/board/:boardId/card`.
 
 Collaboration fields (comments, attachments, connections, task boards) are present with their empty values
 until the features that fill them exist.
@@ -39,7 +39,8 @@ def user_ref(user: UserRef | None, *, base_url: str) -> dict[str, Any] | None:
 
 
 def comment_item(comment: CommentRecord, *, base_url: str) -> dict[str, Any]:
-    """A comment as the full card (§2.1) and the comment writes (§3.14) show it; lists add `cardId`."""
+    """A comment as the full card and the comment writes (LeanKit API: card comments) show it; lists add
+    `cardId`."""
     return {
         "id": ident(comment.id),
         "createdOn": instant(comment.created_on),
@@ -175,7 +176,7 @@ def custom_icon(read: CardReadRecord, *, base_url: str, with_policy: bool = True
 
 
 def attachment_item(attachment: AttachmentRecord, *, base_url: str) -> dict[str, Any]:
-    """An attachment as the full card (§2.1) and the attachment endpoints (§3.15) show it."""
+    """An attachment as the full card and the attachment endpoints (LeanKit API: attachments) show it."""
     return {
         "id": ident(attachment.id),
         "attachmentSize": attachment.size,
@@ -228,12 +229,13 @@ def connected_card_stats(
 ) -> dict[str, Any] | None:
     """The statistics of a card's children; null for a card without live children.
 
-    - `connectedCardStats` (§2.1, the default): totals as `totalCount`/`totalSize`, planned dates as plain
-      dates, instants to the second; `actualFinish` shows only once every child is finished, as in the
-      documented examples.
+    - `connectedCardStats` (the full card's, the default): totals as `totalCount`/`totalSize`, planned dates
+      as plain dates, instants to the second; `actualFinish` shows only once every child is finished, as in
+      the documented examples.
     - `drill_through`: `drillThroughStats` and each board's `cardStats` of `GET /io/card/:cardId/statistics`
-      (§3.12): planned dates as midnight instants, instants to the millisecond, the latest `actualFinish`,
-      and `size`, `count`, `hasCardProjectedLate` and `progress` (= completed size / size * 100) last.
+      (LeanKit API): planned dates as midnight instants, instants to the millisecond, the latest
+      `actualFinish`, and `size`, `count`, `hasCardProjectedLate` and `progress` (= completed size / size
+      * 100) last.
     """
     if stats is None:
         return None
@@ -276,7 +278,7 @@ def connected_card_stats(
 
 
 def card_detail(read: CardReadRecord, *, base_url: str, exclude_comments: bool = False) -> dict[str, Any]:
-    """The full card (§2.1)."""
+    """The full card (LeanKit API: `GET /io/card/:cardId`)."""
     card = read.card
     body: dict[str, Any] = {
         "id": ident(card.id),
@@ -325,7 +327,7 @@ def card_detail(read: CardReadRecord, *, base_url: str, exclude_comments: bool =
 def card_list_item(
     read: CardReadRecord, *, base_url: str, include: frozenset[str] = frozenset()
 ) -> dict[str, Any]:
-    """The list item (§2.3); `include` adds the optional blocks."""
+    """The list item (LeanKit API: `GET /io/card`); `include` adds the optional blocks."""
     card = read.card
     body: dict[str, Any] = {
         "assignedUsers": assignee_refs(read, base_url=base_url),
@@ -367,7 +369,8 @@ def card_list_item(
 
 
 def list_dependencies(read: CardReadRecord) -> dict[str, list[dict[str, Any]]]:
-    """A list item's `dependencies` (§2.3): the links to readable cards, split by direction."""
+    """A list item's `dependencies` (`include=dependencies`): the links to readable cards, split by
+    direction."""
     body: dict[str, list[dict[str, Any]]] = {"incoming": [], "outgoing": []}
     for link in read.dependencies:
         body[link.direction].append(
@@ -386,7 +389,7 @@ def is_done(read: CardReadRecord) -> bool:
 
 
 def card_face(read: CardReadRecord, *, base_url: str) -> dict[str, Any]:
-    """The card face (§2.4)."""
+    """The card face (LeanKit API: `GET /io/board/:boardId/card`)."""
     card = read.card
     identity = custom_id(read)
     icon = custom_icon(read, base_url=base_url, with_policy=False)
@@ -433,7 +436,8 @@ def card_face(read: CardReadRecord, *, base_url: str) -> dict[str, Any]:
 
 
 def select_fields(body: dict[str, Any], *, only: list[str] | None, omit: list[str] | None) -> dict[str, Any]:
-    """`only` keeps the named keys (and `id`), `omit` drops them (cards.md §6.6: `id` always stays)."""
+    """`only` keeps the named keys (and `id`), `omit` drops them (`id` always stays, so a client can match a
+    card)."""
     if only:
         wanted = set(only) | {"id"}
         body = {k: v for k, v in body.items() if k in wanted}

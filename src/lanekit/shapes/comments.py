@@ -1,5 +1,5 @@
-"""Comment bodies (cards.md §3.14): the comment of the writes and the list with its optional cards and
-boards.  A comment object is `shapes.cards.comment_item`, the one the full card embeds."""
+"""Comment bodies (LeanKit API: card comments): the comment of the writes and the list with its optional cards
+and boards.  A comment object is `shapes.cards.comment_item`, the one the full card embeds."""
 
 from __future__ import annotations
 

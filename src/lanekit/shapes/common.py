@@ -43,7 +43,7 @@ plain_date = iso_date
 
 
 def page_meta(*, total: int, offset: int, limit: int, returned: int) -> dict[str, int]:
-    """`pageMeta` per house rule 4: 1-based rows, both 0 on an empty page."""
+    """`pageMeta` (docs/conventions.md §4): 1-based rows, both 0 on an empty page."""
     return {
         "totalRecords": total,
         "offset": offset,

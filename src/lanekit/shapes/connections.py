@@ -1,4 +1,5 @@
-"""Connection bodies (cards.md §3.11, §3.12): child cards, board links, drill-through statistics."""
+"""Connection bodies (LeanKit API: card connections, card statistics): child cards, board links, drill-through
+statistics."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from lanekit.shapes.cards import card_list_item, connected_card_stats, custom_he
 from lanekit.shapes.common import day_instant, ident, instant_ms
 from lanekit.storage.records import CardReadRecord, CardRecord
 
-# The keys a child card shares with the list item (§3.11 "full-ish cards").
+# The keys a child card shares with the list item (LeanKit API: `GET /io/card/:cardId/connection/children`).
 _FROM_LIST_ITEM = (
     "assignedUsers",
     "actualFinish",

@@ -1,4 +1,4 @@
-"""Custom field bodies of `/io/board/:boardId/customfield` (§9)."""
+"""Custom field bodies of `/io/board/:boardId/customfield` (LeanKit API: custom fields)."""
 
 from __future__ import annotations
 

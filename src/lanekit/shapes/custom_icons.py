@@ -1,4 +1,4 @@
-"""Custom icon bodies of `/io/board/:boardId/customIcon` (§8)."""
+"""Custom icon bodies of `/io/board/:boardId/customIcon` (LeanKit API: custom icons)."""
 
 from __future__ import annotations
 

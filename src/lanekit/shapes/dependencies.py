@@ -1,5 +1,5 @@
-"""`GET /io/card/:cardId/dependency` (cards.md §3.13): the links, and with `includeFaces` each other card's
-face (§2.4) with the keys LeanKit's dependency faces add."""
+"""`GET /io/card/:cardId/dependency` (LeanKit API: dependencies): the links, and with `includeFaces` each
+other card's face with the keys LeanKit's dependency faces add."""
 
 from __future__ import annotations
 

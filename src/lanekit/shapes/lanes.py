@@ -1,4 +1,4 @@
-"""Lane bodies: the board GET's flat lane (§6.1), the nested layout (§6.2), lane PATCH, counts, leaves."""
+"""Lane bodies: the board GET's flat lane, the nested layout of the layout PUT, lane PATCH, counts, leaves."""
 
 from __future__ import annotations
 

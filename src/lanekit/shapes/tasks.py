@@ -1,5 +1,5 @@
-"""Taskboard bodies (cards.md §3.16): the lanes of `GET /io/card/:cardId/taskboard` and the deprecated
-task create's `taskBoard`.  Task cards themselves use the card shapes of shapes/cards.py."""
+"""Taskboard bodies (LeanKit API: taskboards): the lanes of `GET /io/card/:cardId/taskboard` and the
+deprecated task create's `taskBoard`.  Task cards themselves use the card shapes of shapes/cards.py."""
 
 from __future__ import annotations
 

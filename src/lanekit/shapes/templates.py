@@ -1,4 +1,5 @@
-"""Template bodies of `/io/template` (§11): the category list and one template with its structure.
+"""Template bodies of `/io/template` (LeanKit API: board templates): the category list and one template with
+its structure.
 
 The stored structure (domain/templates.py) holds more than the documented keys (card ranks, lane card
 status, settings a copy needs); these shapes keep exactly the documented ones, in the documented order.

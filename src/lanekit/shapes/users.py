@@ -36,7 +36,8 @@ def avatar_url(base_url: str, user_id: int) -> str:
 
 
 def user_identity(user: UserRecord) -> dict[str, Any]:
-    """The keys every user object starts with: id, names and email (users of §3.1 and of the board GET)."""
+    """The keys every user object starts with: id, names and email (LeanKit API: the user object, and the
+    board GET's users)."""
     return {
         "id": ident(user.id),
         "username": user.username,
@@ -68,7 +69,7 @@ def _common(user: UserRecord, base_url: str) -> dict[str, Any]:
 
 
 def user_detail(view: UserView, *, base_url: str, me: bool = False) -> dict[str, Any]:
-    """The user object of §3.1; `me` fills the settings a client of `GET /io/user/me` reads."""
+    """The user object (LeanKit API: users); `me` fills the settings a client of `GET /io/user/me` reads."""
     body = _common(view.user, base_url)
     settings = dict(view.user.settings)
     if me:

@@ -261,7 +261,7 @@ class ParentCardRef:
 
 @dataclass(frozen=True, slots=True)
 class ConnectedCardStats:
-    """The roll-up of a card's live child cards (`connectedCardStats`, statistics §3.12).
+    """The roll-up of a card's live child cards (`connectedCardStats`; LeanKit API: card statistics).
 
     Counts and sizes by the child's lane `cardStatus` (`completed` = finished); planned dates are the
     earliest start and latest finish, actual dates likewise.  domain/connections.py says what is past due
@@ -311,7 +311,8 @@ class CardReadRecord:
     attachments: tuple[AttachmentRecord, ...] = ()
     # The card's dependency links, filled only by the lists that ask for them (`include=dependencies`).
     dependencies: tuple[DependencyLinkRecord, ...] = ()
-    # The roll-up of the card's live task cards; None when it has none (`taskBoardStats`, §3.16).
+    # The roll-up of the card's live task cards; None when it has none (`taskBoardStats`; LeanKit API:
+    # taskboards).
     task_stats: TaskBoardStats | None = None
     # Whether connection rows name the card as a child / as a parent (read with the card, so a card without
     # connections costs no further statement); `parent_cards` and `connected_stats` are filled only then
@@ -351,7 +352,7 @@ class TemplateRecord:
 @dataclass(frozen=True, slots=True)
 class DependencyLinkRecord:
     """One dependency seen from `card_id`: `incoming` when it depends on the other card, `outgoing` when the
-    other card depends on it (cards.md §3.13)."""
+    other card depends on it (LeanKit API: dependencies)."""
 
     card_id: int
     other_card_id: int

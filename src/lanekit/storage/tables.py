@@ -131,7 +131,8 @@ boards = Table(
     Column("allow_users_to_delete_cards", Boolean, nullable=False),
     Column("default_card_type_id", IdType, nullable=True),
     Column("default_task_type_id", IdType, nullable=True),
-    # The remaining display settings of §5.2 under their LeanKit names (classOfServiceEnabled, prefix, …).
+    # The remaining display settings of `GET /io/board/:boardId` under their LeanKit names
+    # (classOfServiceEnabled, prefix, …).
     Column("settings", JsonType, nullable=False),
 )
 Index("ix_boards_account_title", boards.c.account_id, boards.c.title)
@@ -157,8 +158,9 @@ lanes = Table(
     Column("is_connection_done_lane", Boolean, nullable=False),
     Column("sort_by", String(32), nullable=True),
     Column("created_on", UtcDateTime(), nullable=False),
-    # Set on the lanes of a card's taskboard (§3.16): they sit on the card's board but outside its layout.
-    # Not a foreign key (cards are soft-deleted, and SQLite could only add one by rebuilding the table).
+    # Set on the lanes of a card's taskboard (LeanKit API: taskboards): they sit on the card's board but
+    # outside its layout. Not a foreign key (cards are soft-deleted, and SQLite could only add one by
+    # rebuilding the table).
     Column("task_card_id", IdType, nullable=True),
 )
 Index("ix_lanes_board", lanes.c.board_id, lanes.c.parent_lane_id, lanes.c.position)
@@ -286,10 +288,10 @@ cards = Table(
     Column("archived_by", IdType, ForeignKey("users.id"), nullable=True),
     Column("deleted_on", UtcDateTime(), nullable=True),
     Column("version", BigInteger, nullable=False),
-    # A task card's owner (`containingCardId`, §3.16); null for cards on the board.  Like `task_card_id`
+    # A task card's owner (`containingCardId`); null for cards on the board.  Like `task_card_id`
     # on lanes, not a foreign key: cards are soft-deleted, and SQLite could only add one by a table rebuild.
     Column("containing_card_id", IdType, nullable=True),
-    # The card whose title, description and header this card mirrors (§4.4).
+    # The card whose title, description and header this card mirrors (docs/decisions/145-card-mirroring.md).
     Column("mirror_source_card_id", IdType, nullable=True),
 )
 Index("ix_cards_lane_rank", cards.c.lane_id, cards.c.rank)
@@ -424,7 +426,7 @@ Index("ix_card_connections_child", card_connections.c.child_card_id)
 card_dependencies = Table(
     "card_dependencies",
     metadata,
-    # `card_id` depends on `depends_on_card_id` (§3.13).
+    # `card_id` depends on `depends_on_card_id` (LeanKit API: dependencies).
     Column("card_id", IdType, ForeignKey("cards.id", ondelete="CASCADE"), primary_key=True),
     Column("depends_on_card_id", IdType, ForeignKey("cards.id", ondelete="CASCADE"), primary_key=True),
     Column("account_id", IdType, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),

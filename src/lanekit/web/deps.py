@@ -65,7 +65,7 @@ def _parse_authorization(header: str) -> tuple[str, str]:
 
 
 async def account_of(request: Request) -> int | None:
-    """The id of the account this request's Host selects (house rule 7), or None when there is none.
+    """The id of the account this request's Host selects (docs/conventions.md §7), or None when there is none.
 
     Looked up once per request, on first use, through the resolver `TenancyMiddleware` provides.
     """
@@ -164,7 +164,8 @@ class PageParams:
 
 
 def paging(default_limit: int) -> Any:
-    """A dependency reading `offset` and `limit` with this endpoint's documented default (house rule 4)."""
+    """A dependency reading `offset` and `limit` with this endpoint's documented default
+    (docs/conventions.md §4)."""
 
     async def _page(
         offset: Annotated[int, Query(ge=0)] = 0,

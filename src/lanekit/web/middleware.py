@@ -1,4 +1,7 @@
-"""Pure ASGI middleware: transport leniency (house rule 8), body limits, tenancy, rate-limit headers."""
+"""Pure ASGI middleware: transport leniency, body limits, tenancy, rate-limit headers.
+
+Each one applies a rule every endpoint follows; docs/conventions.md writes them down.
+"""
 
 from __future__ import annotations
 
@@ -30,7 +33,8 @@ async def _send_json(send: Send, status: int, message: str) -> None:
 
 
 class PathCase:
-    """Respells path segments in the case the routes use (house rule 8): `/io/USER/me` → `/io/user/me`.
+    """Respells path segments in the case the routes use (docs/conventions.md §8): `/io/USER/me` →
+    `/io/user/me`.
 
     LeanKit clients differ in case (`/customField` vs `/customfield`).  Every literal segment of every
     route is learnt, lower-cased, on the first request; a request segment that is not itself a literal of
@@ -172,7 +176,7 @@ class TransportMiddleware:
 
 
 class TenancyMiddleware:
-    """Hands the request the means to find the account chosen by its Host header (house rule 7).
+    """Hands the request the means to find the account chosen by its Host header (docs/conventions.md §7).
 
     The lookup itself is lazy (`deps.account_of`): probes, the OpenAPI document and unknown routes never
     touch the database, so `/readyz` can report an unmigrated or unreachable database instead of failing.

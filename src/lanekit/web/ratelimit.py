@@ -1,4 +1,4 @@
-"""Per-user request budget (house rule 5) with the `limits` library.
+"""Per-user request budget (docs/conventions.md §6) with the `limits` library.
 
 One fixed 60-second-style window per user, shared by all of their credentials.  Counters live in process
 memory, or in Redis when `LANEKIT_REDIS_URL` is set so that several processes share one budget.

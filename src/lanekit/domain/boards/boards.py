@@ -29,7 +29,7 @@ MAX_TITLE = 255
 
 @dataclass(frozen=True, slots=True)
 class NewBoard:
-    """`POST /io/board` (§5.3).  With `template_id` or `from_board_id` the board is built from that source."""
+    """`POST /io/board`.  With `template_id` or `from_board_id` the board is built from that source."""
 
     title: str
     description: str = ""
@@ -209,7 +209,7 @@ async def open_board(
 
 @dataclass(frozen=True, slots=True)
 class BoardChanges:
-    """`PATCH /io/board/:boardId` (§5.4); UNSET fields are left alone."""
+    """`PATCH /io/board/:boardId`; UNSET fields are left alone."""
 
     title: Any = UNSET
     description: Any = UNSET
@@ -236,7 +236,7 @@ class BoardChanges:
 async def update_board(
     conn: AsyncConnection, *, actor: Actor, board_id: int, changes: BoardChanges
 ) -> BoardRecord:
-    """`PATCH /io/board/:boardId` (§5.4); needs the board administrator role (decision 030)."""
+    """`PATCH /io/board/:boardId`; needs the board administrator role (decision 030)."""
     found = await open_board(conn, actor=actor, board_id=board_id, action="board.configure")
     board = found.board
     given = changes.given()

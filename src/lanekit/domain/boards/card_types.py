@@ -1,4 +1,4 @@
-"""Card types of a board (§7): list, read, create, change, delete.
+"""Card types of a board (LeanKit API: card types): list, read, create, change, delete.
 
 Invariants every change keeps (decision 050):
 

@@ -1,4 +1,5 @@
-"""Custom card fields of a board (§9): the `PATCH` operation array, planned whole before anything is written.
+"""Custom card fields of a board (LeanKit API: custom fields): the `PATCH` operation array, planned whole
+before anything is written.
 
 `plan_operations` is pure: it applies the operations one after another to the board's current field list
 and returns the final list, or raises `Invalid` naming the operation (`<index>/path`,
@@ -281,7 +282,7 @@ async def list_fields(conn: AsyncConnection, *, actor: Actor, board_id: int) -> 
 async def apply_operations(
     conn: AsyncConnection, *, actor: Actor, board_id: int, ops: list[dict[str, Any]]
 ) -> list[CustomFieldRecord]:
-    """Run a §9 PATCH: plan it whole, then write the difference and bump the board version once."""
+    """Run a custom field PATCH: plan it whole, then write the difference and bump the board version once."""
     access = await board_access(conn, actor=actor, board_id=board_id)
     require(access, "customField.manage")
     records = await field_queries.list_for_board(conn, account_id=actor.account_id, board_id=board_id)

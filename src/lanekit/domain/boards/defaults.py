@@ -1,4 +1,4 @@
-"""What a blank board starts with: settings, the default layout (§6.1), card types (§7), custom icons (§8).
+"""What a blank board starts with: settings, the default layout, card types, custom icons.
 
 The layout is LeanKit's "Default Template" (global template 108): not started, started, finished.
 """

@@ -1,4 +1,4 @@
-"""Custom icons, shown as "Class of Service" (§8): list, read, create, change, delete.
+"""Custom icons, shown as "Class of Service" (LeanKit API: custom icons): list, read, create, change, delete.
 
 `iconColor` is accepted as `#212121` or `212121` and stored as six lower-case hex digits without `#`.
 `iconName` names the picture (`blank_icon`, `lk_icons_final_01-03`); `iconPath` is derived from both.

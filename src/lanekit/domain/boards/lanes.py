@@ -1,4 +1,4 @@
-"""Single lanes: changing one lane (§6.3), card counts per lane and the leaf lanes (§5.7)."""
+"""Single lanes: changing one lane, card counts per lane and the leaf lanes (LeanKit API: lanes)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from lanekit.storage.records import LaneRecord
 
 @dataclass(frozen=True, slots=True)
 class LaneChanges:
-    """`PATCH /io/board/:boardId/lane/:laneId` (§6.3); UNSET fields are left alone (`type` is ignored)."""
+    """`PATCH /io/board/:boardId/lane/:laneId`; UNSET fields are left alone (`type` is ignored)."""
 
     title: Any = UNSET
     description: Any = UNSET

@@ -1,4 +1,5 @@
-"""Board layout: the lane tree, its checksum and replacing it whole (§6.2); single lanes are in lanes.py.
+"""Board layout: the lane tree, its checksum and replacing it whole (`PUT /io/board/:boardId/layout`); single
+lanes are in lanes.py.
 
 The layout PUT is planned in full (`plan_layout`, pure) before anything is written, so an invalid tree
 changes nothing.  Concurrent PUTs are serialised on the board row (`fetch_for_update`) and the checksum is

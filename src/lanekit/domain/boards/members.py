@@ -1,4 +1,5 @@
-"""Board users and roles (§5.6): listing a board's users, bulk granting and removing access, role ops."""
+"""Board users and roles (LeanKit API: board users): listing a board's users, bulk granting and removing
+access, role ops."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Reading boards: the full board view, the board list, visits and recent boards (§3.7, §5.1, §5.2)."""
+"""Reading boards: the full board view, the board list, visits and recent boards (LeanKit API: boards)."""
 
 from __future__ import annotations
 
@@ -138,7 +138,7 @@ async def list_boards(
     minimum_access: int | None = None,
     archived: bool = False,
 ) -> BoardPage:
-    """`GET /io/board` (§5.1): the boards the caller can open, alphabetically (reversed with `invert`)."""
+    """`GET /io/board`: the boards the caller can open, alphabetically (reversed with `invert`)."""
     if archived:
         access.require_account_admin(actor)
     if minimum_access is not None and not 0 <= minimum_access < len(BOARD_ROLES):
@@ -231,7 +231,8 @@ def _favorite_ids(settings: dict[str, Any]) -> list[int]:
 
 
 async def recent_boards(conn: AsyncConnection, *, actor: Actor) -> list[RecentBoard]:
-    """§3.7: favourites first (alphabetically), then recently opened boards (newest first); at most 10."""
+    """`GET /io/user/me/board/recent`: favourites first (alphabetically), then recently opened boards (newest
+    first); at most 10."""
     user = await user_queries.fetch(conn, account_id=actor.account_id, user_id=actor.user_id)
     fav_ids = _favorite_ids(user.settings) if user is not None else []
     fav_rows = await board_queries.list_visible_candidates(

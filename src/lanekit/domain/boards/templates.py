@@ -1,4 +1,5 @@
-"""Board templates (§11): the structure format, the built-in Default Template, and the account's templates.
+"""Board templates (LeanKit API: board templates): the structure format, the built-in Default Template, and
+the account's templates.
 
 A template's structure is one JSON document (decision 052), stored in `templates.structure` and shaped for
 `GET /io/template/:id` by `shapes/templates.py`, which keeps only the documented keys:

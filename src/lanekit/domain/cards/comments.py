@@ -1,4 +1,5 @@
-"""Card comments (cards.md §3.14): list (optionally with the child cards' comments), add, edit, delete.
+"""Card comments (LeanKit API: card comments): list (optionally with the child cards' comments), add, edit,
+delete.
 
 Anyone who can read a card can read its comments; commenting takes `card.comment` (boardUser and up, as
 LeanKit's readers cannot comment).  A comment is changed or deleted by its author (still holding

@@ -1,4 +1,4 @@
-"""Parent/child card connections and their statistics (cards.md §3.11, §3.12; decision 130).
+"""Parent/child card connections and their statistics (LeanKit API: card connections; docs/decisions/130).
 
 Rights: the cards a request *changes* (its `cardIds`, the path's `:cardId`, the card being created or
 patched) need `card.connect` (boardUser) on their board; the cards they are connected to need only to be
@@ -161,9 +161,9 @@ async def _change(
 async def connect_new_card(
     conn: AsyncConnection, *, actor: Actor, card: CardRecord, connections: Any, versions: Mapping[int, int]
 ) -> None:
-    """Create-time `connections: {parents, children}` (§3.1) of a card just inserted; `versions` are the
-    board versions the create has made.  A card named there that does not exist (or cannot be read) is a
-    422 naming it."""
+    """Create-time `connections: {parents, children}` (`POST /io/card`) of a card just inserted; `versions`
+    are the board versions the create has made.  A card named there that does not exist (or cannot be read) is
+    a 422 naming it."""
     links = _links([card.id], connections, "connections")
     if links:
         await _link_one(conn, actor=actor, card=card, adds=links, removes=[], versions=versions)
@@ -177,7 +177,7 @@ async def patch_parents(
     ops: Sequence[tuple[str, int | None, str]],
     versions: Mapping[int, int],
 ) -> None:
-    """PATCH `/parentCardId` (§3.5): `add`/`replace` connect the card under that parent, `remove` with a
+    """PATCH `/parentCardId`: `add`/`replace` connect the card under that parent, `remove` with a
     value disconnects that parent, `remove` without one disconnects every parent.  `ops` are
     (op, parent id or None, JSON pointer of the value), applied in order."""
     current = await connection_queries.list_parent_ids(conn, account_id=actor.account_id, card_id=card.id)

@@ -64,7 +64,8 @@ class NewCard:
     wip_override_comment: Any = None
     custom_fields: Any = None
     # Issue 6: the task lane (`destination.laneTitle` todo/doing/done, or the deprecated `laneType`),
-    # connections `{parents, children}`, inline dependencies, mirroring and copying (§3.1).
+    # connections `{parents, children}`, inline dependencies, mirroring and copying
+    # (LeanKit API: `POST /io/card`).
     lane_title: Any = None
     lane_type: Any = None
     connections: Any = None
@@ -99,7 +100,7 @@ def check_custom_fields(defs: dict[int, CustomFieldRecord], value: Any, field_na
 
 
 async def create_card(conn: AsyncConnection, *, actor: Actor, new: NewCard) -> CardRecord:
-    # A task (`destination.cardId`, §3.16) goes to a lane of its owner's taskboard, on the owner's board.
+    # A task (`destination.cardId`) goes to a lane of its owner's taskboard, on the owner's board.
     owner: CardRecord | None = None
     if new.parent_card_id is not None:
         if new.copied_from_card_id is not None:

@@ -1,4 +1,4 @@
-"""Card dependencies (cards.md §3.13, decision 140): a card depends on another with a timing.
+"""Card dependencies (LeanKit API: dependencies; docs/decisions/140): a card depends on another with a timing.
 
 `incoming` (seen from a card) = the card depends on the other card; `outgoing` = the other card depends on
 it.  Rules where the docs are silent:
@@ -175,11 +175,11 @@ def check_new_links(value: Any, field: str = "dependencies") -> list[NewLink]:
 
 
 async def add_for_new_card(conn: AsyncConnection, *, actor: Actor, card: CardRecord, entries: Any) -> None:
-    """The links a new card is created with (§3.1 `dependencies`).  An `incoming` entry makes the new card
-    depend on the named card (which must be readable); an `outgoing` one makes the named card depend on the
-    new card (the caller needs `card.update` on its board).  A card that cannot be used is a 422 naming the
-    entry.  The other cards are read, not locked, and their boards not bumped: the new card's board is
-    already locked and the lock order forbids locking rows after it (decision 140)."""
+    """The links a new card is created with (`dependencies` of `POST /io/card`).  An `incoming` entry makes
+    the new card depend on the named card (which must be readable); an `outgoing` one makes the named card
+    depend on the new card (the caller needs `card.update` on its board).  A card that cannot be used is a 422
+    naming the entry.  The other cards are read, not locked, and their boards not bumped: the new card's board
+    is already locked and the lock order forbids locking rows after it (decision 140)."""
     links = check_new_links(entries)
     if not links:
         return

@@ -1,4 +1,4 @@
-"""Card lists (cards.md §3.3-3.4), board card faces (§3.18) and tag usage: reads only.
+"""Card lists (`GET /io/card`, `POST /io/card/list`), board card faces and tag usage: reads only.
 
 A list shows only cards on boards the caller can read.  Parameters arrive as a dict (query string or JSON
 body); a value outside a documented enum is refused with LeanKit's documented message form,

@@ -1,4 +1,5 @@
-"""Card mirroring (cards.md §4.4, decision 145): a mirror follows its source's title, description and header.
+"""Card mirroring (LeanKit API: card mirroring; docs/decisions/145): a mirror follows its source's title,
+description and header.
 
 - `mirrorSourceCardId` on create, or `add`/`replace /mirrorSourceCardId` on PATCH, starts mirroring: the
   card takes the source's three fields at once (over any value the same request sends for them).  `remove

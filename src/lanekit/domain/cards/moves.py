@@ -1,4 +1,4 @@
-"""`POST /io/card/move` (cards.md §3.7): reorder in a lane, move to a lane, or to another board's drop lane.
+"""`POST /io/card/move` (LeanKit API): reorder in a lane, move to a lane, or to another board's drop lane.
 
 A move rewrites only the moved cards' rows (a new rank each, one executemany), so its cost does not depend
 on the lane's size: for one card on one board it is at most nine statements (lock, access, lanes, bump,

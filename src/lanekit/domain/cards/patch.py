@@ -9,7 +9,7 @@ compare-and-set on the version; any error before that leaves the card untouched.
 LeanKit extensions to RFC 6902 that clients rely on: `add` and `replace` are the same for single-valued
 paths; `remove` with a `value` on a collection removes that value wherever it is; `/customFields/<n>` picks
 the field by the `fieldId` inside the value (the index is only a slot); `test` on `/version` is the
-optimistic-concurrency check (§4.3).
+optimistic-concurrency check (LeanKit API: `PATCH /io/card/:cardId`).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from lanekit.storage.records import CardRecord, LaneRecord, UserRef
 
 
 def _stale(*, expected: str, actual: str) -> VersionMismatch:
-    """The 428 with LeanKit's documented message first (§3.5)."""
+    """The 428 with LeanKit's documented message first (LeanKit API: `PATCH /io/card/:cardId`)."""
     error = VersionMismatch(expected=expected, actual=actual)
     error.message = (
         f"Optimistic concurrency check failed: expected version {expected}, the card is at {actual}"
@@ -367,7 +367,8 @@ async def _write(
         if new_value != old_value:
             columns[column] = new_value
             field_changes.append(events.FieldChange(name, _shown(old_value), _shown(new_value)))
-    # Blocking (§4.2): isBlocked decides; a reason alone blocks an unblocked card.
+    # Blocking (LeanKit API: `blockReason`, `isBlocked`): isBlocked decides; a reason alone blocks an
+    # unblocked card.
     blocked, reason = card.is_blocked, card.blocked_reason
     given_reason = changes.block_reason
     if changes.is_blocked is not UNSET:
@@ -428,7 +429,8 @@ async def _write(
 
 
 async def bulk_update(conn: AsyncConnection, *, actor: Actor, card_ids: list[int], ops: list[Any]) -> None:
-    """The same operations on every card, all or none (§3.6); `/mirrorSourceCardId` is refused."""
+    """The same operations on every card, all or none (LeanKit API: `PATCH /io/card/bulk`);
+    `/mirrorSourceCardId` is refused."""
     if not card_ids:
         raise Invalid("cardIds", "must name at least one card")
     if not ops:

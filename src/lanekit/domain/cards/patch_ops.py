@@ -1,4 +1,5 @@
-"""JSON Patch operations on a card's dict view (cards.md §3.5): parsing, value checks, and applying them.
+"""JSON Patch operations on a card's dict view (LeanKit API: `PATCH /io/card/:cardId`): parsing, value checks,
+and applying them.
 
 `card_patch.apply_patch` builds the view, applies every operation here, then writes the differences.  Errors
 name the operation's JSON pointer (`#/2/value`).

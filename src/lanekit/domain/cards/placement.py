@@ -78,7 +78,8 @@ def _depth_path(lanes: Mapping[int, LaneRecord], lane: LaneRecord) -> list[tuple
 
 
 def lane_entry(card: CardRecord | None, lane: LaneRecord, *, now: datetime, user_id: int) -> dict[str, Any]:
-    """The system dates of entering `lane` (cards.md §4.6); nothing when the card stays in its lane."""
+    """The system dates of entering `lane` (docs/decisions/071-card-behaviour.md); nothing when the card stays
+    in its lane."""
     if card is not None and card.lane_id == lane.id:
         return {}
     values: dict[str, Any] = {"lane_id": lane.id}

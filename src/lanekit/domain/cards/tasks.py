@@ -1,4 +1,4 @@
-"""Taskboards and task cards (cards.md §3.16, §3.7, §4.5; decision 120).
+"""Taskboards and task cards (LeanKit API: taskboards; docs/decisions/120).
 
 A card's taskboard is three lanes (ToDo, Doing, Done) that sit on the card's board outside its layout; they
 are created the first time something needs them.  Task cards are ordinary cards with `containing_card_id`
@@ -46,7 +46,7 @@ class TaskLaneSpec:
     columns: int
 
 
-# The default taskboard (§3.16, with the documented example's column counts).
+# The default taskboard (LeanKit API: taskboards, with the documented example's column counts).
 DEFAULT_LANES = (
     TaskLaneSpec("ToDo", "ready", "notStarted", 2),
     TaskLaneSpec("Doing", "inProcess", "started", 1),
@@ -205,7 +205,7 @@ async def get_task(conn: AsyncConnection, *, actor: Actor, card_id: int, task_id
     return read
 
 
-# --- copying (§4.5) --------------------------------------------------------------------------------------
+# --- copying --------------------------------------------------------------------------------------------
 
 
 async def copy_taskboard(

@@ -154,7 +154,8 @@ def check_bool(value: Any, field: str) -> bool:
 
 
 def check_field_value(field_def: CustomFieldRecord, value: Any, field: str) -> Any:
-    """A custom field value in its stored form (None clears); `value` may come as a string (§3.5)."""
+    """A custom field value in its stored form (None clears); `value` may come as a string (LeanKit API:
+    `PATCH /io/card/:cardId`)."""
     if value is None or value == "":
         return None
     kind = field_def.type

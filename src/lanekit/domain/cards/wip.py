@@ -1,4 +1,4 @@
-"""WIP limits (house rule 6, cards.md §5): pure rules, no I/O.
+"""WIP limits (docs/conventions.md §9, docs/decisions/071): pure rules, no I/O.
 
 A lane's limit covers the cards of the lane and of every lane below it.  The load is a card count, or the sum
 of card sizes when the board sets `baseWipOnCardSize` (a card of size 0 weighs 1, as an unsized card still

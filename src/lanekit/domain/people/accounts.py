@@ -125,7 +125,7 @@ async def create_account(conn: AsyncConnection, *, name: str, title: str | None 
 
 
 class AccountResolver:
-    """Maps a Host header to an account id with a short-lived in-process cache (house rule 7).
+    """Maps a Host header to an account id with a short-lived in-process cache (docs/conventions.md §7).
 
     A host whose first label names no account falls back to the configured default account, or, when
     none is configured, to the oldest account (a single-tenant install).

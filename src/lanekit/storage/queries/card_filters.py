@@ -1,4 +1,4 @@
-"""The card list filters of §3.3 as SQL conditions (used by card lists and comment lists alike)."""
+"""The card list filters of `GET /io/card` as SQL conditions (used by card lists and comment lists alike)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def live(table: Any = cards) -> ColumnElement[bool]:
 
 @dataclass(frozen=True, slots=True)
 class CardFilter:
-    """The card list filters of §3.3, already checked (None = not filtered)."""
+    """The card list filters of `GET /io/card`, already checked (None = not filtered)."""
 
     account_id: int
     board_ids: Sequence[int]

@@ -27,8 +27,9 @@ def count_expression(card_id: Any) -> Any:
 
 
 def child_count_expression(card_id: Any) -> Any:
-    """A correlated count of the comments on the live child cards of card `card_id` (§2.1
-    `childCommentsCount`), through the (parent_card_id, child_card_id) key and the comments' card index."""
+    """A correlated count of the comments on the live child cards of card `card_id` (the full
+    card's `childCommentsCount`), through the (parent_card_id, child_card_id) key and the comments' card
+    index."""
     return (
         select(func.count())
         .select_from(

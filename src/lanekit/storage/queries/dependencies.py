@@ -1,4 +1,4 @@
-"""Card dependencies (cards.md §3.13): `card_id` depends on `depends_on_card_id`, with a timing.
+"""Card dependencies (LeanKit API: dependencies): `card_id` depends on `depends_on_card_id`, with a timing.
 
 Reads return the links of some cards in both directions, each with the other end's board, leaving out ends
 that are deleted; writes address links by their (card, depends-on card) pair.  Statements are scoped through

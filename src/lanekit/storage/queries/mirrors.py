@@ -1,5 +1,6 @@
-"""Card mirroring (cards.md §4.4): `cards.mirror_source_card_id` names the card whose title, description and
-header a card follows.  The locks a mirroring write needs, and the writes that copy or end mirroring."""
+"""Card mirroring (LeanKit API: card mirroring): `cards.mirror_source_card_id` names the card whose title,
+description and header a card follows.  The locks a mirroring write needs, and the writes that copy or end
+mirroring."""
 
 from __future__ import annotations
 

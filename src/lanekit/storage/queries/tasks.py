@@ -1,4 +1,4 @@
-"""Task boards (cards.md §3.16): the lanes of a card's taskboard, its task cards and their roll-up.
+"""Task boards (LeanKit API: taskboards): the lanes of a card's taskboard, its task cards and their roll-up.
 
 Taskboard lanes are rows of `lanes` on the owner's board with `task_card_id` set; task cards are rows of
 `cards` with `containing_card_id` set, always in one of their owner's task lanes.  Board-lane reads
