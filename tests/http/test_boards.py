@@ -1,4 +1,4 @@
-"""Boards over HTTP: the full board (Appendix A), list, create, settings, delete, archive, recent boards."""
+"""Boards over HTTP: the full board, list, create, settings, delete, archive, recent boards."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from tests.harness import Tenant
 
 pytestmark = pytest.mark.anyio
 
-# Appendix A, key for key and in order.
+# LeanKit's `GET /io/board/:boardId` example, key for key and in order.
 BOARD_KEYS = [
     "id", "title", "description", "creationDate", "classOfServiceEnabled", "customIconFieldLabel",
     "organizationId", "version", "cardColorField", "isCardIdEnabled", "isHeaderEnabled", "isHyperlinkEnabled",

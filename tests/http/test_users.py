@@ -16,7 +16,7 @@ pytestmark = pytest.mark.anyio
 DIGITS = re.compile(r"\d+")
 INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 
-# Appendix B, key for key, with the JSON type(s) each value may take.
+# LeanKit's `GET /io/user/me` example, key for key, with the JSON type(s) each value may take.
 USER_ME_KEYS: dict[str, tuple[type, ...]] = {
     "id": (str,),
     "username": (str,),

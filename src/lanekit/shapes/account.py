@@ -7,7 +7,7 @@ from typing import Any
 from lanekit.domain.people.accounts import AccountView
 from lanekit.shapes.common import ident
 
-# Features Lanekit has or reports as on; the contract lists them as account flags.
+# Features Lanekit has or reports as on; LeanKit's `GET /io/account` lists them as flags.
 _FEATURE_FLAGS: dict[str, Any] = {
     "userLimit": 10000,
     "country": "",

@@ -23,7 +23,8 @@ from lanekit.shapes.lanes import board_lanes
 from lanekit.shapes.users import avatar_url, role, user_identity
 from lanekit.storage.records import BoardRoleRecord, CardTypeRecord, CustomFieldRecord, CustomIconRecord
 
-# The display settings the board object carries, in Appendix A order (from boards.settings, over defaults).
+# The display settings the board object carries, in the order of LeanKit's `GET /io/board/:boardId` example
+# (from boards.settings, over defaults).
 _SETTINGS_HEAD = ("classOfServiceEnabled", "customIconFieldLabel")
 _SETTINGS_CARD = (
     "cardColorField",
@@ -94,7 +95,7 @@ def caller_roles(found: access.BoardAccess) -> tuple[str, str]:
 
 
 def board_detail(view: BoardView, *, base_url: str) -> dict[str, Any]:
-    """The full board object of `GET /io/board/:boardId`, field for field as Appendix A."""
+    """The full board object of `GET /io/board/:boardId`, field for field as LeanKit's example."""
     board = view.board
     settings = leankit_settings(
         board.settings,

@@ -9,8 +9,9 @@ from lanekit.domain.people.users import BoardRoleGrant, UserView
 from lanekit.shapes.common import ident, instant
 from lanekit.storage.records import UserRecord
 
-# Every settings key of the Appendix B example, so a client of `GET /io/user/me` finds each one.  Values a
-# user never set are null (joeleanOptInDate, avatarBounds) or the LeanKit default (docs/decisions/002).
+# Every settings key of LeanKit's `GET /io/user/me` example, so a client of `GET /io/user/me` finds each one.
+# Values a user never set are null (joeleanOptInDate, avatarBounds) or the LeanKit default
+# (docs/decisions/002).
 ME_SETTINGS_DEFAULTS: dict[str, Any] = {
     "recentBoards": [],
     "favoriteBoards": [],
