@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from lanekit.domain import clock
 from lanekit.domain.access import board_access, require
 from lanekit.domain.boards import templates
+from lanekit.domain.cards.rows import new_card_row
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import Actor
 from lanekit.storage.queries import board_copy as copy_queries
@@ -26,7 +27,7 @@ from lanekit.storage.queries import card_types as type_queries
 from lanekit.storage.queries import custom_fields as field_queries
 from lanekit.storage.queries import custom_icons as icon_queries
 from lanekit.storage.queries import lanes as lane_queries
-from lanekit.storage.records import BoardRecord
+from lanekit.storage.records import BoardRecord, LaneRecord
 
 
 async def populate_from_source(
@@ -143,6 +144,7 @@ async def apply_structure(
         field_ids[item["id"]] = record_field.id
 
     lane_ids: dict[str, int] = {}
+    lane_records: dict[str, LaneRecord] = {}
     lane_items: list[dict[str, Any]] = structure.get("lanes", [])
     for item in lane_items:  # parents come before their children (the structure's guarantee)
         lane = await lane_queries.insert_lane(
@@ -165,6 +167,7 @@ async def apply_structure(
             created_on=now,
         )
         lane_ids[item["id"]] = lane.id
+        lane_records[item["id"]] = lane
 
     default_card_type = _pick_default(type_items, "isDefault", "isCardType", type_ids)
     default_task_type = _pick_default(type_items, "isDefaultTaskType", "isTaskType", type_ids)
@@ -183,6 +186,7 @@ async def apply_structure(
             actor=actor,
             board=board,
             lane_items=lane_items,
+            lanes=lane_records,
             ids={"lane": lane_ids, "type": type_ids, "icon": icon_ids, "field": field_ids},
             fallback_type=default_card_type,
         )
@@ -217,6 +221,7 @@ async def _insert_cards(
     actor: Actor,
     board: BoardRecord,
     lane_items: list[dict[str, Any]],
+    lanes: dict[str, LaneRecord],
     ids: dict[str, dict[str, int]],
     fallback_type: int,
 ) -> None:
@@ -227,38 +232,28 @@ async def _insert_cards(
         for card in lane.get("cards", []):
             blocked = bool(card.get("isBlocked"))
             rows.append(
-                {
-                    "account_id": board.account_id,
-                    "board_id": board.id,
-                    "lane_id": ids["lane"][lane["id"]],
-                    "rank": card["rank"],
-                    "title": card["title"],
-                    "description": card.get("description"),
-                    "type_id": ids["type"].get(card.get("typeId") or "", fallback_type),
-                    "custom_icon_id": ids["icon"].get(card.get("customIconId") or ""),
-                    "priority": card.get("priority", "normal"),
-                    "size": card.get("size", 0),
-                    "tags": list(card.get("tags", [])),
-                    "custom_id": card.get("customId"),
-                    "external_links": list(card.get("externalLinks", [])),
-                    "planned_start": _day(card.get("plannedStart")),
-                    "planned_finish": _day(card.get("plannedFinish")),
-                    "actual_start": None,
-                    "actual_finish": None,
-                    "is_blocked": blocked,
-                    "blocked_reason": card.get("blockedReason") if blocked else None,
-                    "blocked_on": now if blocked else None,
-                    "created_on": now,
-                    "created_by": actor.user_id,
-                    "updated_on": now,
-                    "updated_by": actor.user_id,
-                    "moved_on": None,
-                    "moved_by": None,
-                    "archived_on": None,
-                    "archived_by": None,
-                    "deleted_on": None,
-                    "version": 1,
-                }
+                new_card_row(
+                    account_id=board.account_id,
+                    board_id=board.id,
+                    lane=lanes[lane["id"]],
+                    rank=card["rank"],
+                    title=card["title"],
+                    type_id=ids["type"].get(card.get("typeId") or "", fallback_type),
+                    user_id=actor.user_id,
+                    now=now,
+                    description=card.get("description"),
+                    custom_icon_id=ids["icon"].get(card.get("customIconId") or ""),
+                    priority=card.get("priority", "normal"),
+                    size=card.get("size", 0),
+                    tags=card.get("tags", []),
+                    custom_id=card.get("customId"),
+                    external_links=card.get("externalLinks", []),
+                    planned_start=_day(card.get("plannedStart")),
+                    planned_finish=_day(card.get("plannedFinish")),
+                    is_blocked=blocked,
+                    blocked_reason=card.get("blockedReason") if blocked else None,
+                    system_dates=False,
+                )
             )
             sources.append(card)
     new_ids = await copy_queries.insert_cards(conn, rows=rows)

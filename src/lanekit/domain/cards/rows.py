@@ -1,7 +1,8 @@
 """The one builder of a new card's row: every column an insert into `cards` gives, `version` 1 included.
 
-A card is created (`POST /io/card`, a task), or copied with a taskboard; each fills in what it knows and gets
-the same defaults for the rest, so a new column or a new default is written once.
+A card is created (`POST /io/card`, a task), copied with a taskboard, or written onto a board made from a
+template or another board (domain/boards/copy.py); each fills in what it knows and gets the same defaults
+for the rest, so a new column or a new default is written once.
 """
 
 from __future__ import annotations
@@ -37,11 +38,14 @@ def new_card_row(
     blocked_reason: str | None = None,
     containing_card_id: int | None = None,
     mirror_source_card_id: int | None = None,
+    system_dates: bool = True,
 ) -> dict[str, Any]:
     """The row of a card new in `lane` at `rank`, created by `user_id` at `now`, at version 1.
 
     It has never moved and is not deleted; a blocked card is blocked since `now`; entering `lane` sets the
-    system dates the lane's status implies (`placement.lane_entry`: started, finished, archived).
+    system dates the lane's status implies (`placement.lane_entry`: started, finished, archived), unless
+    `system_dates` is False: the cards of a board made from a template or another board start without them
+    (docs/decisions/053-board-from-source.md).
     """
     row: dict[str, Any] = {
         "account_id": account_id,
@@ -77,5 +81,6 @@ def new_card_row(
         "containing_card_id": containing_card_id,
         "mirror_source_card_id": mirror_source_card_id,
     }
-    row.update(lane_entry(None, lane, now=now, user_id=user_id))
+    if system_dates:
+        row.update(lane_entry(None, lane, now=now, user_id=user_id))
     return row
