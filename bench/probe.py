@@ -36,6 +36,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy.engine import make_url
 
+from bench.databases import PG_ADMIN_URL
 from bench.driver import Server, _children, _status_kb, process_tree
 
 INTERVAL = 0.5  # seconds between samples
@@ -110,9 +111,8 @@ class _CpuLedger:
         return sum(self._last[p] - self._base[p] for p in self._last)
 
 
-def _admin_dsn(database_url: str) -> str:
-    from bench.databases import PG_ADMIN_URL
-
+def _admin_dsn() -> str:
+    """The admin database: the probe's own queries are then neither logged nor counted as bench sessions."""
     return make_url(PG_ADMIN_URL).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
@@ -147,7 +147,7 @@ async def enable_statement_log(database_url: str, *, on: bool) -> bool:
     if not _is_postgres(database_url):
         return False
     database = make_url(database_url).database
-    conn = await asyncpg.connect(_admin_dsn(database_url))
+    conn = await asyncpg.connect(_admin_dsn())
     try:
         if on and await postgres_log(conn) is None:
             return False
@@ -183,7 +183,7 @@ class Probe:
 
     async def __aenter__(self) -> Probe:
         if self.postgres:
-            self._conn = await asyncpg.connect(_admin_dsn(self.database_url))
+            self._conn = await asyncpg.connect(_admin_dsn())
             self._started_at = await self._conn.fetchval("SELECT clock_timestamp()")
             self._sessions = await self._session_count()
             if self.count_statements:
