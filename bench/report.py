@@ -35,21 +35,46 @@ def _cell(value: float | int | None, digits: int = 1) -> str:
     return f"{value:,.{digits}f}"
 
 
+def _na(value: float | None, digits: int) -> str:
+    """A data-path figure: "n/a" where the backend cannot have it (SQLite connections and statements)."""
+    return "n/a" if value is None else f"{value:,.{digits}f}"
+
+
+def _cpu(r: Result) -> str:
+    if r.cpu_ms_per_req is None:
+        return "-"
+    if r.db_cpu_ms_per_req is None:
+        return f"{r.cpu_ms_per_req:,.2f}"
+    return f"{r.cpu_ms_per_req:,.2f} ({r.server_cpu_ms_per_req or 0:,.2f} + {r.db_cpu_ms_per_req:,.2f})"
+
+
+def _rss(r: Result) -> str:
+    """The peak of the worker (or, with several, of each worker) after this run; else the older figure."""
+    if r.worker_rss_mb:
+        return " / ".join(f"{mb:,.0f}" for mb in r.worker_rss_mb)
+    return _cell(r.rss_mb, 0)
+
+
 def table(results: list[Result]) -> str:
     lines = [
-        "| scenario | backend | req/s | p50 ms | p99 ms | errors | peak RSS MB | floor req/s | ratio |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| scenario | backend | req/s | p50 ms | p99 ms | errors | conns/req | stmts/req | CPU ms/req "
+        "(server + db) | peak RSS MB per worker | floor req/s | ratio |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         name = f"({r.scenario}) {r.title}" if r.scenario != "floor" else r.title
         if not r.available:
-            lines.append(f"| {name} | {r.backend} | {r.note or 'not available'} | | | | | | |")
+            lines.append(f"| {name} | {r.backend} | {r.note or 'not available'} | | | | | | | | | |")
             continue
         note = f" ({r.note})" if r.note else ""
         rps = _cell(r.rps, 1 if (r.rps or 0) < 100 else 0)
+        measured = r.cpu_ms_per_req is not None  # the in-process smoke path has no probe
+        conns = _na(r.connections_per_req, 3) if measured else "-"
+        stmts = _na(r.statements_per_req, 1) if measured else "-"
         lines.append(
             f"| {name}{note} | {r.backend} | {rps} | {_cell(r.p50_ms, 1)} | {_cell(r.p99_ms, 1)} | "
-            f"{_cell(r.errors)} | {_cell(r.rss_mb, 0)} | {_cell(r.floor_rps, 0)} | {_cell(r.ratio, 2)} |"
+            f"{_cell(r.errors)} | {conns} | {stmts} | {_cpu(r)} | {_rss(r)} | {_cell(r.floor_rps, 0)} | "
+            f"{_cell(r.ratio, 2)} |"
         )
     return "\n".join(lines)
 
@@ -96,7 +121,13 @@ raw driver), measured minutes apart with the same worker count on the same machi
 {table(results)}
 
 "not available" means the server's OpenAPI document does not list the scenario's route yet.
-Peak RSS is the highest VmHWM of any one server process (the worker) since it started, read after each
-scenario, so it only grows through a run.
+The data-path columns are measured from outside the server while wrk runs (`bench/probe.py`):
+conns/req is the database sessions PostgreSQL established to the bench database per request (n/a on SQLite,
+whose connections live inside the worker); stmts/req is the statements the bench database's sessions
+executed per request, counted in PostgreSQL's log with `log_statement = 'all'` set for that database during
+the run (n/a on SQLite); CPU ms/req is the CPU time of the server's processes plus their PostgreSQL backends
+(sampled every 0.5 s from `/proc`) divided by the requests completed, with the two parts in brackets
+(on SQLite the database runs inside the worker and is part of its figure). Peak RSS is the VmHWM of each
+worker process since it started, read after each scenario, so it only grows through a run.
 """
     DOC.write_text(text)

@@ -29,6 +29,7 @@ from bench.driver import (
     lanekit_server,
 )
 from bench.generate import FULL, QUICK, Dataset, Spec, generate
+from bench.probe import Costs, Probe, enable_statement_log
 from bench.scenarios import FLOOR_TITLE, Context, Request, Scenario, available, floor_requests
 
 VAR = databases.REPO / "var" / "bench"
@@ -72,9 +73,27 @@ class Result:
     ratio: float | None = None
     requests: int | None = None
     note: str = ""
+    # The data path under load (`bench/probe.py`); None where not measured or not measurable.
+    connections_per_req: float | None = None
+    statements_per_req: float | None = None
+    cpu_ms_per_req: float | None = None  # server processes plus their PostgreSQL backends
+    server_cpu_ms_per_req: float | None = None
+    db_cpu_ms_per_req: float | None = None
+    worker_rss_mb: list[float] | None = None  # peak (VmHWM) of each worker process after the run
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    def add_costs(self, costs: Costs) -> None:
+        def rounded(value: float | None, digits: int) -> float | None:
+            return None if value is None else round(value, digits)
+
+        self.connections_per_req = rounded(costs.connections_per_request, 4)
+        self.statements_per_req = rounded(costs.statements_per_request, 2)
+        self.cpu_ms_per_req = rounded(costs.cpu_ms_per_request, 3)
+        self.server_cpu_ms_per_req = rounded(costs.server_cpu_ms_per_request, 3)
+        self.db_cpu_ms_per_req = rounded(costs.db_cpu_ms_per_request, 3)
+        self.worker_rss_mb = costs.worker_rss_mb
 
 
 # --- database helpers the driver needs (raw drivers, like the generator) -----------------------------
@@ -189,7 +208,7 @@ async def load_dataset(backend: str, spec: Spec, *, keep: bool) -> tuple[str, Da
 
 
 async def _measure_floor(
-    backend: str, url: str, dataset: Dataset, options: Options, loader: WrkLoader
+    backend: str, url: str, dataset: Dataset, options: Options, loader: WrkLoader, *, statements: bool
 ) -> Result:
     floor = floor_server(database_url=url, workers=options.workers, log=VAR / backend / "floor.log")
     floor.start("/healthz")
@@ -198,14 +217,18 @@ async def _measure_floor(
         if options.warmup:
             await asyncio.to_thread(loader.run, floor.base_url, floor_list, {}, options.warmup)
         with floor.sample_while():
-            m = await asyncio.to_thread(loader.run, floor.base_url, floor_list, {}, options.duration)
+            async with Probe(floor, url, statements=statements) as probe:
+                m = await asyncio.to_thread(loader.run, floor.base_url, floor_list, {}, options.duration)
+                probe.costs.requests = m.requests
     finally:
         floor.stop()
     print(f"bench: {backend}: floor {m.rps:.1f} req/s", flush=True)
-    return Result(
+    result = Result(
         "floor", FLOOR_TITLE, backend, available=True, rps=round(m.rps, 1), p50_ms=round(m.p50_ms, 2),
         p99_ms=round(m.p99_ms, 2), errors=m.errors, rss_mb=floor.rss_mb(), requests=m.requests,
     )  # fmt: skip
+    result.add_costs(probe.costs)
+    return result
 
 
 async def _start_lanekit(
@@ -256,10 +279,18 @@ async def _drain(server: Server, url: str) -> bool:
     return False
 
 
-def _via_wrk(server: Server, loader: WrkLoader, duration: float) -> Load:
+def _via_wrk(
+    server: Server, loader: WrkLoader, duration: float, *, url: str, statements: bool, costs: list[Costs]
+) -> Load:
+    """Run wrk against `server` while a `Probe` watches it; the probe's figures go to `costs`."""
+
     async def load(requests: list[Request], headers: dict[str, str]) -> Measurement:
         with server.sample_while():
-            return await asyncio.to_thread(loader.run, server.base_url, requests, headers, duration)
+            async with Probe(server, url, statements=statements) as probe:
+                m = await asyncio.to_thread(loader.run, server.base_url, requests, headers, duration)
+                probe.costs.requests = m.requests
+        costs.append(probe.costs)
+        return m
 
     return load
 
@@ -268,18 +299,34 @@ async def run_backend(backend: str, options: Options, wrk: str) -> list[Result]:
     url, dataset = await load_dataset(backend, options.spec, keep=options.keep_data)
     (VAR / backend).mkdir(parents=True, exist_ok=True)
     loader = WrkLoader(wrk, connections=options.connections, threads=options.threads, work_dir=VAR / backend)
-    floor_result = await _measure_floor(backend, url, dataset, options, loader)
+    # Before any server connects: only sessions that start afterwards log their statements.
+    statements = await enable_statement_log(url, on=True)
+    try:
+        return await _run_servers(backend, url, dataset, options, loader, statements=statements)
+    finally:
+        if statements:
+            await enable_statement_log(url, on=False)
+
+
+async def _run_servers(
+    backend: str, url: str, dataset: Dataset, options: Options, loader: WrkLoader, *, statements: bool
+) -> list[Result]:
+    floor_result = await _measure_floor(backend, url, dataset, options, loader, statements=statements)
 
     server, openapi = await _start_lanekit(backend, url, dataset, options, loader)
     results: list[Result] = []
     peak_rss = 0.0
     try:
         for position, scenario in enumerate(options.scenarios):
+            costs: list[Costs] = []
+            load = _via_wrk(server, loader, options.duration, url=url, statements=statements, costs=costs)
             result = await measure(
                 scenario, backend=backend, dataset=dataset, database_url=url, openapi=openapi,
-                count=options.request_count, load=_via_wrk(server, loader, options.duration),
+                count=options.request_count, load=load,
             )  # fmt: skip
             results.append(result)
+            if costs:
+                result.add_costs(costs[0])
             if not result.available:
                 print(f"bench: {backend}: ({scenario.key}) not available", flush=True)
                 continue
