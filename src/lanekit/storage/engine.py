@@ -226,7 +226,10 @@ class Database:
                         yield conn
                     committed = True
                 finally:
-                    conn.info.pop(_AFTER_COMMIT, None)
+                    # An invalidated connection (the database went away) has no `info` to clean: reading it
+                    # would reconnect outside the driver's async context; the pool clears it on reconnect.
+                    if not conn.invalidated:
+                        conn.info.pop(_AFTER_COMMIT, None)
         finally:
             # Also when returning the connection failed or was cancelled: the commit has happened regardless.
             if committed:
