@@ -33,7 +33,7 @@ T = TypeVar("T")
 RETRY_SECONDS = 2.0
 # Socket timeouts of the Redis client: a Redis that stops answering (rather than refusing connections)
 # delays a request by at most this much before it is counted in memory.
-REDIS_TIMEOUT_SECONDS = 0.5
+REDIS_TIMEOUT_SECONDS = 2.0
 
 
 class FallbackStorage(Storage):
