@@ -67,16 +67,18 @@ AUTHENTICATED_ROUTERS = (
 def create_app(settings: Settings) -> FastAPI:
     db = Database(make_engine(settings))
     redis_url = settings.redis_url.get_secret_value() if settings.redis_url else None
+    rate_limiter = RateLimiter(
+        settings.rate_limit, redis_url=redis_url, key_prefix=settings.rate_limit_key_prefix
+    )
     ctx = AppContext(
         settings=settings,
         db=db,
         credentials=CredentialCache(
             settings.auth_cache_size,
-            throttle=SignInThrottle(redis_url=redis_url, key_prefix=settings.rate_limit_key_prefix),
+            # One store for both counts, so both fall back to memory together while Redis is unreachable.
+            throttle=SignInThrottle(storage=rate_limiter.storage),
         ),
-        rate_limiter=RateLimiter(
-            settings.rate_limit, redis_url=redis_url, key_prefix=settings.rate_limit_key_prefix
-        ),
+        rate_limiter=rate_limiter,
     )
 
     @asynccontextmanager

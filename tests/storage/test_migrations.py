@@ -79,7 +79,13 @@ async def test_healthz_and_readyz_on_a_migrated_database(lanekit: Lanekit) -> No
     health = await client.get("/healthz")
     assert (health.status_code, health.json()) == (200, {"status": "ok"})
     ready = await client.get("/readyz")
-    assert (ready.status_code, ready.json()) == (200, {"status": "ok", "revision": head_revision()})
+    assert ready.status_code == 200
+    assert ready.json() == {
+        "status": "ok",
+        "revision": head_revision(),
+        "failed": [],
+        "checks": {"database": {"status": "ok", "revision": head_revision()}, "blobs": {"status": "ok"}},
+    }
 
 
 async def test_readyz_is_503_until_the_database_is_migrated(backend: str, tmp_path: Path) -> None:
@@ -89,13 +95,23 @@ async def test_readyz_is_503_until_the_database_is_migrated(backend: str, tmp_pa
             client = kit.client()
             empty = await client.get("/readyz")
             assert empty.status_code == 503
-            assert empty.json() == {"status": "unmigrated", "revision": None, "head": head_revision()}
+            unmigrated = {"status": "unmigrated", "revision": None, "head": head_revision()}
+            assert empty.json() == {
+                **unmigrated,
+                "failed": ["database"],
+                "checks": {"database": unmigrated, "blobs": {"status": "ok"}},
+            }
             assert (await client.get("/healthz")).status_code == 200
 
             await upgrade(kit.db.engine, "0001")
             behind = await client.get("/readyz")
             assert behind.status_code == 503
-            assert behind.json() == {"status": "unmigrated", "revision": "0001", "head": head_revision()}
+            assert {k: behind.json()[k] for k in ("status", "revision", "head", "failed")} == {
+                "status": "unmigrated",
+                "revision": "0001",
+                "head": head_revision(),
+                "failed": ["database"],
+            }
 
             await upgrade(kit.db.engine)
             assert (await client.get("/readyz")).status_code == 200
@@ -116,3 +132,4 @@ async def test_readyz_is_503_when_the_database_is_unreachable(backend: str, tmp_
         await kit.close()
     assert response.status_code == 503
     assert response.json()["status"] == "unavailable"
+    assert response.json()["failed"] == ["database"]

@@ -22,6 +22,7 @@ from starlette.routing import compile_path
 
 from lanekit.domain import errors
 from lanekit.shapes.common import error_body, reason_phrase
+from lanekit.storage.engine import DatabaseUnavailable
 
 log = logging.getLogger("lanekit.http")
 
@@ -117,10 +118,24 @@ def allowed_methods(request: Request) -> list[str]:
 _RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
 
 
-def is_retryable(exc: BaseException) -> bool:
+def _sqlstate(exc: BaseException) -> str | None:
     orig = getattr(exc, "orig", None)
     code = getattr(orig, "pgcode", None) or getattr(orig, "sqlstate", None)
-    return code in _RETRYABLE_SQLSTATES
+    return code if isinstance(code, str) else None
+
+
+def is_retryable(exc: BaseException) -> bool:
+    return _sqlstate(exc) in _RETRYABLE_SQLSTATES
+
+
+def is_connection_lost(exc: BaseException) -> bool:
+    """The database went away under the request: SQLAlchemy saw a disconnect (and dropped the connection
+    from the pool), or PostgreSQL said so: class 08 (connection exception) or 57P01 to 57P03 (administrator
+    or crash shutdown, cannot connect now; what `pg_terminate_backend` and a restart send)."""
+    if getattr(exc, "connection_invalidated", False):
+        return True
+    code = _sqlstate(exc) or ""
+    return code.startswith("08") or code in ("57P01", "57P02", "57P03")
 
 
 def install(app: FastAPI) -> None:
@@ -145,7 +160,17 @@ def install(app: FastAPI) -> None:
             message = f"{request.method} is not allowed here; use {' or '.join(allowed)}"
         return error_response(exc.status_code, message, headers=headers or None)
 
+    async def on_database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+        log.warning("database unavailable: %s", exc)
+        return lanekit_error_response(errors.Unavailable("the database is unavailable; retry shortly"))
+
     async def on_database_error(request: Request, exc: Exception) -> JSONResponse:
+        if is_connection_lost(exc):
+            # Whether a commit in flight took effect is unknown to us too; the client retries or re-reads.
+            log.warning("database connection lost during %s %s (%s)", request.method, request.url.path, exc)
+            return lanekit_error_response(
+                errors.Unavailable("the database connection was lost; retry shortly")
+            )
         if is_retryable(exc):
             log.info("transaction rolled back by the database (%s); answered 503", type(exc).__name__)
             return lanekit_error_response(
@@ -154,7 +179,7 @@ def install(app: FastAPI) -> None:
         return await on_unexpected(request, exc)
 
     async def on_operational_error(request: Request, exc: Exception) -> JSONResponse:
-        if is_retryable(exc):
+        if is_retryable(exc) or is_connection_lost(exc):
             return await on_database_error(request, exc)
         if "locked" in str(exc) or "busy" in str(exc):
             # SQLite's busy timeout ran out: the server is overloaded, the request did nothing.
@@ -176,4 +201,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(OperationalError, on_operational_error)
     app.add_exception_handler(IntegrityError, on_integrity_error)
     app.add_exception_handler(DBAPIError, on_database_error)
+    app.add_exception_handler(DatabaseUnavailable, on_database_unavailable)
     app.add_exception_handler(Exception, on_unexpected)

@@ -17,6 +17,11 @@ Work that must happen only once a write transaction has committed (deleting the 
 rows, and later publishing the committed events to a live change feed) is registered on the transaction's
 connection with `after_commit`; `Database.begin()` runs it after the commit and drops it on a rollback.
 
+A lost database (PostgreSQL restarting, its backends terminated, the server unreachable) costs only the
+requests in flight: the PostgreSQL pool pings a connection as it hands it out (`pool_pre_ping`), so one that
+died while idle is replaced instead of failing the next request, and failing to reach the database at all
+raises `DatabaseUnavailable`, which the edge answers with 503 and Retry-After (docs/decisions/153).
+
 JSON columns are decoded with orjson: a page of 200 cards decodes about a thousand of them (tags, links,
 board settings), and the standard library's decoder was a visible share of the page's CPU (decision 094).
 """
@@ -37,6 +42,7 @@ import anyio
 import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from lanekit.settings import Settings
@@ -47,6 +53,17 @@ _READ = "lanekit_read"
 _AFTER_COMMIT = "lanekit_after_commit"
 
 log = logging.getLogger("lanekit.storage")
+
+# How long opening a PostgreSQL connection may take before the request is answered 503 instead of waiting.
+CONNECT_TIMEOUT_SECONDS = 5.0
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not be reached: refused, restarting, or too slow to accept a connection.
+
+    Raised by `Database.begin()` and `Database.read()` before any statement ran, so nothing was written.
+    """
+
 
 AfterCommit = Callable[[], object]
 """A callable run after the commit: a plain function, or one returning an awaitable (an `async def`)."""
@@ -80,8 +97,10 @@ def make_engine(settings: Settings) -> AsyncEngine:
         json_deserializer=_json_loads,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
-        pool_pre_ping=False,
-        connect_args={"server_settings": {"application_name": "lanekit"}},
+        # One round trip per checkout; without it the first request after a PostgreSQL restart (or after
+        # its backends were terminated) would fail on a pooled connection that died while idle.
+        pool_pre_ping=True,
+        connect_args={"server_settings": {"application_name": "lanekit"}, "timeout": CONNECT_TIMEOUT_SECONDS},
     )
 
 
@@ -134,6 +153,29 @@ def after_commit(conn: AsyncConnection, callback: AfterCommit) -> None:
     pending.append(callback)
 
 
+@asynccontextmanager
+async def _connect(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """`engine.connect()`, with a failure to open the connection turned into DatabaseUnavailable.
+
+    Only the checkout is covered: an error of a statement or of the commit propagates unchanged.
+    """
+    try:
+        conn = await engine.connect()
+    except (OSError, TimeoutError, DBAPIError) as exc:
+        raise DatabaseUnavailable(f"cannot reach the database ({type(exc).__name__})") from exc
+    except Exception as exc:
+        # asyncpg raises its own errors while opening a connection ("the database system is starting
+        # up", "... is shutting down"), which SQLAlchemy does not wrap in DBAPIError.
+        if type(exc).__module__.startswith("asyncpg"):
+            raise DatabaseUnavailable(f"cannot reach the database ({type(exc).__name__})") from exc
+        raise
+    try:
+        yield conn
+    finally:
+        # As AsyncConnection's own `async with` closes it: shielded, so a cancelled request still returns it.
+        await asyncio.shield(conn.close())
+
+
 async def _run_after_commit(callbacks: list[AfterCommit]) -> None:
     with anyio.CancelScope(shield=True):
         for callback in callbacks:
@@ -175,7 +217,7 @@ class Database:
         committed = False
         lock: contextlib.AbstractAsyncContextManager[Any] = self._write_lock or contextlib.nullcontext()
         try:
-            async with lock, self.engine.connect() as conn:
+            async with lock, _connect(self.engine) as conn:
                 await conn.execution_options(**{_WRITE: True})
                 # `info` is the pooled DBAPI connection's and outlives this block: always remove the list.
                 conn.info[_AFTER_COMMIT] = callbacks
@@ -184,7 +226,10 @@ class Database:
                         yield conn
                     committed = True
                 finally:
-                    conn.info.pop(_AFTER_COMMIT, None)
+                    # An invalidated connection (the database went away) has no `info` to clean: reading it
+                    # would reconnect outside the driver's async context; the pool clears it on reconnect.
+                    if not conn.invalidated:
+                        conn.info.pop(_AFTER_COMMIT, None)
         finally:
             # Also when returning the connection failed or was cancelled: the commit has happened regardless.
             if committed:
@@ -192,7 +237,7 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        async with self._reader.connect() as conn:
+        async with _connect(self._reader) as conn:
             yield conn
 
     async def dispose(self) -> None:

@@ -1,0 +1,103 @@
+"""PostgreSQL dropping every connection under load (what a restart does to its clients) costs only the
+requests in flight: they are answered 503 with Retry-After, never 500, and the same server process serves
+the next requests without being restarted.
+
+The backends are ended with `pg_terminate_backend` from another connection: to the server it is the same as
+a restart (every connection is closed with SQLSTATE 57P01, the pool holds only dead ones), without stopping
+a PostgreSQL that other test runs share.  SQLite has no server to lose, so this runs on PostgreSQL only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+
+from lanekit.storage.migrate import upgrade
+from tests.conftest import PG_ADMIN_URL, _settings
+from tests.harness import Lanekit
+from tests.scratch_db import scratch_database
+
+pytestmark = pytest.mark.anyio
+
+CLIENTS = 8
+
+
+async def _terminate_backends(database: str) -> int:
+    conn = await asyncpg.connect(PG_ADMIN_URL, timeout=10)
+    try:
+        rows = await conn.fetch(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = $1 AND pid <> pg_backend_pid()",
+            database,
+        )
+    finally:
+        await conn.close()
+    return len(rows)
+
+
+async def _load(
+    client: httpx.AsyncClient, board_id: str, stop: asyncio.Event, seen: list[httpx.Response]
+) -> None:
+    n = 0
+    while not stop.is_set():
+        n += 1
+        if n % 2:
+            response = await client.post("/io/card", json={"boardId": board_id, "title": f"load {n}"})
+        else:
+            response = await client.get(f"/io/board/{board_id}/card")
+        seen.append(response)
+
+
+async def test_lost_database_connections_fail_only_requests_in_flight(tmp_path: Path) -> None:
+    async with scratch_database("postgresql", tmp_path) as url:
+        kit = Lanekit(_settings(url))
+        try:
+            await upgrade(kit.db.engine)
+            tenant = await kit.tenant()
+            admin = kit.as_admin(tenant)
+            created = await admin.post("/io/board", json={"title": "Load"})
+            assert created.status_code == 200, created.text
+            board_id = created.json()["id"]
+            database = url.rsplit("/", 1)[1]
+
+            refused_in_flight = 0
+            for _round in range(3):
+                stop = asyncio.Event()
+                seen: list[httpx.Response] = []
+                workers = [
+                    asyncio.create_task(_load(kit.as_admin(tenant), board_id, stop, seen))
+                    for _ in range(CLIENTS)
+                ]
+                await asyncio.sleep(0.3)
+                assert await _terminate_backends(database) > 0
+                await asyncio.sleep(0.5)
+                stop.set()
+                await asyncio.wait_for(asyncio.gather(*workers), timeout=30)
+
+                statuses = {r.status_code for r in seen}
+                assert statuses <= {200, 201, 503}, [
+                    (r.status_code, r.text) for r in seen if r.status_code >= 500 and r.status_code != 503
+                ]
+                for refused in (r for r in seen if r.status_code == 503):
+                    refused_in_flight += 1
+                    assert refused.headers["retry-after"] == "1"
+                    assert refused.json()["statusCode"] == 503
+
+                # Idle now: every pooled connection is terminated while unused; the next requests succeed.
+                assert await _terminate_backends(database) >= 0
+                for _ in range(CLIENTS):
+                    after = await admin.get(f"/io/board/{board_id}/card")
+                    assert after.status_code == 200, after.text
+                assert (
+                    await admin.post("/io/card", json={"boardId": board_id, "title": "after"})
+                ).status_code == 201
+                assert (await kit.client().get("/readyz")).status_code == 200
+            # The fault did hit requests (or this test would prove nothing).
+            assert refused_in_flight > 0
+        finally:
+            await kit.close()
+            await kit.db.dispose()
