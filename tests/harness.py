@@ -56,11 +56,17 @@ class Lanekit:
             return await make_user(conn, tenant.account, **overrides)
 
     def client(
-        self, tenant: Tenant | None = None, *, headers: dict[str, str] | None = None
+        self,
+        tenant: Tenant | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        address: str = "127.0.0.1",
     ) -> httpx.AsyncClient:
+        """A client of the app; `address` is the client address the app sees (sign-in throttling and the
+        fair verification queue are per address)."""
         host = tenant.host if tenant else "unknown.lanekit.test"
         client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=self.app, raise_app_exceptions=False),
+            transport=httpx.ASGITransport(app=self.app, raise_app_exceptions=False, client=(address, 40000)),
             base_url=f"http://{host}",
             headers=headers or {},
         )
@@ -68,9 +74,14 @@ class Lanekit:
         return client
 
     def as_user(
-        self, tenant: Tenant, user: UserRecord, password: str = DEFAULT_PASSWORD
+        self,
+        tenant: Tenant,
+        user: UserRecord,
+        password: str = DEFAULT_PASSWORD,
+        *,
+        address: str = "127.0.0.1",
     ) -> httpx.AsyncClient:
-        return self.client(tenant, headers=basic(user.email, password))
+        return self.client(tenant, headers=basic(user.email, password), address=address)
 
     def as_admin(self, tenant: Tenant) -> httpx.AsyncClient:
         return self.as_user(tenant, tenant.admin, tenant.admin_password)

@@ -59,13 +59,7 @@ def verifications(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def client_from(
     lanekit: Lanekit, tenant: Tenant, address: str, login: str, password: str
 ) -> httpx.AsyncClient:
-    client = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=lanekit.app, raise_app_exceptions=False, client=(address, 40000)),
-        base_url=f"http://{tenant.host}",
-        headers=basic(login, password),
-    )
-    lanekit._clients.append(client)
-    return client
+    return lanekit.client(tenant, headers=basic(login, password), address=address)
 
 
 def retry_after_seconds(response: httpx.Response, clock: FakeClock) -> float:
