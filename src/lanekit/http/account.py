@@ -6,11 +6,12 @@ from typing import Any
 
 from fastapi import Body
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, StrictBool
 
 from lanekit.domain.people import accounts
 from lanekit.shapes import account as shapes
 from lanekit.web.deps import Actor, Db
+from lanekit.web.fields import Int32, LongText, Text32, Text255
 from lanekit.web.routing import make_router, ok
 
 router = make_router("account")
@@ -24,20 +25,20 @@ class AdvancedSecurity(BaseModel):
     requireUppercaseEnabled: StrictBool | None = None
     requireNumericEnabled: StrictBool | None = None
     requireSpecialCharacterEnabled: StrictBool | None = None
-    lengthOfPassword: StrictInt | None = None
+    lengthOfPassword: Int32 | None = None
     accountLockEnabled: StrictBool | None = None
-    accountLockInterval: StrictInt | None = None
-    maxFailedLoginAttempts: StrictInt | None = None
+    accountLockInterval: Int32 | None = None
+    maxFailedLoginAttempts: Int32 | None = None
     preferencesEnabled: StrictBool | None = None
-    disallowedFileExtensions: StrictStr | None = None
+    disallowedFileExtensions: LongText | None = None
     disableRssFeeds: StrictBool | None = None
     disableGenericLogin: StrictBool | None = None
     disableRememberMe: StrictBool | None = None
 
 
 class AccountUpdate(BaseModel):
-    title: StrictStr | None = None
-    defaultNewBoardRole: StrictStr | None = None
+    title: Text255 | None = None
+    defaultNewBoardRole: Text32 | None = None
     subscribeUsersToAssignedCardsByDefault: StrictBool | None = None
     enableOKRs: StrictBool | None = None
     advancedSecurity: AdvancedSecurity | None = None

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import Body, Query
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, StrictInt, StrictStr
+from pydantic import BaseModel
 
 from lanekit.domain.boards import members as board_users
 from lanekit.domain.errors import Invalid
@@ -15,6 +15,7 @@ from lanekit.domain.types import BoardId, Id
 from lanekit.shapes import boards as shapes
 from lanekit.shapes.common import page_meta
 from lanekit.web.deps import Actor, Db, PageParams, paging
+from lanekit.web.fields import IdList, Int32, Text16, Text32, Text255
 from lanekit.web.routing import make_router, no_content, ok
 
 router = make_router("board users")
@@ -23,10 +24,10 @@ MAX_BOARD_USERS_LIMIT = 100
 
 
 class AccessRemoval(BaseModel):
-    boardIds: list[Id]
-    userIds: list[Id] = []
-    emails: list[StrictStr] = []
-    teamIds: list[Id] = []
+    boardIds: IdList
+    userIds: IdList = []
+    emails: list[Text255] = []
+    teamIds: IdList = []
 
     def to_domain(self) -> board_users.AccessRequest:
         return board_users.AccessRequest(
@@ -35,15 +36,15 @@ class AccessRemoval(BaseModel):
 
 
 class AccessGrant(AccessRemoval):
-    boardRole: StrictStr
+    boardRole: Text32
 
 
 class RoleOpBody(BaseModel):
-    op: StrictStr
+    op: Text16
     id: Id | None = None
     userId: Id | None = None
-    WIP: StrictInt | None = None
-    roleTypeId: StrictInt | None = None
+    WIP: Int32 | None = None
+    roleTypeId: Int32 | None = None
 
     def to_domain(self) -> board_users.RoleOp:
         return board_users.RoleOp(

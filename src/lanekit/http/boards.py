@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Body, Query
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, StrictBool, StrictInt, StrictStr
+from pydantic import BaseModel, StrictBool
 
 from lanekit.domain.boards import boards
 from lanekit.domain.boards import reads as board_reads
@@ -16,24 +16,25 @@ from lanekit.domain.types import BoardId, Id, parse_digits
 from lanekit.shapes import boards as shapes
 from lanekit.shapes.common import page_meta
 from lanekit.web.deps import Actor, BaseUrl, Db, PageParams, paging
+from lanekit.web.fields import Int32, LongText, Text32, Text255
 from lanekit.web.routing import make_router, no_content, ok
 
 router = make_router("board")
 
 
 class BoardCreate(BaseModel):
-    title: StrictStr
-    description: StrictStr | None = None
+    title: Text255
+    description: LongText | None = None
     isShared: StrictBool = False
-    sharedBoardRole: StrictStr = "none"
+    sharedBoardRole: Text32 = "none"
     templateId: Id | None = None
     fromBoardId: Id | None = None
     includeCards: StrictBool = False
     includeExistingUsers: StrictBool = False
     baseWipOnCardSize: StrictBool = False
     excludeCompletedAndArchiveViolations: StrictBool = False
-    level: StrictInt | None = None
-    customBoardUrl: StrictStr | None = None
+    level: Int32 | None = None
+    customBoardUrl: Text255 | None = None
 
     def to_domain(self) -> boards.NewBoard:
         return boards.NewBoard(
@@ -53,20 +54,20 @@ class BoardCreate(BaseModel):
 
 
 class BoardUpdate(BaseModel):
-    title: StrictStr | None = None
-    description: StrictStr | None = None
+    title: Text255 | None = None
+    description: LongText | None = None
     isShared: StrictBool | None = None
-    sharedBoardRole: StrictStr | None = None
+    sharedBoardRole: Text32 | None = None
     baseWipOnCardSize: StrictBool | None = None
     excludeCompletedAndArchiveViolations: StrictBool | None = None
-    customBoardUrl: StrictStr | None = None
+    customBoardUrl: Text255 | None = None
     enableCustomIcon: StrictBool | None = None
-    customIconFieldLabel: StrictStr | None = None
+    customIconFieldLabel: Text255 | None = None
     allowUsersToDeleteCards: StrictBool | None = None
     defaultCardType: Id | None = None
     defaultTaskType: Id | None = None
     allowPlanviewIntegration: StrictBool | None = None
-    level: StrictInt | None = None
+    level: Int32 | None = None
 
     def to_domain(self) -> boards.BoardChanges:
         names = {

@@ -9,6 +9,7 @@ from fastapi import Query
 from fastapi.responses import JSONResponse, Response
 
 from lanekit.domain.boards import activity as card_activity
+from lanekit.domain.inputs import INT64_MAX
 from lanekit.domain.types import BoardId, CardId, Id
 from lanekit.shapes import activity as shapes
 from lanekit.web.deps import Actor, BaseUrl, Db
@@ -58,7 +59,7 @@ async def get_board_changes(
     actor: Actor,
     db: Db,
     boardId: BoardId,
-    version: Annotated[int, Query(ge=0)],
+    version: Annotated[int, Query(ge=0, le=INT64_MAX)],
 ) -> Response:
     async with db.read() as conn:
         report = await card_activity.board_changes(conn, actor=actor, board_id=boardId, since=version)

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from fastapi import Body
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, StrictBool, StrictStr
+from pydantic import BaseModel, StrictBool
 
 from lanekit.domain.boards import card_types
 from lanekit.domain.types import BoardId, Id
 from lanekit.shapes import card_types as shapes
 from lanekit.web.deps import Actor, Db
+from lanekit.web.fields import Text7, Text255
 from lanekit.web.routing import make_router, no_content, ok
 
 router = make_router("cardType")
 
 
 class CardTypeCreate(BaseModel):
-    name: StrictStr
-    colorHex: StrictStr
+    name: Text255
+    colorHex: Text7
     isCardType: StrictBool = False
     isTaskType: StrictBool = False
 
@@ -31,8 +32,8 @@ class CardTypeCreate(BaseModel):
 
 
 class CardTypeUpdate(BaseModel):
-    name: StrictStr | None = None
-    colorHex: StrictStr | None = None
+    name: Text255 | None = None
+    colorHex: Text7 | None = None
     isCardType: StrictBool | None = None
     isTaskType: StrictBool | None = None
 

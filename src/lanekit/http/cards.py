@@ -21,6 +21,7 @@ from lanekit.http.attachments import Blobs
 from lanekit.shapes import cards as shapes
 from lanekit.shapes.common import ident, page_meta
 from lanekit.web.deps import Actor, BaseUrl, Db, PageParams, paging
+from lanekit.web.fields import IdList, LongText, OpList
 from lanekit.web.routing import make_router, no_content, ok
 
 router = make_router("card")
@@ -132,34 +133,34 @@ class MoveDestination(BaseModel):
 
 class CardMove(BaseModel):
     model_config = _LENIENT
-    cardIds: list[Id]
+    cardIds: IdList
     destination: MoveDestination
-    wipOverrideComment: str | None = None
+    wipOverrideComment: LongText | None = None
 
 
 class CardIds(BaseModel):
     model_config = _LENIENT
-    cardIds: list[Id]
+    cardIds: IdList
 
 
 class CardAssign(BaseModel):
     model_config = _LENIENT
-    cardIds: list[Id]
-    userIdsToAssign: list[Id] = []
-    teamIdsToAssign: list[Id] = []
-    userIdsToUnassign: list[Id] = []
-    teamIdsToUnassign: list[Id] = []
+    cardIds: IdList
+    userIdsToAssign: IdList = []
+    teamIdsToAssign: IdList = []
+    userIdsToUnassign: IdList = []
+    teamIdsToUnassign: IdList = []
     # Spellings seen in the docs' first example and in clients (LeanKit API: `POST /io/card/assign`).
-    userIdToUnassign: list[Id] = []
-    teamIdToUnassign: list[Id] = []
-    userIds: list[Id] = []
+    userIdToUnassign: IdList = []
+    teamIdToUnassign: IdList = []
+    userIds: IdList = []
     wipOverrideComment: Any = None
 
 
 class BulkUpdate(BaseModel):
     model_config = _LENIENT
-    cardIds: list[Id]
-    updates: list[Any]
+    cardIds: IdList
+    updates: OpList
 
 
 # --- create / read ---------------------------------------------------------------------------------------

@@ -10,12 +10,13 @@ from typing import Any
 
 from fastapi import Body
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, StrictStr
+from pydantic import BaseModel
 
 from lanekit.domain.boards import custom_fields
 from lanekit.domain.types import BoardId
 from lanekit.shapes import custom_fields as shapes
 from lanekit.web.deps import Actor, Db
+from lanekit.web.fields import Text16, Text255
 from lanekit.web.routing import make_router, ok
 
 router = make_router("customField")
@@ -24,8 +25,8 @@ router = make_router("customField")
 class FieldOperation(BaseModel):
     """One RFC 6902-style operation; what `path` and `value` must hold per `op` is checked in the domain."""
 
-    op: StrictStr
-    path: StrictStr
+    op: Text16
+    path: Text255
     value: Any = None
 
 

@@ -5,22 +5,23 @@ from __future__ import annotations
 
 from fastapi import Body
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, StrictStr
+from pydantic import BaseModel
 
 from lanekit.domain.boards import icons as custom_icons
 from lanekit.domain.types import BoardId, Id
 from lanekit.shapes import custom_icons as shapes
 from lanekit.web.deps import Actor, Db
+from lanekit.web.fields import LongText, Text7, Text255
 from lanekit.web.routing import make_router, no_content, ok
 
 router = make_router("customIcon")
 
 
 class CustomIconCreate(BaseModel):
-    name: StrictStr
-    iconColor: StrictStr | None = custom_icons.DEFAULT_ICON_COLOR
-    policy: StrictStr | None = None
-    iconName: StrictStr | None = custom_icons.DEFAULT_ICON_NAME
+    name: Text255
+    iconColor: Text7 | None = custom_icons.DEFAULT_ICON_COLOR
+    policy: LongText | None = None
+    iconName: Text255 | None = custom_icons.DEFAULT_ICON_NAME
 
     def to_domain(self) -> custom_icons.NewCustomIcon:
         return custom_icons.NewCustomIcon(
@@ -29,10 +30,10 @@ class CustomIconCreate(BaseModel):
 
 
 class CustomIconUpdate(BaseModel):
-    name: StrictStr | None = None
-    iconColor: StrictStr | None = None
-    policy: StrictStr | None = None
-    iconName: StrictStr | None = None
+    name: Text255 | None = None
+    iconColor: Text7 | None = None
+    policy: LongText | None = None
+    iconName: Text255 | None = None
 
     def to_domain(self) -> custom_icons.CustomIconChanges:
         wire = {"name": "name", "iconColor": "icon_color", "policy": "policy", "iconName": "icon_name"}

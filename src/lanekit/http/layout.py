@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Body, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, StrictBool, StrictInt, StrictStr
+from pydantic import BaseModel, StrictBool
 
 from lanekit.domain.boards import lanes as lane_domain
 from lanekit.domain.boards import layout
@@ -15,6 +15,7 @@ from lanekit.domain.errors import Invalid
 from lanekit.domain.types import UNSET, BoardId, Id, LaneId, parse_digits
 from lanekit.shapes import lanes as shapes
 from lanekit.web.deps import Actor, Db
+from lanekit.web.fields import Int32, LongText, Text16, Text32, Text255
 from lanekit.web.routing import make_router, ok
 
 router = make_router("layout")
@@ -22,17 +23,17 @@ router = make_router("layout")
 
 class LayoutLane(BaseModel):
     id: Id | None = None
-    title: StrictStr
-    type: StrictStr | None = None
-    classType: StrictStr | None = None
-    index: StrictInt | None = None
-    columns: StrictInt | None = None
-    orientation: StrictStr | None = None
+    title: Text255
+    type: Text16 | None = None
+    classType: Text16 | None = None
+    index: Int32 | None = None
+    columns: Int32 | None = None
+    orientation: Text16 | None = None
     isConnectionDoneLane: StrictBool = False
     isDefaultDropLane: StrictBool = False
-    wipLimit: StrictInt | None = None
-    description: StrictStr | None = None
-    cardStatus: StrictStr | None = None
+    wipLimit: Int32 | None = None
+    description: LongText | None = None
+    cardStatus: Text16 | None = None
     children: list[LayoutLane] = []
 
     def to_domain(self) -> layout.LayoutLaneIn:
@@ -55,19 +56,19 @@ class LayoutLane(BaseModel):
 
 class LayoutBody(BaseModel):
     lanes: list[LayoutLane]
-    layoutChecksum: StrictStr
+    layoutChecksum: Text255
 
 
 class LaneUpdate(BaseModel):
-    title: StrictStr | None = None
+    title: Text255 | None = None
     # Accepted and ignored, as documented.
-    type: StrictStr | None = None
-    description: StrictStr | None = None
-    wipLimit: StrictInt | None = None
+    type: Text16 | None = None
+    description: LongText | None = None
+    wipLimit: Int32 | None = None
     isDefaultDropLane: StrictBool | None = None
     isConnectionDoneLane: StrictBool | None = None
-    cardStatus: StrictStr | None = None
-    sortBy: StrictStr | None = None
+    cardStatus: Text16 | None = None
+    sortBy: Text32 | None = None
 
     def to_domain(self) -> lane_domain.LaneChanges:
         names = {

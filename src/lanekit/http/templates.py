@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from fastapi import Body
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, StrictStr
+from pydantic import BaseModel
 
 from lanekit.domain.boards import templates
 from lanekit.domain.types import BoardId, Id
 from lanekit.shapes import templates as shapes
 from lanekit.web.deps import Actor, Db
+from lanekit.web.fields import LongText, Text255
 from lanekit.web.routing import make_router, no_content, ok
 
 router = make_router("template")
@@ -18,8 +19,8 @@ router = make_router("template")
 
 class TemplateCreate(BaseModel):
     boardId: BoardId
-    templateName: StrictStr
-    templateDescription: StrictStr | None = None
+    templateName: Text255
+    templateDescription: LongText | None = None
     # The doc types it as a string; "true"/"false" are accepted as well as booleans.
     includeCards: bool = False
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import Body, Query
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, StrictBool, StrictStr
+from pydantic import BaseModel, StrictBool
 
 from lanekit.domain.boards import reads as board_reads
 from lanekit.domain.people import users
@@ -15,6 +15,7 @@ from lanekit.shapes import boards as board_shapes
 from lanekit.shapes import users as shapes
 from lanekit.shapes.common import page_meta
 from lanekit.web.deps import Actor, BaseUrl, Ctx, CurrentUser, Db, PageParams, paging
+from lanekit.web.fields import Text16, Text32, Text64, Text255
 from lanekit.web.routing import make_router, no_content, ok
 
 router = make_router("user")
@@ -42,39 +43,39 @@ def _changes(model: BaseModel) -> users.UserChanges:
 
 
 class MeUpdate(BaseModel):
-    firstName: StrictStr | None = None
-    lastName: StrictStr | None = None
-    timeZone: StrictStr | None = None
-    dateFormat: StrictStr | None = None
-    locale: StrictStr | None = None
+    firstName: Text255 | None = None
+    lastName: Text255 | None = None
+    timeZone: Text64 | None = None
+    dateFormat: Text16 | None = None
+    locale: Text32 | None = None
     useMondayForStartOfWeek: StrictBool | None = None
 
 
 class UserUpdate(BaseModel):
-    emailAddress: StrictStr | None = None
-    firstName: StrictStr | None = None
-    lastName: StrictStr | None = None
-    timeZone: StrictStr | None = None
+    emailAddress: Text255 | None = None
+    firstName: Text255 | None = None
+    lastName: Text255 | None = None
+    timeZone: Text64 | None = None
     enabled: StrictBool | None = None
     administrator: StrictBool | None = None
     boardCreator: StrictBool | None = None
-    dateFormat: StrictStr | None = None
-    licenseType: StrictStr | None = None
-    externalUserName: StrictStr | None = None
+    dateFormat: Text16 | None = None
+    licenseType: Text16 | None = None
+    externalUserName: Text255 | None = None
 
 
 class UserCreate(BaseModel):
-    emailAddress: StrictStr
-    firstName: StrictStr
-    lastName: StrictStr
-    password: StrictStr
-    timeZone: StrictStr = "Etc/GMT"
+    emailAddress: Text255
+    firstName: Text255
+    lastName: Text255
+    password: Text255
+    timeZone: Text64 = "Etc/GMT"
     enabled: StrictBool = True
     administrator: StrictBool = False
     boardCreator: StrictBool = False
-    dateFormat: StrictStr = "MM/dd/yyyy"
-    licenseType: StrictStr = "full"
-    externalUserName: StrictStr | None = None
+    dateFormat: Text16 = "MM/dd/yyyy"
+    licenseType: Text16 = "full"
+    externalUserName: Text255 | None = None
 
     def to_domain(self) -> users.NewUser:
         return users.NewUser(
@@ -93,7 +94,7 @@ class UserCreate(BaseModel):
 
 
 class PasswordChange(BaseModel):
-    password: StrictStr
+    password: Text255
 
 
 @router.get("/user/me", operation_id="getCurrentUser")

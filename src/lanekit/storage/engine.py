@@ -95,6 +95,8 @@ def make_engine(settings: Settings) -> AsyncEngine:
     return create_async_engine(
         url,
         json_deserializer=_json_loads,
+        # Statement errors never carry the parameters (a password hash, user text) into logs.
+        hide_parameters=True,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         # One round trip per checkout; without it the first request after a PostgreSQL restart (or after
@@ -111,6 +113,8 @@ def _make_sqlite_engine(url: URL, settings: Settings) -> AsyncEngine:
     engine = create_async_engine(
         url,
         json_deserializer=_json_loads,
+        # Statement errors never carry the parameters (a password hash, user text) into logs.
+        hide_parameters=True,
         connect_args={"timeout": timeout_s, "check_same_thread": False},
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,

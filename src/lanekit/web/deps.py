@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Request
 
 from lanekit.domain.errors import Invalid, Unauthenticated
+from lanekit.domain.inputs import INT32_MAX
 from lanekit.domain.people import auth
 from lanekit.domain.people.accounts import AccountResolver
 from lanekit.domain.people.auth import CredentialCache
@@ -168,7 +169,8 @@ def paging(default_limit: int) -> Any:
     (docs/conventions.md §4)."""
 
     async def _page(
-        offset: Annotated[int, Query(ge=0)] = 0,
+        # No page starts past what a 32-bit count reaches; a larger offset would only overflow a query.
+        offset: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0,
         limit: Annotated[int | None, Query(ge=0)] = None,
     ) -> PageParams:
         chosen = default_limit if limit is None else limit

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.convertors import Convertor, register_url_convertor
 
+from lanekit.domain.inputs import check_storable
 from lanekit.domain.types import MAX_ID
 
 
@@ -53,12 +56,47 @@ class IdConvertor(Convertor[int]):
 register_url_convertor("id", IdConvertor())
 
 
+# A JSON body can only hold a NUL or a surrogate as a `\\u` escape, and an integer beyond 64 bits as a run of
+# 19 or more digits; a body without either (nearly all of them) is not parsed a second time.
+_SUSPECT_BODY = re.compile(rb"\\u|[0-9]{19}")
+
+
+async def refuse_unstorable(request: Request) -> None:
+    """Raises Invalid if any query string value or any value of a JSON body holds text the databases cannot
+    store (NUL, a lone surrogate) or an integer beyond 64 bits (`domain/inputs.py`), whatever the field."""
+    for key, value in request.query_params.multi_items():
+        check_storable(key, "query")
+        check_storable(value, f"{key} (query)")
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if "json" not in request.headers.get("content-type", "json"):
+        return
+    body = await request.body()
+    if not _SUSPECT_BODY.search(body):
+        return
+    try:
+        parsed = json.loads(body)
+    except (ValueError, RecursionError):
+        return  # malformed: the route's own parse reports it
+    check_storable(parsed, "")
+
+
 class LenientRoute(APIRoute):
-    """Matches paths case-insensitively: LeanKit clients differ (`/customField` vs `/customfield`)."""
+    """Matches paths case-insensitively: LeanKit clients differ (`/customField` vs `/customfield`), and
+    refuses unstorable input before the handler runs (`refuse_unstorable`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.path_regex = re.compile(self.path_regex.pattern, re.IGNORECASE)
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            await refuse_unstorable(request)
+            return await handler(request)
+
+        return guarded
 
 
 def make_router(tag: str) -> APIRouter:

@@ -63,6 +63,7 @@ def _ids(value: Any, field: str) -> list[tuple[int, str]]:
         return []
     if not isinstance(value, list):
         raise Invalid(field, "must be an array of card ids")
+    values.check_id_count(value, field)
     found: dict[int, str] = {}
     for i, item in enumerate(value):
         card_id = values.check_id(item, f"{field}/{i}")

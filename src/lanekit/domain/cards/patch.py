@@ -14,6 +14,7 @@ optimistic-concurrency check (LeanKit API: `PATCH /io/card/:cardId`).
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from lanekit.domain import clock, events
 from lanekit.domain.access import BoardAccess, access_for_card, require
 from lanekit.domain.cards import connections, mirrors, moves, values, wip
 from lanekit.domain.cards.assignees import assignable_users, user_wip
-from lanekit.domain.cards.patch_ops import PatchState, apply_ops, card_view, parse_op
+from lanekit.domain.cards.patch_ops import PatchState, apply_ops, card_view, check_op_count, parse_op
 from lanekit.domain.cards.placement import check_lane_wip, lane_entry, ranks_at, target_lane
 from lanekit.domain.changes import bump_boards, save_events
 from lanekit.domain.errors import Conflict, Invalid, VersionMismatch
@@ -214,7 +215,13 @@ async def apply_patch(
 ) -> CardRecord:
     """`PATCH /io/card/:cardId`: apply the operations to the card's view, then `update_card` what they set.
     `test /version` operations and the `X-LK-Resource-Version` header are the optimistic-concurrency check."""
-    parsed = [parse_op(raw, i) for i, raw in enumerate(ops)]
+    check_op_count(ops, "body")
+    parsed = []
+    for i, raw in enumerate(ops):
+        parsed.append(parse_op(raw, i))
+        if i % 250 == 249:
+            # A patch of the most operations is milliseconds of parsing; let other requests run meanwhile.
+            await asyncio.sleep(0)
     expected = [str(raw["value"]) for op, parts, raw in parsed if op == "test" and parts[0] == "version"]
     if expected_version is not None:
         expected.insert(0, expected_version.strip())
@@ -435,6 +442,8 @@ async def bulk_update(conn: AsyncConnection, *, actor: Actor, card_ids: list[int
         raise Invalid("cardIds", "must name at least one card")
     if not ops:
         raise Invalid("updates", "must hold at least one operation")
+    check_op_count(ops, "updates")
+    values.check_id_count(card_ids, "cardIds")
     for i, raw in enumerate(ops):
         if isinstance(raw, dict) and str(raw.get("path", "")).startswith("/mirrorSourceCardId"):
             raise Invalid(f"updates/{i}/path", "/mirrorSourceCardId cannot be changed in bulk")

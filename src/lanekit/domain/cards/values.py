@@ -8,6 +8,7 @@ from typing import Any
 
 from lanekit.domain.enums import PRIORITIES
 from lanekit.domain.errors import Invalid
+from lanekit.domain.inputs import INT32_MAX, unstorable_reason
 from lanekit.domain.types import MAX_ID, parse_digits
 from lanekit.storage.records import BoardRecord, CardTypeRecord, CustomFieldRecord
 
@@ -15,6 +16,18 @@ MAX_TITLE = 255
 MAX_TAG = 255
 MAX_SIZE = 2**31 - 1
 MAX_TEXT = 100_000
+# Tags per card: a card's tags are one JSON column and one `card_tags` row each, rewritten on every change.
+MAX_TAGS = 100
+# Ids in one list of one request (bulk card ids, connections, assignees): each costs a row lock or a write
+# in the request's one transaction, so an unbounded list would hold locks and the event loop for long.
+MAX_IDS = 500
+
+
+def storable(value: str, field: str) -> str:
+    """`value`, if the databases can store it (no NUL, no lone surrogate; `domain/inputs.py`)."""
+    if (why := unstorable_reason(value)) is not None:
+        raise Invalid(field, why)
+    return value
 
 
 def check_id(value: Any, field: str) -> int:
@@ -34,7 +47,13 @@ def check_id(value: Any, field: str) -> int:
 def check_ids(value: Any, field: str) -> list[int]:
     if not isinstance(value, list):
         raise Invalid(field, "must be an array of ids")
+    check_id_count(value, field)
     return list(dict.fromkeys(check_id(v, f"{field}/{i}") for i, v in enumerate(value)))
+
+
+def check_id_count(value: list[Any], field: str) -> None:
+    if len(value) > MAX_IDS:
+        raise Invalid(field, f"names {len(value)} ids; at most {MAX_IDS} are allowed in one request")
 
 
 def check_title(value: Any, field: str) -> str:
@@ -42,7 +61,7 @@ def check_title(value: Any, field: str) -> str:
         raise Invalid(field, "must be a non-empty string")
     if len(value) > MAX_TITLE:
         raise Invalid(field, f"must be at most {MAX_TITLE} characters")
-    return value.strip()
+    return storable(value, field).strip()
 
 
 def check_text(value: Any, field: str) -> str | None:
@@ -52,7 +71,7 @@ def check_text(value: Any, field: str) -> str | None:
         raise Invalid(field, "must be a string")
     if len(value) > MAX_TEXT:
         raise Invalid(field, f"must be at most {MAX_TEXT} characters")
-    return value
+    return storable(value, field)
 
 
 def check_short_text(value: Any, field: str) -> str | None:
@@ -62,11 +81,11 @@ def check_short_text(value: Any, field: str) -> str | None:
         raise Invalid(field, "must be a string")
     if len(value) > MAX_TITLE:
         raise Invalid(field, f"must be at most {MAX_TITLE} characters")
-    return value if value.strip() else None
+    return storable(value, field) if value.strip() else None
 
 
 def check_priority(value: Any, field: str) -> str:
-    if value not in PRIORITIES:
+    if not isinstance(value, str) or value not in PRIORITIES:
         raise Invalid(field, f"must be one of {', '.join(PRIORITIES)}")
     return str(value)
 
@@ -96,6 +115,8 @@ def check_index(value: Any, field: str) -> int | None:
         return None
     if value < 0:
         raise Invalid(field, "must be 0 or more (or -1 for the end of the lane)")
+    if value > INT32_MAX:
+        raise Invalid(field, f"must be at most {INT32_MAX}")
     return value
 
 
@@ -116,6 +137,8 @@ def check_date(value: Any, field: str) -> date | None:
 def check_tags(value: Any, field: str) -> list[str]:
     if not isinstance(value, list):
         raise Invalid(field, "must be an array of strings")
+    if len(value) > MAX_TAGS:
+        raise Invalid(field, f"a card has at most {MAX_TAGS} tags")
     return dedupe_tags([check_tag(t, f"{field}/{i}") for i, t in enumerate(value)])
 
 
@@ -124,7 +147,7 @@ def check_tag(value: Any, field: str) -> str:
         raise Invalid(field, "must be a non-empty string")
     if len(value.strip()) > MAX_TAG:
         raise Invalid(field, f"must be at most {MAX_TAG} characters")
-    return value.strip()
+    return storable(value, field).strip()
 
 
 def dedupe_tags(tags: list[str]) -> list[str]:
@@ -142,6 +165,11 @@ def check_external_link(value: Any, field: str) -> list[dict[str, Any]]:
         raise Invalid(f"{field}/label", "must be a string")
     if url is not None and not isinstance(url, str):
         raise Invalid(f"{field}/url", "must be a string")
+    for key, text in (("label", label), ("url", url)):
+        if text is not None:
+            storable(text, f"{field}/{key}")
+            if len(text) > MAX_TEXT:
+                raise Invalid(f"{field}/{key}", f"must be at most {MAX_TEXT} characters")
     if not (label or url):
         return []
     return [{"label": label or url, "url": url}]
@@ -163,7 +191,9 @@ def check_field_value(field_def: CustomFieldRecord, value: Any, field: str) -> A
     if kind == "text":
         if not isinstance(value, str | int | float) or isinstance(value, bool):
             raise Invalid(field, "must be a string")
-        return str(value)
+        if isinstance(value, str) and len(value) > MAX_TEXT:
+            raise Invalid(field, f"must be at most {MAX_TEXT} characters")
+        return storable(str(value), field)
     if kind == "number":
         number: Any = value
         if isinstance(value, str):
