@@ -156,6 +156,7 @@ async def test_upload_list_download_delete_round_trip(kit: Lanekit, blob_dir: Pa
     assert content.headers["content-length"] == "13"
     assert content.headers["content-disposition"] == 'attachment; filename="hello.txt"'
     assert content.headers["x-content-type-options"] == "nosniff"
+    assert content.headers["content-security-policy"] == "sandbox"
 
     deleted = await admin.delete(f"/io/card/{card.id}/attachment/{body['id']}")
     assert (deleted.status_code, deleted.content) == (204, b"")
