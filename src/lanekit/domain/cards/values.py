@@ -8,8 +8,8 @@ from datetime import date, datetime
 from typing import Any
 
 from lanekit.domain.enums import PRIORITIES
-from lanekit.domain.html import URL_SCHEMES
 from lanekit.domain.errors import Invalid
+from lanekit.domain.html import URL_SCHEMES
 from lanekit.domain.types import MAX_ID, parse_digits
 from lanekit.storage.records import BoardRecord, CardTypeRecord, CustomFieldRecord
 
