@@ -57,6 +57,7 @@ FULL_KEYS = {
     "customFields",
     "planningIncrements",
     "connectedCardStats",
+    "scoring",
 }
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
@@ -110,6 +111,13 @@ async def test_full_card_shape_key_by_key(lanekit: Lanekit) -> None:
     assert created.status_code == 201, created.text
     card = created.json()
     assert set(card) == FULL_KEYS
+    assert card["scoring"] == {
+        "isTemplateChanged": False,
+        "scoreTotal": None,
+        "scoreOverride": None,
+        "confidenceTotal": None,
+        "scores": [],
+    }
     assert card["title"] == "Card Three"
     assert card["description"] == "<p>desc</p>"
     assert card["index"] == 0
