@@ -162,7 +162,7 @@ async def test_full_card_shape_key_by_key(lanekit: Lanekit) -> None:
         "id": str(tenant.admin.id),
         "emailAddress": tenant.admin.email,
         "fullName": f"{tenant.admin.first_name} {tenant.admin.last_name}",
-        "avatar": f"http://{tenant.host}/avatar/show/{tenant.admin.id}/?s=25",
+        "avatar": f"http://{tenant.host}/io/user/{tenant.admin.id}/avatar?s=25",
     }
     assert card["createdBy"] == admin_ref and card["updatedBy"] == admin_ref
     assert card["archivedBy"] is None
@@ -173,7 +173,7 @@ async def test_full_card_shape_key_by_key(lanekit: Lanekit) -> None:
             "fullName": "Ann Lee",
             "firstName": "Ann",
             "lastName": "Lee",
-            "avatar": f"http://{tenant.host}/avatar/show/{user.id}/?s=25",
+            "avatar": f"http://{tenant.host}/io/user/{user.id}/avatar?s=25",
         }
     ]
     assert card["comments"] == [] and card["commentsCount"] == 0 and card["attachments"] == []

@@ -1156,6 +1156,10 @@ SUCCESS: dict[str, type[BaseModel] | dict[str, Any] | None] = {
         "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
     },
     "deleteCardAttachment": NO_BODY,
+    "getUserAvatar": {
+        "description": "The user's initials on a colour of their own, as an SVG image.",
+        "content": {"image/svg+xml": {"schema": {"type": "string"}}},
+    },
 }
 
 ERRORS: dict[int | str, dict[str, Any]] = {
