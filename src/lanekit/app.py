@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI
 
@@ -35,7 +36,7 @@ from lanekit.http import (
 from lanekit.settings import Settings
 from lanekit.storage.blobs import LocalBlobStore
 from lanekit.storage.engine import Database, make_engine
-from lanekit.web import health
+from lanekit.web import docs, health
 from lanekit.web.deps import AppContext, require_actor
 from lanekit.web.middleware import RateLimitHeadersMiddleware, TenancyMiddleware, TransportMiddleware
 from lanekit.web.ratelimit import RateLimiter
@@ -91,7 +92,7 @@ def create_app(settings: Settings) -> FastAPI:
         version=__version__,
         description="A self-hostable Kanban server that speaks the LeanKit / AgilePlace REST API.",
         openapi_url="/io/openapi.json",
-        docs_url="/io/docs",
+        docs_url=None,  # web/docs.py serves it, with local assets
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -104,6 +105,8 @@ def create_app(settings: Settings) -> FastAPI:
         io.include_router(router, dependencies=[Depends(require_actor)])
     app.include_router(io, prefix="/io")
     app.include_router(health.router)
+    docs.install(app)
+    _declare_security(app)
 
     errors.install(app)
     # Added innermost first: the transport layer sees the raw request before anything else.
@@ -117,3 +120,32 @@ def create_app(settings: Settings) -> FastAPI:
         streamed_uploads=attachments.UPLOAD_PATH,
     )
     return app
+
+
+# The two schemes of LeanKit's "Core Concepts" page, which every /io operation accepts (web/deps.py).
+SECURITY_SCHEMES = {
+    "basic": {"type": "http", "scheme": "basic", "description": "Email or username, and password."},
+    "bearer": {"type": "http", "scheme": "bearer", "description": "An API token from POST /io/auth/token."},
+}
+
+
+def _declare_security(app: FastAPI) -> None:
+    """Add Basic and Bearer to the OpenAPI document, required everywhere but on the public probes.
+
+    Authentication is a router dependency reading `Authorization` itself (web/deps.require_actor), not a
+    FastAPI security class, so FastAPI does not declare it; this does, and Swagger UI shows "Authorize".
+    """
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            document.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+            document["security"] = [{name: []} for name in SECURITY_SCHEMES]
+            for path, item in document.get("paths", {}).items():
+                if not path.startswith("/io/"):
+                    for operation in item.values():
+                        operation["security"] = []
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]

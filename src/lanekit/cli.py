@@ -123,7 +123,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         seeded = asyncio.run(_seed_demo(settings))
         base = f"http://{args.host}:{args.port}"
         print("Lanekit demo" + (" (new demo account seeded)" if seeded else ""))
-        print(f"  API:      {base}/io/   (docs at {base}/io/docs)")
+        # /io/ itself has no resource: print addresses that answer.
+        print(f"  Docs:     {base}/io/docs")
+        print(f"  API:      {base}/io/user/me   (HTTP Basic or Bearer)")
         print(f"  Login:    {DEMO_EMAIL} / {DEMO_PASSWORD}")
         print(f"  Try:      curl -u {DEMO_EMAIL}:{DEMO_PASSWORD} {base}/io/user/me", flush=True)
     uvicorn.run(

@@ -48,7 +48,7 @@ def test_user_me_over_basic_auth(live: Live) -> None:
     assert (me.data["firstName"], me.data["lastName"], me.data["fullName"]) == ("Test", "User", "Test User")
     assert (me.data["administrator"], me.data["enabled"], me.data["deleted"]) == (True, True, False)
     assert INSTANT.fullmatch(me.data["lastAccess"])
-    assert me.data["avatar"] == f"{live.url}/avatar/show/{admin.id}/?s=25"
+    assert me.data["avatar"] == f"{live.url}/io/user/{admin.id}/avatar?s=25"
     assert me.data["settings"]["recentBoards"] == me.data["settings"]["favoriteBoards"] == []
     assert me.data["boardRoles"] == []
     assert (recent.status, recent.data) == (200, {"boards": []})

@@ -131,7 +131,7 @@ async def test_upload_list_download_delete_round_trip(kit: Lanekit, blob_dir: Pa
         "id": str(tenant.admin.id),
         "emailAddress": tenant.admin.email,
         "fullName": f"{tenant.admin.first_name} {tenant.admin.last_name}",
-        "avatar": f"http://{tenant.host}/avatar/show/{tenant.admin.id}/?s=25",
+        "avatar": f"http://{tenant.host}/io/user/{tenant.admin.id}/avatar?s=25",
     }
     assert body["changedBy"] is None
     assert body["createdOn"] == body["updatedOn"] and body["createdOn"].endswith("Z")
@@ -156,6 +156,7 @@ async def test_upload_list_download_delete_round_trip(kit: Lanekit, blob_dir: Pa
     assert content.headers["content-length"] == "13"
     assert content.headers["content-disposition"] == 'attachment; filename="hello.txt"'
     assert content.headers["x-content-type-options"] == "nosniff"
+    assert content.headers["content-security-policy"] == "sandbox"
 
     deleted = await admin.delete(f"/io/card/{card.id}/attachment/{body['id']}")
     assert (deleted.status_code, deleted.content) == (204, b"")

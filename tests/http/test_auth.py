@@ -169,3 +169,36 @@ async def test_basic_auth_verifies_the_hash_once_then_uses_the_cache(
     for _ in range(5):
         assert (await admin.get("/io/user/me")).status_code == 200
     assert calls == 1
+
+
+async def test_token_request_may_be_form_encoded(lanekit: Lanekit) -> None:
+    tenant = await lanekit.tenant()
+    admin = lanekit.as_admin(tenant)
+    created = await admin.post("/io/auth/token", data={"description": "Form & co"})
+    assert created.status_code == 201, created.text
+    assert created.json()["description"] == "Form & co"
+    token = created.json()["token"]
+    assert (await lanekit.client(tenant, headers=bearer(token)).get("/io/user/me")).status_code == 200
+    missing = await admin.post("/io/auth/token", data={"other": "x"})
+    assert missing.status_code == 422
+    assert missing.json()["message"] == "description: is required"
+    blank = await admin.post("/io/auth/token", data={"description": " "})
+    assert blank.status_code == 422
+    assert blank.json()["message"] == "description: must not be empty"
+
+
+async def test_token_request_body_errors_read_as_before(lanekit: Lanekit) -> None:
+    tenant = await lanekit.tenant()
+    admin = lanekit.as_admin(tenant)
+    malformed = await admin.post(
+        "/io/auth/token", content=b"{nope", headers={"content-type": "application/json"}
+    )
+    assert malformed.status_code == 422
+    assert malformed.json()["message"].startswith("malformed JSON body:")
+    empty = await admin.post("/io/auth/token")
+    assert empty.status_code == 422
+    assert empty.json()["message"] == "body: is required"
+    untyped = await admin.post("/io/auth/token", content=b'{"description": "raw"}')
+    assert untyped.status_code == 201
+    anonymous = await lanekit.client(tenant).post("/io/auth/token", data={"description": "x"})
+    assert anonymous.status_code == 401

@@ -61,7 +61,7 @@ async def test_whole_workflow_reads_back_as_activity(lanekit: Lanekit) -> None:
     assert created["user"] == {
         "id": str(tenant.admin.id),
         "fullName": f"{tenant.admin.first_name} {tenant.admin.last_name}",
-        "avatar": f"http://{tenant.host}/avatar/show/{tenant.admin.id}/?s=25",
+        "avatar": f"http://{tenant.host}/io/user/{tenant.admin.id}/avatar?s=25",
     }
     assert created["data"] == {
         "card": {"id": card_id, "title": "Flow"},

@@ -12,6 +12,13 @@ from tests.harness import Lanekit, Tenant
 
 pytestmark = pytest.mark.anyio
 
+UNSCORED = {
+    "isTemplateChanged": False,
+    "scoreTotal": None,
+    "scoreOverride": None,
+    "confidenceTotal": None,
+    "scores": [],
+}
 LIST_KEYS = {
     "assignedUsers",
     "assignedTeams",
@@ -81,6 +88,7 @@ FACE_KEYS = {
     "customFields",
     "planningIncrementIds",
     "isMirroredCard",
+    "scoring",
 }
 
 
@@ -299,6 +307,7 @@ async def test_board_faces_and_tags(lanekit: Lanekit, world: World) -> None:
     assert [c["title"] for c in body["cards"]] == ["Alpha three", "Bravo", "charlie"]
     face = body["cards"][0]
     assert set(face) == FACE_KEYS
+    assert face["scoring"] == UNSCORED
     assert face["laneId"] == str(world.lanes["New Requests"].id) and face["boardId"] == str(world.board.id)
     assert face["cardType"] == {"id": str(world.board.default_card_type_id), "name": face["cardType"]["name"]}
     assert face["customHeader"] == {"value": "EXT-1", "header": "EXT-1", "url": None}

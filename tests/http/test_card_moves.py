@@ -171,7 +171,7 @@ async def test_assign_and_unassign_both_spellings(lanekit: Lanekit) -> None:
         "id": str(ann.id),
         "fullName": "Test User",
         "emailAddress": ann.email,
-        "avatar": f"http://{tenant.host}/avatar/show/{ann.id}/?s=25",
+        "avatar": f"http://{tenant.host}/io/user/{ann.id}/avatar?s=25",
     }
 
 

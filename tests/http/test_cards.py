@@ -57,6 +57,7 @@ FULL_KEYS = {
     "customFields",
     "planningIncrements",
     "connectedCardStats",
+    "scoring",
 }
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
@@ -110,6 +111,13 @@ async def test_full_card_shape_key_by_key(lanekit: Lanekit) -> None:
     assert created.status_code == 201, created.text
     card = created.json()
     assert set(card) == FULL_KEYS
+    assert card["scoring"] == {
+        "isTemplateChanged": False,
+        "scoreTotal": None,
+        "scoreOverride": None,
+        "confidenceTotal": None,
+        "scores": [],
+    }
     assert card["title"] == "Card Three"
     assert card["description"] == "<p>desc</p>"
     assert card["index"] == 0
@@ -154,7 +162,7 @@ async def test_full_card_shape_key_by_key(lanekit: Lanekit) -> None:
         "id": str(tenant.admin.id),
         "emailAddress": tenant.admin.email,
         "fullName": f"{tenant.admin.first_name} {tenant.admin.last_name}",
-        "avatar": f"http://{tenant.host}/avatar/show/{tenant.admin.id}/?s=25",
+        "avatar": f"http://{tenant.host}/io/user/{tenant.admin.id}/avatar?s=25",
     }
     assert card["createdBy"] == admin_ref and card["updatedBy"] == admin_ref
     assert card["archivedBy"] is None
@@ -165,7 +173,7 @@ async def test_full_card_shape_key_by_key(lanekit: Lanekit) -> None:
             "fullName": "Ann Lee",
             "firstName": "Ann",
             "lastName": "Lee",
-            "avatar": f"http://{tenant.host}/avatar/show/{user.id}/?s=25",
+            "avatar": f"http://{tenant.host}/io/user/{user.id}/avatar?s=25",
         }
     ]
     assert card["comments"] == [] and card["commentsCount"] == 0 and card["attachments"] == []

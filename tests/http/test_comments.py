@@ -46,7 +46,7 @@ def author(tenant: Tenant, user: UserRecord) -> dict[str, Any]:
         "id": str(user.id),
         "emailAddress": user.email,
         "fullName": f"{user.first_name} {user.last_name}",
-        "avatar": f"http://{tenant.host}/avatar/show/{user.id}/?s=25",
+        "avatar": f"http://{tenant.host}/io/user/{user.id}/avatar?s=25",
     }
 
 

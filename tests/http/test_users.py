@@ -92,7 +92,7 @@ async def test_me_matches_appendix_b_key_for_key(lanekit: Lanekit) -> None:
     assert body["licenseType"] == "full"
     # The first authenticated request is an access: it is recorded and shown.
     assert INSTANT.fullmatch(body["lastAccess"])
-    assert body["avatar"] == f"http://{tenant.host}/avatar/show/{admin.id}/?s=25"
+    assert body["avatar"] == f"http://{tenant.host}/io/user/{admin.id}/avatar?s=25"
     assert body["settings"]["locale"] == "en-US"
     assert body["settings"]["useMondayForCalendarWeekViewStart"] is False
     assert body["settings"]["recentBoards"] == []
@@ -713,3 +713,40 @@ async def test_recent_boards_of_a_new_user_is_empty(lanekit: Lanekit) -> None:
     response = await lanekit.as_user(tenant, user).get("/io/user/me/board/recent")
     assert response.status_code == 200
     assert response.json() == {"boards": []}
+
+
+async def test_avatar_is_an_initials_image_for_users_of_the_account(lanekit: Lanekit) -> None:
+    tenant = await lanekit.tenant()
+    ann = await lanekit.user(tenant, first_name="ann", last_name="<Lee>")
+    client = lanekit.as_user(tenant, ann)
+    me = (await client.get("/io/user/me")).json()
+    url = me["avatar"].removeprefix(f"http://{tenant.host}")
+    assert url == f"/io/user/{ann.id}/avatar?s=25"
+
+    response = await client.get(url)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/svg+xml"
+    assert response.headers["cache-control"] == "private, max-age=86400"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    svg = response.text
+    assert svg.startswith("<svg ") and 'width="25" height="25"' in svg
+    assert ">A&lt;</text>" in svg and "<script" not in svg
+    assert (await client.get(url)).text == svg
+
+    admin = lanekit.as_admin(tenant)
+    admins_view = await admin.get(f"/io/user/{ann.id}/avatar?s=25")
+    assert admins_view.text == svg
+    mine = (await client.get(f"/io/user/{tenant.admin.id}/avatar")).text
+    assert 'width="25"' in mine and ">" + tenant.admin.first_name[0].upper() in mine
+    for asked, size in (("64", 64), ("1", 16), ("9999", 256), ("big", 25)):
+        sized = await client.get(f"/io/user/{ann.id}/avatar?s={asked}")
+        assert f'width="{size}" height="{size}"' in sized.text, asked
+
+
+async def test_avatar_of_another_account_is_404_and_needs_authentication(lanekit: Lanekit) -> None:
+    tenant, other = await lanekit.tenant(), await lanekit.tenant()
+    stranger = await lanekit.user(other)
+    client = lanekit.as_admin(tenant)
+    assert (await client.get(f"/io/user/{stranger.id}/avatar")).status_code == 404
+    assert (await client.get("/io/user/999999999/avatar")).status_code == 404
+    assert (await lanekit.client(tenant).get(f"/io/user/{tenant.admin.id}/avatar")).status_code == 401

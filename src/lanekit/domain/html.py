@@ -1,4 +1,4 @@
-"""User HTML made safe to show: comments, card descriptions and lane descriptions (decision 100).
+"""User HTML made safe to show: comments and card, lane and board descriptions (decision 100).
 
 LeanKit stores these as HTML and its clients render them as HTML, so whatever a user sends must come back
 without anything a browser would run.  `sanitize` keeps an allow-list of formatting tags and attributes
@@ -43,6 +43,7 @@ ATTRIBUTES = {
     "col": {"span"},
     "colgroup": {"span"},
 }
+# Also the only schemes a card's external link may have (domain/cards/values.check_link_url).
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
 _CLEANER = nh3.Cleaner(

@@ -215,6 +215,9 @@ async def download_attachment(
         "Content-Disposition": content_disposition(record.name),
         # Never rendered as something else than its declared type (an uploaded page stays a download).
         "X-Content-Type-Options": "nosniff",
+        # Opened directly (a link, a new tab), an HTML or SVG upload runs in a sandbox: no scripts, no
+        # same-origin access to the API with the reader's session.
+        "Content-Security-Policy": "sandbox",
     }
     return StreamingResponse(content, headers=headers, background=BackgroundTask(content.aclose))
 

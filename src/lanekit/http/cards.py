@@ -219,7 +219,67 @@ def _list_response(
     return ok(body)
 
 
-@router.get("/card", operation_id="listCards")
+def _query_parameter(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+
+
+_TEXT: dict[str, Any] = {"type": "string"}
+_CSV = "A comma-separated list of "
+# `list_cards` reads the query string by hand (a list parameter is one comma-separated value, as LeanKit
+# documents it, not repeated keys), so FastAPI sees none of them: they are declared here for the
+# OpenAPI document, after LeanKit's "Get a list of cards" (GET /io/card) page.
+LIST_CARDS_PARAMETERS = [
+    _query_parameter(
+        "offset", "The number of cards to skip.", {"type": "integer", "minimum": 0, "default": 0}
+    ),
+    _query_parameter(
+        "limit",
+        "The number of cards to return.",
+        {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": card_lists.MAX_LIMIT,
+            "default": card_lists.DEFAULT_LIMIT,
+        },
+    ),
+    _query_parameter(
+        "select",
+        "Cards, task cards or both.",
+        {"type": "string", "enum": list(card_lists.SELECTS), "default": "cards"},
+    ),
+    _query_parameter("board", "Only cards of this board (an id).", _TEXT),
+    _query_parameter("lanes", _CSV + "lane ids: only cards in these lanes.", _TEXT),
+    _query_parameter("cards", _CSV + "card ids: only these cards (adds `inaccessibleCards`).", _TEXT),
+    _query_parameter("search", "Full-text search on the title and the custom id.", _TEXT),
+    _query_parameter("customId", "Only cards with this custom (external) id.", _TEXT),
+    _query_parameter("customIds", _CSV + "custom ids.", _TEXT),
+    _query_parameter("type", "Only cards of this card type (an id).", _TEXT),
+    _query_parameter("types", _CSV + "card type ids.", _TEXT),
+    _query_parameter("custom_icon", "Only cards with this custom icon (an id).", _TEXT),
+    _query_parameter("assignedUserIds", _CSV + "user ids: only cards assigned to one of them.", _TEXT),
+    _query_parameter(
+        "lane_class_types", _CSV + "lane class types: " + ", ".join(card_lists.LANE_CLASS_TYPES) + ".", _TEXT
+    ),
+    _query_parameter(
+        "since", "Only cards updated after this ISO 8601 instant.", {"type": "string", "format": "date-time"}
+    ),
+    _query_parameter(
+        "deleted", "Return the ids of deleted cards instead.", {"type": "boolean", "default": False}
+    ),
+    _query_parameter("only", _CSV + "fields: return only these (and `id`).", _TEXT),
+    _query_parameter("omit", _CSV + "fields: return all but these (`id` stays).", _TEXT),
+    _query_parameter(
+        "sort",
+        "The order: `rank` when searching, else `activity`.",
+        {"type": "string", "enum": list(card_lists.SORTS)},
+    ),
+    _query_parameter(
+        "include", _CSV + "optional blocks: " + ", ".join(card_lists.LIST_INCLUDES) + ".", _TEXT
+    ),
+]
+
+
+@router.get("/card", operation_id="listCards", openapi_extra={"parameters": LIST_CARDS_PARAMETERS})
 async def list_cards(actor: Actor, db: Db, base_url: BaseUrl, request: Request) -> JSONResponse:
     params = request.query_params
     raw: dict[str, Any] = {}

@@ -651,6 +651,22 @@ class CardLink(Doc):
     boardId: IdText
 
 
+class Score(Doc):
+    metricId: IdText
+    score: float | None
+    confidence: float | None
+
+
+class Scoring(Doc):
+    """A card's scoring; Lanekit has no scoring yet, so always the unscored value (`shapes.cards.scoring`)."""
+
+    isTemplateChanged: bool
+    scoreTotal: float | None
+    scoreOverride: float | None
+    confidenceTotal: float | None
+    scores: list[Score]
+
+
 class CardDates(Doc):
     plannedStart: Day | None
     plannedFinish: Day | None
@@ -699,6 +715,7 @@ class CardDetail(CardDates):
     customFields: list[FieldValue]
     planningIncrements: list[Any]
     connectedCardStats: ConnectedCardStats | None
+    scoring: Scoring
     mirrorSourceCardId: IdText | None = Field(default=None, description="Only on a mirror.")
 
 
@@ -819,6 +836,7 @@ class CardFace(Doc):
     customFields: dict[str, Any] = Field(description="Values by field id.")
     planningIncrementIds: list[Any]
     isMirroredCard: bool
+    scoring: Scoring
 
 
 class CardFaces(Doc):
@@ -1138,6 +1156,10 @@ SUCCESS: dict[str, type[BaseModel] | dict[str, Any] | None] = {
         "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
     },
     "deleteCardAttachment": NO_BODY,
+    "getUserAvatar": {
+        "description": "The user's initials on a colour of their own, as an SVG image.",
+        "content": {"image/svg+xml": {"schema": {"type": "string"}}},
+    },
 }
 
 ERRORS: dict[int | str, dict[str, Any]] = {

@@ -154,6 +154,32 @@ async def get_user(actor: Actor, db: Db, base_url: BaseUrl, userId: UserId) -> J
     return ok(shapes.user_detail(view, base_url=base_url))
 
 
+@router.get(
+    "/user/{userId:id}/avatar",
+    operation_id="getUserAvatar",
+    response_class=Response,
+)
+async def get_avatar(
+    actor: Actor,
+    db: Db,
+    userId: UserId,
+    s: Annotated[str | None, Query(description="Size in pixels, 16 to 256 (default 25).")] = None,
+) -> Response:
+    async with db.read() as conn:
+        user = await users.avatar_user(conn, actor=actor, user_id=userId)
+    return Response(
+        shapes.avatar_svg(user, size=shapes.avatar_size(s)),
+        media_type="image/svg+xml",
+        headers={
+            # Per user, behind authentication: browsers may keep it, shared caches may not.
+            "Cache-Control": "private, max-age=86400",
+            "X-Content-Type-Options": "nosniff",
+            # Opened on its own, the image may not run or load anything.
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+        },
+    )
+
+
 @router.patch("/user/{userId:id}", operation_id="updateUser")
 async def patch_user(
     actor: Actor, ctx: Ctx, base_url: BaseUrl, userId: UserId, body: UserUpdate = Body()

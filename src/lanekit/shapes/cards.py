@@ -198,6 +198,21 @@ def external_links(read: CardReadRecord) -> list[dict[str, Any]]:
     return [{"label": link.get("label"), "url": link.get("url")} for link in read.card.external_links]
 
 
+def scoring() -> dict[str, Any]:
+    """`scoring` of the full card and the card face, in the shape of LeanKit's `GET /io/card/:cardId` example.
+
+    Lanekit has no card scoring yet, so every card shows the unscored value: no override, no totals, no
+    metric scores.  A new dict each call, so a caller that edits one body never changes another.
+    """
+    return {
+        "isTemplateChanged": False,
+        "scoreTotal": None,
+        "scoreOverride": None,
+        "confidenceTotal": None,
+        "scores": [],
+    }
+
+
 def _dates(read: CardReadRecord) -> dict[str, Any]:
     card = read.card
     return {
@@ -316,6 +331,7 @@ def card_detail(read: CardReadRecord, *, base_url: str, exclude_comments: bool =
         "customFields": [field_value(v) for v in read.field_values],
         "planningIncrements": [],
         "connectedCardStats": connected_card_stats(read.connected_stats),
+        "scoring": scoring(),
     }
     if card.mirror_source_card_id is not None:
         body["mirrorSourceCardId"] = ident(card.mirror_source_card_id)
@@ -432,6 +448,7 @@ def card_face(read: CardReadRecord, *, base_url: str) -> dict[str, Any]:
         "customFields": {ident(v.field_id): v.value for v in read.field_values},
         "planningIncrementIds": [],
         "isMirroredCard": card.mirror_source_card_id is not None,
+        "scoring": scoring(),
     }
 
 

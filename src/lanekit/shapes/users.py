@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from html import escape
 from typing import Any
 
 from lanekit.domain.enums import BOARD_ROLE_LABELS, BOARD_ROLES
@@ -33,7 +35,50 @@ def board_role(grant: BoardRoleGrant) -> dict[str, Any]:
 
 
 def avatar_url(base_url: str, user_id: int) -> str:
-    return f"{base_url.rstrip('/')}/avatar/show/{user_id}/?s=25"
+    """The `avatar` of user bodies: LeanKit's `GET /io/user/:userId/avatar?s=25`, served by http/users.py."""
+    return f"{base_url.rstrip('/')}/io/user/{user_id}/avatar?s=25"
+
+
+AVATAR_SIZE = 25
+AVATAR_SIZES = range(16, 257)
+# Background colours dark enough for white initials; a user keeps the same one (chosen from the id).
+AVATAR_COLORS = (
+    "#1F77B4", "#D62728", "#2CA02C", "#9467BD", "#8C564B", "#E377C2", "#7F7F7F", "#17BECF",
+    "#AD494A", "#637939", "#3182BD", "#E6550D", "#31A354", "#756BB1", "#636363", "#843C39",
+)  # fmt: skip
+
+
+def avatar_size(value: str | None) -> int:
+    """The `s` query parameter as a pixel size: clamped to 16..256; missing or not a number is 25."""
+    try:
+        size = int(value) if value is not None else AVATAR_SIZE
+    except ValueError:
+        return AVATAR_SIZE
+    return min(max(size, AVATAR_SIZES.start), AVATAR_SIZES.stop - 1)
+
+
+def initials(user: UserRecord) -> str:
+    """Up to two letters: the first of the first and last names, else of the email address."""
+    letters = [name.strip()[0] for name in (user.first_name, user.last_name) if name and name.strip()]
+    if not letters and user.email:
+        letters = [user.email[0]]
+    return "".join(letters).upper()[:2] or "?"
+
+
+def avatar_svg(user: UserRecord, *, size: int) -> str:
+    """A square SVG of the user's initials on a colour derived from the id: the same image on every call.
+
+    The initials are XML-escaped (names are user input), and the image has no script, link or external
+    reference, so it is safe to serve from the API's own origin.
+    """
+    color = AVATAR_COLORS[hashlib.sha256(str(user.id).encode()).digest()[0] % len(AVATAR_COLORS)]
+    text = escape(initials(user), quote=True)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" viewBox="0 0 100 100">'
+        f'<rect width="100" height="100" fill="{color}"/>'
+        '<text x="50" y="50" dy=".35em" text-anchor="middle" fill="#FFFFFF" '
+        f'font-family="Helvetica, Arial, sans-serif" font-size="42">{text}</text></svg>'
+    )
 
 
 def user_identity(user: UserRecord) -> dict[str, Any]:

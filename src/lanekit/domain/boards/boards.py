@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lanekit.domain import access, clock
+from lanekit.domain import access, clock, html
 from lanekit.domain.access import BoardAccess, board_access, require, require_board_creator
 from lanekit.domain.boards import copy as board_copy
 from lanekit.domain.boards import defaults as board_defaults
@@ -90,7 +90,7 @@ async def create_board(conn: AsyncConnection, *, actor: Actor, new: NewBoard) ->
         conn,
         account_id=actor.account_id,
         title=title,
-        description=new.description or "",
+        description=html.check_html(new.description, "description") or "",
         created_on=clock.now(),
         created_by=actor.user_id,
         version=0,
@@ -250,7 +250,7 @@ async def update_board(
     if "title" in given:
         values["title"] = check_title(given["title"])
     if "description" in given:
-        values["description"] = given["description"]
+        values["description"] = html.check_html(given["description"], "description") or ""
     if "shared_board_role" in given:
         values["shared_board_role"] = check_role_key(given["shared_board_role"], "sharedBoardRole")
     for key in (

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime
 from typing import Any
 
 from lanekit.domain.enums import PRIORITIES
 from lanekit.domain.errors import Invalid
+from lanekit.domain.html import URL_SCHEMES
 from lanekit.domain.inputs import INT32_MAX, unstorable_reason
 from lanekit.domain.types import MAX_ID, parse_digits
 from lanekit.storage.records import BoardRecord, CardTypeRecord, CustomFieldRecord
@@ -28,6 +30,11 @@ def storable(value: str, field: str) -> str:
     if (why := unstorable_reason(value)) is not None:
         raise Invalid(field, why)
     return value
+
+
+MAX_URL = 2048
+# A URL's scheme (RFC 3986 §3.1), read only at the very start: whatever precedes it makes it no scheme at all.
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 
 
 def check_id(value: Any, field: str) -> int:
@@ -163,16 +170,41 @@ def check_external_link(value: Any, field: str) -> list[dict[str, Any]]:
     label, url = value.get("label"), value.get("url")
     if label is not None and not isinstance(label, str):
         raise Invalid(f"{field}/label", "must be a string")
-    if url is not None and not isinstance(url, str):
-        raise Invalid(f"{field}/url", "must be a string")
-    for key, text in (("label", label), ("url", url)):
-        if text is not None:
-            storable(text, f"{field}/{key}")
-            if len(text) > MAX_TEXT:
-                raise Invalid(f"{field}/{key}", f"must be at most {MAX_TEXT} characters")
+    if label is not None:
+        storable(label, f"{field}/label")
+        if len(label) > MAX_TEXT:
+            raise Invalid(f"{field}/label", f"must be at most {MAX_TEXT} characters")
+    if url is not None:
+        url = check_link_url(url, f"{field}/url")
+        if url is not None:
+            storable(url, f"{field}/url")
     if not (label or url):
         return []
     return [{"label": label or url, "url": url}]
+
+
+def check_link_url(value: Any, field: str) -> str | None:
+    """A link's URL, trimmed; blank is None.  Only http, https and mailto URLs are kept.
+
+    Clients render `externalLinks` as `<a href>`, so any other scheme (`javascript:`, `data:`, `vbscript:`,
+    `file:`…) would run or open something in the reader's browser.  The rule is an allow-list on the
+    literal start of the value: control characters anywhere are refused (browsers drop tabs and newlines
+    inside a scheme, so `java\tscript:` would still run), and a value whose start is not one of the three
+    schemes (`\u200bjavascript:`, a relative path) is refused rather than guessed at.
+    """
+    if not isinstance(value, str):
+        raise Invalid(field, "must be a string")
+    text = value.strip()
+    if not text:
+        return None
+    if len(text) > MAX_URL:
+        raise Invalid(field, f"must be at most {MAX_URL} characters")
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in text):
+        raise Invalid(field, "must not contain control characters")
+    scheme = _SCHEME.match(text)
+    if scheme is None or scheme.group(1).lower() not in URL_SCHEMES:
+        raise Invalid(field, "must be an http, https or mailto URL")
+    return text
 
 
 def check_bool(value: Any, field: str) -> bool:

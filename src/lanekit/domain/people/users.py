@@ -122,6 +122,18 @@ async def get_user(conn: AsyncConnection, *, actor: Actor, user_id: int) -> User
     return UserView(user, roles)
 
 
+async def avatar_user(conn: AsyncConnection, *, actor: Actor, user_id: int) -> UserRecord:
+    """The user whose avatar `GET /io/user/:userId/avatar` draws: any live user of the caller's account.
+
+    Avatars appear beside every name a member sees (assignees, comments, activity), so no role is needed;
+    a user of another account, or a deleted one, is NotFound.
+    """
+    user = await user_queries.fetch(conn, account_id=actor.account_id, user_id=user_id)
+    if user is None:
+        raise NotFound("user", user_id)
+    return user
+
+
 async def list_users(
     conn: AsyncConnection, *, actor: Actor, offset: int, limit: int, sort_by: str, search: str | None
 ) -> tuple[int, list[UserRecord]]:
