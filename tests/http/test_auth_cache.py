@@ -209,3 +209,40 @@ async def test_a_lost_listener_connection_makes_the_cache_read_again(lanekit: La
         with StatementCounter(lanekit) as counter:
             assert (await by_token.get("/io/user/me")).status_code == 200
         assert len(_auth_statements(counter.statements)) == 1, counter.statements
+
+
+async def test_the_listener_reconnects_and_forgets_what_it_may_have_missed(
+    lanekit: Lanekit, backend: str
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("SQLite has no listener connection to lose")
+    async with running(lanekit):
+        tenant = await lanekit.tenant()
+        _, token = await _token(lanekit, tenant)
+        by_token = lanekit.client(tenant, headers=bearer(token))
+        assert (await by_token.get("/io/user/me")).status_code == 200
+        notifier = lanekit.app.state.ctx.credentials._notifier
+
+        async with lanekit.db.read() as conn:
+            killed = await conn.exec_driver_sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name = 'lanekit-notify' AND datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+            assert killed.all(), "no listener connection found"
+        deadline = time.monotonic() + 5
+        while notifier.live:
+            assert time.monotonic() < deadline, "the lost connection went unnoticed"
+            await asyncio.sleep(0.02)
+        while not notifier.live:
+            assert time.monotonic() < deadline, "the listener did not reconnect"
+            await asyncio.sleep(0.02)
+        # Reconnected: what is remembered is read once again, then trusted again.
+        with StatementCounter(lanekit) as counter:
+            assert (await by_token.get("/io/user/me")).status_code == 200
+            first = _auth_statements(counter.statements)
+            counter.statements.clear()
+            assert (await by_token.get("/io/user/me")).status_code == 200
+            second = _auth_statements(counter.statements)
+        assert len(first) == 1, first
+        assert second == [], second

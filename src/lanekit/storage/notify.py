@@ -55,6 +55,7 @@ class Notifier:
         self._url = engine.url
         self._handlers: dict[str, list[Handler]] = {}
         self.live = False
+        self._connected = False
         self._epoch_files: dict[str, tuple[str, int]] = {}
         _NOTIFIERS[engine.sync_engine] = self
 
@@ -96,10 +97,9 @@ class Notifier:
         was not listening are lost.
         """
         if self.dialect == "sqlite":
-            database = self._url.database
-            if database and database != ":memory:":
-                for channel in self._handlers:
-                    path = f"{database}-{channel}"
+            for channel in self._handlers:
+                path = _epoch_file(self._url.database, channel)
+                if path is not None:
                     self._epoch_files[channel] = (path, _file_size(path))
             # An in-memory database has no other process; a file database is polled from here on.
             self.live = True
@@ -108,11 +108,17 @@ class Notifier:
             return
         delay = FIRST_RETRY_SECONDS
         while True:
+            self._connected = False
             try:
                 await self._listen_once()
-                delay = FIRST_RETRY_SECONDS  # it was connected: the next failure starts the backoff again
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
-                log.warning("notice listener: %s; retrying in %.1f s", exc, delay)
+                log.warning("notice listener: %s", exc)
+            except Exception:
+                # Whatever it was, keep listening: without the listener the cache trusts nothing.
+                log.exception("notice listener failed")
+            if self._connected:
+                delay = FIRST_RETRY_SECONDS  # a lost connection starts the backoff again
+            log.info("notice listener reconnecting in %.1f s", delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, MAX_RETRY_SECONDS)
 
@@ -126,7 +132,7 @@ class Notifier:
                 await conn.add_listener(channel, self._on_notice)
             # Listening from here on: what was published before may have been missed.
             self._deliver_all()
-            self.live = True
+            self.live = self._connected = True
             log.info("notice listener connected")
             while not lost.is_set():
                 try:
@@ -140,6 +146,13 @@ class Notifier:
 
     def _on_notice(self, _conn: object, _pid: int, channel: str, payload: str) -> None:
         self.deliver(channel, payload)
+
+
+def _epoch_file(database: str | None, channel: str) -> str | None:
+    """The SQLite epoch file of `channel`, next to the database file; None for an in-memory database."""
+    if not database or database == ":memory:":
+        return None
+    return f"{database}-{channel}"
 
 
 def _file_size(path: str) -> int:
@@ -165,20 +178,21 @@ async def publish(conn: AsyncConnection, channel: str, payload: str) -> None:
     a short text (PostgreSQL caps it under 8000 bytes).
     """
     sync_engine = conn.sync_engine
-    notifier = _NOTIFIERS.get(sync_engine)
     dialect = sync_engine.dialect.name
+
+    def deliver_here() -> None:
+        notifier = _NOTIFIERS.get(sync_engine)
+        if notifier is not None:
+            notifier.deliver(channel, payload)
+
+    # Registered first, so that a failure to reach the other processes cannot keep this one uninformed.
+    after_commit(conn, deliver_here)
     if dialect == "postgresql":
         await conn.execute(select(func.pg_notify(channel, payload)))
     elif dialect == "sqlite":
-        database = sync_engine.url.database
-        if database and database != ":memory:":
-            path = f"{database}-{channel}"
+        path = _epoch_file(sync_engine.url.database, channel)
+        if path is not None:
             after_commit(conn, lambda: _bump_epoch_file(path))
-    if notifier is not None:
-        after_commit(conn, lambda: notifier.deliver(channel, payload))
-    else:
-        # Still refuse a connection outside a write transaction, as the notifier path would.
-        after_commit(conn, lambda: None)
 
 
 async def stop(task: asyncio.Task[None]) -> None:
