@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -34,8 +35,10 @@ from lanekit.http import (
     users,
 )
 from lanekit.settings import Settings
+from lanekit.storage import notify
 from lanekit.storage.blobs import LocalBlobStore
 from lanekit.storage.engine import Database, make_engine
+from lanekit.storage.notify import Notifier
 from lanekit.web import docs, health
 from lanekit.web.deps import AppContext, require_actor
 from lanekit.web.middleware import RateLimitHeadersMiddleware, TenancyMiddleware, TransportMiddleware
@@ -67,6 +70,7 @@ AUTHENTICATED_ROUTERS = (
 
 def create_app(settings: Settings) -> FastAPI:
     db = Database(make_engine(settings))
+    notifier = Notifier(db.engine)
     redis_url = settings.redis_url.get_secret_value() if settings.redis_url else None
     rate_limiter = RateLimiter(
         settings.rate_limit, redis_url=redis_url, key_prefix=settings.rate_limit_key_prefix
@@ -76,6 +80,8 @@ def create_app(settings: Settings) -> FastAPI:
         db=db,
         credentials=CredentialCache(
             settings.auth_cache_size,
+            ttl_seconds=settings.auth_cache_ttl_seconds,
+            notifier=notifier,
             # One store for both counts, so both fall back to memory together while Redis is unreachable.
             throttle=SignInThrottle(storage=rate_limiter.storage),
         ),
@@ -84,8 +90,14 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        await db.dispose()
+        # Change notices from other processes (revoked tokens, changed users): the credential cache
+        # trusts what it remembers only while they are received.
+        listener = asyncio.create_task(notifier.run(), name="lanekit-notify")
+        try:
+            yield
+        finally:
+            await notify.stop(listener)
+            await db.dispose()
 
     app = FastAPI(
         title="Lanekit",

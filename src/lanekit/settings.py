@@ -26,8 +26,11 @@ class Settings(BaseSettings):
     rate_limit_key_prefix: str = "lanekit"
     max_body_bytes: int = 1_048_576
     default_account: str | None = None
-    # Size of the in-process cache of recently verified Basic credentials (per process).
+    # Size of the in-process cache of recently verified Basic credentials and Bearer tokens (per process).
     auth_cache_size: int = 1024
+    # Longest time a process trusts a remembered user without reading it again, should a change notice be
+    # lost (docs/decisions/160-auth-cache.md); changes are normally seen at once.
+    auth_cache_ttl_seconds: float = 60.0
     # Count failed sign-ins against the last X-Forwarded-For address instead of the connection's peer;
     # only behind a proxy that sets that header (otherwise any client could pick its own address).
     trust_forwarded_for: bool = False
@@ -71,7 +74,12 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "max_header_bytes", "max_headers", "header_timeout_seconds", "body_timeout_seconds", "max_connections"
+        "max_header_bytes",
+        "max_headers",
+        "header_timeout_seconds",
+        "body_timeout_seconds",
+        "max_connections",
+        "auth_cache_ttl_seconds",
     )
     @classmethod
     def _positive_limit(cls, value: float) -> float:

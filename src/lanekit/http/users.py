@@ -185,9 +185,7 @@ async def patch_user(
     actor: Actor, ctx: Ctx, base_url: BaseUrl, userId: UserId, body: UserUpdate = Body()
 ) -> JSONResponse:
     async with ctx.db.begin() as conn:
-        view = await users.update_user(
-            conn, actor=actor, user_id=userId, changes=_changes(body), cache=ctx.credentials
-        )
+        view = await users.update_user(conn, actor=actor, user_id=userId, changes=_changes(body))
     return ok(shapes.user_detail(view, base_url=base_url))
 
 
@@ -196,14 +194,12 @@ async def patch_password(
     actor: Actor, ctx: Ctx, base_url: BaseUrl, userId: UserId, body: PasswordChange = Body()
 ) -> JSONResponse:
     async with ctx.db.begin() as conn:
-        view = await users.set_password(
-            conn, actor=actor, user_id=userId, password=body.password, cache=ctx.credentials
-        )
+        view = await users.set_password(conn, actor=actor, user_id=userId, password=body.password)
     return ok(shapes.user_detail(view, base_url=base_url))
 
 
 @router.delete("/user/{userId:id}", status_code=204, operation_id="deleteUser")
 async def delete_user(actor: Actor, ctx: Ctx, userId: UserId) -> Response:
     async with ctx.db.begin() as conn:
-        await users.delete_user(conn, actor=actor, user_id=userId, cache=ctx.credentials)
+        await users.delete_user(conn, actor=actor, user_id=userId)
     return no_content()

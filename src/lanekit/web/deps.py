@@ -1,8 +1,9 @@
 """Typed dependencies: `Db`, `Actor`, `CurrentUser`, `Ctx`, `BaseUrl` and paging.
 
 `require_actor` is attached where the /io router is built, so no endpoint can forget authentication; it
-also charges the caller's rate-limit window.  It reads the caller's user row anyway, so that record travels
-with the request (`CurrentUser`) and a handler about the caller need not read it again.
+also charges the caller's rate-limit window.  Authentication yields the caller's user record (from the
+credential cache, or read), so that record travels with the request (`CurrentUser`) and a handler about the
+caller need not read it again.
 """
 
 from __future__ import annotations
@@ -121,8 +122,9 @@ async def require_actor(request: Request) -> ActorValue:
             cache=ctx.credentials,
         )
     elif scheme == "bearer" and value:
-        async with ctx.db.read() as conn:
-            user = await auth.authenticate_bearer(conn, account_id=account_id, token=value)
+        user = await auth.authenticate_bearer(
+            ctx.db, account_id=account_id, token=value, cache=ctx.credentials
+        )
     else:
         raise Unauthenticated("unsupported authorization scheme; use Basic or Bearer")
 
@@ -134,6 +136,7 @@ async def require_actor(request: Request) -> ActorValue:
         async with ctx.db.begin() as conn:
             moment = await auth.record_access(conn, user_id=user.id)
         user = replace(user, last_access=moment)
+        ctx.credentials.accessed(user.id, moment)
     request.state.user = user
     actor = ActorValue(
         account_id=account_id,

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.domain import clock
 from lanekit.domain.errors import Invalid, NotFound
-from lanekit.domain.people.auth import token_digest
+from lanekit.domain.people.auth import announce_user_change, token_digest
 from lanekit.domain.types import Actor
 from lanekit.storage.queries import tokens as token_queries
 from lanekit.storage.records import TokenRecord
@@ -46,3 +46,5 @@ async def revoke_token(conn: AsyncConnection, *, actor: Actor, token_id: int) ->
     )
     if not deleted:
         raise NotFound("token", token_id)
+    # Processes that remember the token must look it up again (and find it gone).
+    await announce_user_change(conn, user_id=actor.user_id)

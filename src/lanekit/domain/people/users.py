@@ -12,7 +12,7 @@ from lanekit.domain.access import require_account_admin
 from lanekit.domain.enums import DATE_FORMATS, LICENSE_TYPES, LOCALES, TIME_ZONES, USER_SORTS
 from lanekit.domain.errors import Conflict, Invalid, NotFound
 from lanekit.domain.people import accounts
-from lanekit.domain.people.auth import CredentialCache
+from lanekit.domain.people.auth import announce_user_change
 from lanekit.domain.people.passwords import check_password_rules, hash_password
 from lanekit.domain.types import UNSET, Actor, given_fields
 from lanekit.storage.queries import accounts as account_queries
@@ -285,6 +285,8 @@ async def _apply_changes(
     updated = await user_queries.update_user(conn, account_id=account_id, user_id=user.id, **values)
     if updated is None:
         raise NotFound("user", user.id)
+    # Requests carry the caller's record (roles, login, profile): remembered copies must be read again.
+    await announce_user_change(conn, user_id=user.id)
     return updated
 
 
@@ -298,9 +300,7 @@ async def update_me(conn: AsyncConnection, *, actor: Actor, changes: UserChanges
     return UserView(user, roles)
 
 
-async def update_user(
-    conn: AsyncConnection, *, actor: Actor, user_id: int, changes: UserChanges, cache: CredentialCache
-) -> UserView:
+async def update_user(conn: AsyncConnection, *, actor: Actor, user_id: int, changes: UserChanges) -> UserView:
     require_account_admin(actor)
     view = await get_user(conn, actor=actor, user_id=user_id)
     if user_id == actor.user_id and (changes.enabled is False or changes.administrator is False):
@@ -309,13 +309,10 @@ async def update_user(
             "an administrator cannot disable or demote themselves",
         )
     user = await _apply_changes(conn, account_id=actor.account_id, user=view.user, changes=changes)
-    cache.forget_user(user_id)
     return UserView(user, view.board_roles)
 
 
-async def set_password(
-    conn: AsyncConnection, *, actor: Actor, user_id: int, password: str, cache: CredentialCache
-) -> UserView:
+async def set_password(conn: AsyncConnection, *, actor: Actor, user_id: int, password: str) -> UserView:
     require_account_admin(actor)
     view = await get_user(conn, actor=actor, user_id=user_id)
     check_password_rules(password, security=await _password_rules(conn, account_id=actor.account_id))
@@ -328,11 +325,11 @@ async def set_password(
     )
     if user is None:
         raise NotFound("user", user_id)
-    cache.forget_user(user_id)
+    await announce_user_change(conn, user_id=user_id)
     return UserView(user, view.board_roles)
 
 
-async def delete_user(conn: AsyncConnection, *, actor: Actor, user_id: int, cache: CredentialCache) -> None:
+async def delete_user(conn: AsyncConnection, *, actor: Actor, user_id: int) -> None:
     require_account_admin(actor)
     if user_id == actor.user_id:
         raise Invalid("userId", "an administrator cannot delete themselves")
@@ -347,4 +344,4 @@ async def delete_user(conn: AsyncConnection, *, actor: Actor, user_id: int, cach
         enabled=False,
         updated_on=clock.now(),
     )
-    cache.forget_user(user_id)
+    await announce_user_change(conn, user_id=user_id)
