@@ -39,6 +39,7 @@ from lanekit.web import health
 from lanekit.web.deps import AppContext, require_actor
 from lanekit.web.middleware import RateLimitHeadersMiddleware, TenancyMiddleware, TransportMiddleware
 from lanekit.web.ratelimit import RateLimiter
+from lanekit.web.router import install as install_route_table
 from lanekit.web.routing import make_router
 
 # Routers under /io that every request must authenticate for.  Their order does not matter: every id in a
@@ -102,6 +103,7 @@ def create_app(settings: Settings) -> FastAPI:
         io.include_router(router, dependencies=[Depends(require_actor)])
     app.include_router(io, prefix="/io")
     app.include_router(health.router)
+    install_route_table(app.router)
 
     errors.install(app)
     # Added innermost first: the transport layer sees the raw request before anything else.
