@@ -43,6 +43,7 @@ from lanekit.web import docs, health
 from lanekit.web.deps import AppContext, require_actor
 from lanekit.web.middleware import RateLimitHeadersMiddleware, TenancyMiddleware, TransportMiddleware
 from lanekit.web.ratelimit import RateLimiter
+from lanekit.web.router import install as install_route_table
 from lanekit.web.routing import make_router
 
 # Routers under /io that every request must authenticate for.  Their order does not matter: every id in a
@@ -119,6 +120,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health.router)
     docs.install(app)
     _declare_security(app)
+    # Last: the table indexes every route above (docs included).
+    install_route_table(app.router)
 
     errors.install(app)
     # Added innermost first: the transport layer sees the raw request before anything else.

@@ -8,11 +8,17 @@ import re
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRouter
+from starlette.routing import Match
 
 from lanekit import app as app_module
+from lanekit.app import create_app
 from lanekit.domain.types import MAX_ID
 from lanekit.settings import Settings
+from lanekit.web.router import RouteTable
 from lanekit.web.routing import IdConvertor, at_most
 from tests.harness import Lanekit
 
@@ -132,3 +138,133 @@ def test_the_openapi_document_names_every_path_parameter(settings: Settings) -> 
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "path":
                     assert parameter["schema"]["type"] == "integer", (method, path, parameter)
+
+
+# The route table (web/router.py) must pick what FastAPI's own scan picks, and leave everything else to it.
+
+
+def _plain(app: FastAPI) -> FastAPI:
+    """The same app served by FastAPI's own router: the table's class taken off again."""
+    app.router.__class__ = APIRouter
+    app.router.middleware_stack = app.router.app
+    return app
+
+
+def _concrete(path_format: str) -> str:
+    return re.sub(r"{\w+}", "7", path_format)
+
+
+def _fastapi_choice(table: RouteTable, method: str, path: str) -> Any:
+    """The route FastAPI's scan would run: the first entry, over the whole table in order, that fully
+    matches."""
+    scope = {"type": "http", "method": method, "path": path, "root_path": ""}
+    assert table._buckets is not None
+    everything = sorted(
+        {id(e): e for bucket in table._buckets.values() for e in bucket}.values(), key=lambda e: e.order
+    )
+    for entry in sorted([*everything, *table._anywhere], key=lambda e: e.order):
+        target = entry.context if entry.context is not None else entry.route
+        if target.matches(dict(scope))[0] is Match.FULL:
+            return entry
+    return None
+
+
+@pytest.mark.parametrize("order", ["forward", "reversed"])
+def test_the_table_picks_the_route_fastapi_would_for_every_route(
+    order: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if order == "reversed":
+        monkeypatch.setattr(app_module, "AUTHENTICATED_ROUTERS", app_module.AUTHENTICATED_ROUTERS[::-1])
+    app = Lanekit(settings).app
+    table = app.router
+    assert isinstance(table, RouteTable)
+    table.rebuild()
+    assert table._buckets is not None
+    assert not table._anywhere, table._anywhere  # every route of the app is indexed
+    entries = {id(e): e for bucket in table._buckets.values() for e in bucket}.values()
+    assert len(entries) > 80
+    for entry in entries:
+        target = entry.context if entry.context is not None else entry.route
+        for method in target.methods:
+            for path in (_concrete(target.path_format), _concrete(target.path_format).upper()):
+                candidates = table.candidates(method, path)
+                scope = {"type": "http", "method": method, "path": path, "root_path": ""}
+                chosen = next(
+                    (c for c in candidates if (c.context or c.route).matches(dict(scope))[0] is Match.FULL),
+                    None,
+                )
+                assert chosen is _fastapi_choice(table, method, path), (method, path)
+                if path == _concrete(target.path_format):
+                    assert chosen is not None, (method, path)
+
+
+async def test_the_openapi_document_is_byte_identical_to_plain_routing(settings: Settings) -> None:
+    bodies = []
+    for app in (create_app(settings), _plain(create_app(settings))):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            response = await client.get("/io/openapi.json")
+            assert response.status_code == 200
+            bodies.append(response.content)
+        await app.state.ctx.db.dispose()
+    assert bodies[0] == bodies[1]
+
+
+# What the current app answers where no route fully matches (or a spelling varies): status, Allow, body.
+UNMATCHED: list[tuple[str, str, int]] = [
+    ("PUT", "/io/card/7", 405),
+    ("POST", "/io/user/me", 405),
+    ("DELETE", "/io/board/access/7", 404),
+    ("GET", "/io/card/move", 405),
+    ("GET", "/io/nothing/here", 404),
+    ("GET", "/io", 404),
+    ("GET", "/", 404),
+    ("GET", "/io/card/7/", 404),
+    ("GET", "/io/CARD/7", 404),
+    ("GET", "/io/User/Me", 200),
+    ("GET", "/io/user/me/", 200),
+    ("GET", "/io/card/abc", 404),
+    ("GET", "/healthz", 200),
+    ("POST", "/healthz", 405),
+]
+
+
+async def test_unmatched_requests_answer_as_with_plain_routing(settings: Settings) -> None:
+    kits = [Lanekit(settings), Lanekit(settings)]
+    _plain(kits[1].app)
+    try:
+        tenant = await kits[0].tenant()
+        answers: list[list[tuple[int, str | None, bytes]]] = []
+        for kit in kits:
+            client = kit.as_admin(tenant)
+            seen = []
+            for method, path, _ in UNMATCHED:
+                response = await client.request(method, path, json={} if method != "GET" else None)
+                body = response.content if response.status_code != 200 else b""
+                seen.append((response.status_code, response.headers.get("allow"), body))
+            answers.append(seen)
+        assert answers[0] == answers[1]
+        assert [status for status, _, _ in answers[0]] == [status for _, _, status in UNMATCHED], answers[0]
+        assert answers[0][0][1] is not None  # a 405 names what is allowed
+    finally:
+        for kit in kits:
+            await kit.close()
+
+
+async def test_a_full_match_is_served_without_fastapis_scan(
+    lanekit: Lanekit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scans: list[str] = []
+    original = APIRouter.app
+
+    async def counted(self: APIRouter, scope: Any, receive: Any, send: Any) -> None:
+        scans.append(scope["path"])
+        await original(self, scope, receive, send)
+
+    monkeypatch.setattr(APIRouter, "app", counted)
+    tenant = await lanekit.tenant()
+    admin = lanekit.as_admin(tenant)
+    assert (await admin.get("/io/user/me")).status_code == 200
+    assert (await admin.get("/io/card/7")).status_code == 404
+    assert scans == []
+    assert (await admin.put("/io/card/7", json={})).status_code == 405
+    assert scans == ["/io/card/7"]
