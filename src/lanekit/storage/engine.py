@@ -56,8 +56,8 @@ from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.util.concurrency import await_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.util.concurrency import await_
 
 from lanekit.settings import Settings
 
@@ -268,7 +268,7 @@ class _RequestSlot:
         self.conn: AsyncConnection | None = None
         # A block is using `conn` (a nested or concurrent block then takes a connection of its own).
         self.busy = False
-        # The options `conn` was last set up with (_READ or _WRITE), so switching costs nothing when unchanged.
+        # What `conn` was last set up for (_READ or _WRITE): unchanged, a block sets no option.
         self.mode: str | None = None
 
 
