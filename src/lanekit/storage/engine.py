@@ -158,8 +158,8 @@ def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
     Decision 153's guarantee (a restart costs only the requests in flight) at one round trip per request
     where `pool_pre_ping` took three per checkout (asyncpg pings inside BEGIN … ROLLBACK): a connection
     asyncpg already knows closed (the server's goodbye was read while it sat in the pool) is dropped with
-    no round trip, and any other reused connection answers an empty simple query (`;`, nothing to parse or
-    prepare) within `PING_TIMEOUT_SECONDS`.  A connection opened for this checkout is not pinged.
+    no round trip, and any other reused connection answers `SELECT 1` as a simple query (no transaction
+    around it, nothing prepared) within `PING_TIMEOUT_SECONDS`.  A connection opened for this checkout is not pinged.
     Raising DisconnectionError makes the pool discard the connection and hand out a new one.
     """
     raw = getattr(dbapi_connection, "_connection", None)
@@ -168,8 +168,9 @@ def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
     if raw.is_closed():
         raise sa_exc.DisconnectionError("the server closed this pooled connection")
     try:
-        await_(raw.execute(";", timeout=PING_TIMEOUT_SECONDS))
+        await_(raw.execute("SELECT 1", timeout=PING_TIMEOUT_SECONDS))
     except Exception as exc:
+        log.warning("replacing a pooled connection that failed its ping (%s)", type(exc).__name__)
         raise sa_exc.DisconnectionError("a pooled connection did not answer a ping") from exc
 
 
