@@ -159,8 +159,8 @@ def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
     where `pool_pre_ping` took three per checkout (asyncpg pings inside BEGIN … ROLLBACK): a connection
     asyncpg already knows closed (the server's goodbye was read while it sat in the pool) is dropped with
     no round trip, and any other reused connection answers `SELECT 1` as a simple query (no transaction
-    around it, nothing prepared) within `PING_TIMEOUT_SECONDS`.  A connection opened for this checkout is not pinged.
-    Raising DisconnectionError makes the pool discard the connection and hand out a new one.
+    around it, nothing prepared) within `PING_TIMEOUT_SECONDS`.  A connection opened for this checkout is
+    not pinged.  Raising DisconnectionError makes the pool discard the connection and hand out a new one.
     """
     raw = getattr(dbapi_connection, "_connection", None)
     if raw is None or _CHECKED_IN_AT not in record.info:
