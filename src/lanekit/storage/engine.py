@@ -212,8 +212,9 @@ def _make_sqlite_engine(url: URL, settings: Settings) -> AsyncEngine:
 def after_commit(conn: AsyncConnection, callback: AfterCommit) -> None:
     """Run `callback` once the write transaction of `conn` (a `Database.begin()` connection) has committed.
 
-    Callbacks run in the order they were registered, after the connection went back to the pool (and, on
-    SQLite, after the write lock was released), shielded from cancellation.  A rollback drops them
+    Callbacks run in the order they were registered, after the block's end (on SQLite, after the write
+    lock was released; the connection is back in the pool, or, inside a request scope, free for the
+    request's next block), shielded from cancellation.  A rollback drops them
     unrun.  A callback that raises is logged and the next one still runs: the transaction has committed,
     so what follows it can no longer make the request fail.  Raises RuntimeError for a connection that is
     not in a write transaction (`read()` commits nothing, so nothing could ever run).
