@@ -40,6 +40,7 @@ from lanekit.storage.blobs import LocalBlobStore
 from lanekit.storage.engine import Database, make_engine
 from lanekit.storage.notify import Notifier
 from lanekit.web import docs, health
+from lanekit.web.connection import RequestConnectionMiddleware
 from lanekit.web.deps import AppContext, require_actor
 from lanekit.web.middleware import RateLimitHeadersMiddleware, TenancyMiddleware, TransportMiddleware
 from lanekit.web.ratelimit import RateLimiter
@@ -125,6 +126,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     errors.install(app)
     # Added innermost first: the transport layer sees the raw request before anything else.
+    # The request's one database connection (web/connection.py), for authentication and the handler.
+    app.add_middleware(RequestConnectionMiddleware, db=db)
     app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(
         TenancyMiddleware, resolver=AccountResolver(db, default_account=settings.default_account)

@@ -34,9 +34,15 @@ class Settings(BaseSettings):
     # Count failed sign-ins against the last X-Forwarded-For address instead of the connection's peer;
     # only behind a proxy that sets that header (otherwise any client could pick its own address).
     trust_forwarded_for: bool = False
-    # A PostgreSQL pool per process; SQLite ignores it.
-    db_pool_size: int = 10
-    db_max_overflow: int = 20
+    # The pool of database connections of one process (README, "Sizing the database pool").  A request
+    # holds at most one; with no overflow a burst queues for a free connection instead of opening more,
+    # and waiting longer than the timeout is a 503 with Retry-After.
+    db_pool_size: int = 20
+    db_max_overflow: int = 0
+    db_pool_timeout_seconds: float = 10.0
+    # PostgreSQL: keep prepared statements per connection.  Set false behind PgBouncer in transaction
+    # pooling unless it is 1.21 or later with max_prepared_statements set.
+    db_statement_cache: bool = True
     # How long a writer waits for the SQLite write lock before giving up with 503.
     sqlite_busy_timeout_ms: int = 30_000
     public_url: str | None = None
@@ -66,6 +72,13 @@ class Settings(BaseSettings):
             raise ValueError(f"not a rate limit such as '120/minute': {value!r}") from exc
         return value
 
+    @field_validator("db_max_overflow")
+    @classmethod
+    def _not_negative(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError("must not be negative")
+        return value
+
     @field_validator("max_body_bytes", "auth_cache_size", "max_attachment_bytes")
     @classmethod
     def _positive(cls, value: int) -> int:
@@ -80,6 +93,8 @@ class Settings(BaseSettings):
         "body_timeout_seconds",
         "max_connections",
         "auth_cache_ttl_seconds",
+        "db_pool_size",
+        "db_pool_timeout_seconds",
     )
     @classmethod
     def _positive_limit(cls, value: float) -> float:

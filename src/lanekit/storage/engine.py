@@ -17,10 +17,19 @@ Work that must happen only once a write transaction has committed (deleting the 
 rows, and later publishing the committed events to a live change feed) is registered on the transaction's
 connection with `after_commit`; `Database.begin()` runs it after the commit and drops it on a rollback.
 
+A request holds at most one pooled connection (docs/decisions/161-request-connection.md): inside
+`Database.request_scope()` (opened per HTTP request by `web/connection.py`), `read()` and `begin()` use the
+request's connection, checked out on first use and returned when the request ends or when `release()` is
+called before a long wait (a client's upload, a streamed download, an Argon2 verification).  Outside a
+scope (the CLI, tests, background work) each block checks out a connection of its own.  The pool does not
+overflow (`LANEKIT_DB_MAX_OVERFLOW=0` by default): a burst queues for a connection instead of opening and
+closing connections, and a wait longer than `LANEKIT_DB_POOL_TIMEOUT_SECONDS` is `DatabaseUnavailable`.
+
 A lost database (PostgreSQL restarting, its backends terminated, the server unreachable) costs only the
-requests in flight: the PostgreSQL pool pings a connection as it hands it out (`pool_pre_ping`), so one that
-died while idle is replaced instead of failing the next request, and failing to reach the database at all
-raises `DatabaseUnavailable`, which the edge answers with 503 and Retry-After (docs/decisions/153).
+requests in flight: a reused PostgreSQL connection is checked as it is handed out, for free when the driver
+already saw the server close it and otherwise with one empty round trip (`_on_checkout`), and a dead one
+is replaced instead of failing the request.  Failing to reach the database at all raises
+`DatabaseUnavailable`, which the edge answers with 503 and Retry-After (docs/decisions/153).
 
 JSON columns are decoded with orjson: a page of 200 cards decodes about a thousand of them (tags, links,
 board settings), and the standard library's decoder was a visible share of the page's CPU (decision 094).
@@ -33,17 +42,22 @@ import contextlib
 import inspect
 import json
 import logging
+import time
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 import anyio
 import orjson
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.util.concurrency import await_
 
 from lanekit.settings import Settings
 
@@ -51,6 +65,11 @@ _WRITE = "lanekit_write"
 _READ = "lanekit_read"
 # Key of the after-commit list in a write connection's `info`, present only inside `Database.begin()`.
 _AFTER_COMMIT = "lanekit_after_commit"
+# Key, in a pooled connection's record, of the monotonic time it was last returned to the pool.
+_CHECKED_IN_AT = "lanekit_checked_in_at"
+
+# How long a pooled PostgreSQL connection may take to answer the checkout ping before it is replaced.
+PING_TIMEOUT_SECONDS = 2.0
 
 log = logging.getLogger("lanekit.storage")
 
@@ -92,18 +111,67 @@ def make_engine(settings: Settings) -> AsyncEngine:
     url = async_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
         return _make_sqlite_engine(url, settings)
-    return create_async_engine(
-        url,
+    connect_args: dict[str, Any] = {
+        "server_settings": {"application_name": "lanekit"},
+        "timeout": CONNECT_TIMEOUT_SECONDS,
+    }
+    dialect_args: dict[str, str] = {}
+    if not settings.db_statement_cache:
+        # Behind PgBouncer in transaction pooling (before 1.21, or without max_prepared_statements) a
+        # statement prepared on one server connection is not there on the next: prepare nothing by name.
+        connect_args["statement_cache_size"] = 0
+        connect_args["prepared_statement_name_func"] = _unique_statement_name
+        dialect_args["prepared_statement_cache_size"] = "0"
+    engine = create_async_engine(
+        url.update_query_dict(dialect_args),
         json_deserializer=_json_loads,
         # Statement errors never carry the parameters (a password hash, user text) into logs.
         hide_parameters=True,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-        # One round trip per checkout; without it the first request after a PostgreSQL restart (or after
-        # its backends were terminated) would fail on a pooled connection that died while idle.
-        pool_pre_ping=True,
-        connect_args={"server_settings": {"application_name": "lanekit"}, "timeout": CONNECT_TIMEOUT_SECONDS},
+        **_pool_args(settings),
+        connect_args=connect_args,
     )
+    event.listen(engine.sync_engine.pool, "checkout", _on_checkout)
+    event.listen(engine.sync_engine.pool, "checkin", _on_checkin)
+    return engine
+
+
+def _unique_statement_name() -> str:
+    return f"__lanekit_{uuid.uuid4().hex}__"
+
+
+def _pool_args(settings: Settings) -> dict[str, Any]:
+    return {
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_max_overflow,
+        "pool_timeout": settings.db_pool_timeout_seconds,
+    }
+
+
+def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+    if record is not None:
+        record.info[_CHECKED_IN_AT] = time.monotonic()
+
+
+def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """Replace a pooled PostgreSQL connection that died while idle instead of handing it to a request.
+
+    Decision 153's guarantee (a restart costs only the requests in flight) at one round trip per request
+    where `pool_pre_ping` took three per checkout (asyncpg pings inside BEGIN … ROLLBACK): a connection
+    asyncpg already knows closed (the server's goodbye was read while it sat in the pool) is dropped with
+    no round trip, and any other reused connection answers `SELECT 1` as a simple query (no transaction
+    around it, nothing prepared) within `PING_TIMEOUT_SECONDS`.  A connection opened for this checkout is
+    not pinged.  Raising DisconnectionError makes the pool discard the connection and hand out a new one.
+    """
+    raw = getattr(dbapi_connection, "_connection", None)
+    if raw is None or _CHECKED_IN_AT not in record.info:
+        return
+    if raw.is_closed():
+        raise sa_exc.DisconnectionError("the server closed this pooled connection")
+    try:
+        await_(raw.execute("SELECT 1", timeout=PING_TIMEOUT_SECONDS))
+    except Exception as exc:
+        log.warning("replacing a pooled connection that failed its ping (%s)", type(exc).__name__)
+        raise sa_exc.DisconnectionError("a pooled connection did not answer a ping") from exc
 
 
 def _make_sqlite_engine(url: URL, settings: Settings) -> AsyncEngine:
@@ -116,8 +184,7 @@ def _make_sqlite_engine(url: URL, settings: Settings) -> AsyncEngine:
         # Statement errors never carry the parameters (a password hash, user text) into logs.
         hide_parameters=True,
         connect_args={"timeout": timeout_s, "check_same_thread": False},
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
+        **_pool_args(settings),
     )
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -145,8 +212,9 @@ def _make_sqlite_engine(url: URL, settings: Settings) -> AsyncEngine:
 def after_commit(conn: AsyncConnection, callback: AfterCommit) -> None:
     """Run `callback` once the write transaction of `conn` (a `Database.begin()` connection) has committed.
 
-    Callbacks run in the order they were registered, after the connection went back to the pool (and, on
-    SQLite, after the write lock was released), shielded from cancellation.  A rollback drops them
+    Callbacks run in the order they were registered, after the block's end (on SQLite, after the write
+    lock was released; the connection is back in the pool, or, inside a request scope, free for the
+    request's next block), shielded from cancellation.  A rollback drops them
     unrun.  A callback that raises is logged and the next one still runs: the transaction has committed,
     so what follows it can no longer make the request fail.  Raises RuntimeError for a connection that is
     not in a write transaction (`read()` commits nothing, so nothing could ever run).
@@ -157,27 +225,53 @@ def after_commit(conn: AsyncConnection, callback: AfterCommit) -> None:
     pending.append(callback)
 
 
-@asynccontextmanager
-async def _connect(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """`engine.connect()`, with a failure to open the connection turned into DatabaseUnavailable.
+async def _checkout(engine: AsyncEngine) -> AsyncConnection:
+    """`engine.connect()`, with a failure to get a connection turned into DatabaseUnavailable.
 
-    Only the checkout is covered: an error of a statement or of the commit propagates unchanged.
+    That is: the database refusing or not answering, or the pool having no connection to spare within
+    its timeout (every connection busy for `LANEKIT_DB_POOL_TIMEOUT_SECONDS`).
     """
     try:
-        conn = await engine.connect()
+        return await engine.connect()
     except (OSError, TimeoutError, DBAPIError) as exc:
         raise DatabaseUnavailable(f"cannot reach the database ({type(exc).__name__})") from exc
+    except sa_exc.TimeoutError as exc:
+        log.warning("no pooled database connection became free in time: %s", exc)
+        raise DatabaseUnavailable("every database connection is busy") from exc
     except Exception as exc:
         # asyncpg raises its own errors while opening a connection ("the database system is starting
         # up", "... is shutting down"), which SQLAlchemy does not wrap in DBAPIError.
         if type(exc).__module__.startswith("asyncpg"):
             raise DatabaseUnavailable(f"cannot reach the database ({type(exc).__name__})") from exc
         raise
+
+
+async def _close(conn: AsyncConnection) -> None:
+    # As AsyncConnection's own `async with` closes it: shielded, so a cancelled request still returns it.
+    await asyncio.shield(conn.close())
+
+
+@asynccontextmanager
+async def _connect(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection of its own for one block; only the checkout's failures become DatabaseUnavailable."""
+    conn = await _checkout(engine)
     try:
         yield conn
     finally:
-        # As AsyncConnection's own `async with` closes it: shielded, so a cancelled request still returns it.
-        await asyncio.shield(conn.close())
+        await _close(conn)
+
+
+class _RequestSlot:
+    """The connection of one request scope: None until a block needs it, and again once released."""
+
+    __slots__ = ("busy", "conn", "mode")
+
+    def __init__(self) -> None:
+        self.conn: AsyncConnection | None = None
+        # A block is using `conn` (a nested or concurrent block then takes a connection of its own).
+        self.busy = False
+        # What `conn` was last set up for (_READ or _WRITE): unchanged, a block sets no option.
+        self.mode: str | None = None
 
 
 async def _run_after_commit(callbacks: list[AfterCommit]) -> None:
@@ -200,6 +294,9 @@ class Database:
     tables at one instant reads them in one statement.  Domain and storage code never commit; what must
     wait for the commit is registered with `after_commit(conn, callback)`.
 
+    Inside `request_scope()` every block uses the scope's one connection (see the module docstring); a
+    block opened while another is still open on it takes a connection of its own, as outside a scope.
+
     On SQLite, `begin()` blocks of one process run one at a time in arrival order; never open one inside
     another (on any database that would wait for itself).
     """
@@ -207,6 +304,8 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        # Per Database, so that two apps (or a test's second Database) in one process never share a slot.
+        self._slot: ContextVar[_RequestSlot | None] = ContextVar(f"lanekit_request_{id(self)}", default=None)
         if self.dialect == "sqlite":
             self._reader = engine.execution_options(**{_READ: True})
             self._write_lock: asyncio.Lock | None = asyncio.Lock()
@@ -215,8 +314,90 @@ class Database:
             self._write_lock = None
 
     @asynccontextmanager
+    async def request_scope(self) -> AsyncIterator[None]:
+        """One request's span: its blocks share one connection, checked out on first use, returned at exit."""
+        slot = _RequestSlot()
+        token = self._slot.set(slot)
+        try:
+            yield
+        finally:
+            self._slot.reset(token)
+            conn, slot.conn = slot.conn, None
+            if conn is not None:
+                await _close(conn)
+
+    async def release(self) -> None:
+        """Return the request's connection to the pool now, if no block is using it.
+
+        For a request about to wait on something other than the database (reading a client's upload,
+        streaming a download, an Argon2 verification): the connection serves other requests meanwhile and
+        the next block checks one out again.  Outside a request scope there is nothing to release.
+        """
+        slot = self._slot.get()
+        if slot is None or slot.busy or slot.conn is None:
+            return
+        conn, slot.conn = slot.conn, None
+        await _close(conn)
+
+    async def _slot_connection(self, slot: _RequestSlot, mode: str) -> AsyncConnection:
+        if slot.conn is None:
+            slot.conn = await _checkout(self.engine)
+            slot.mode = None
+        conn = slot.conn
+        if slot.mode != mode:
+            writing = mode == _WRITE
+            options: dict[str, Any] = {_WRITE: writing, _READ: not writing}
+            if self.dialect != "sqlite":
+                # What `_reader` does for a connection of its own: reads run in autocommit, no BEGIN.
+                options["isolation_level"] = (
+                    self.engine.dialect.default_isolation_level if writing else "AUTOCOMMIT"
+                )
+            await conn.execution_options(**options)
+            slot.mode = mode
+        return conn
+
+    async def _drop(self, slot: _RequestSlot) -> None:
+        """Give up the slot's connection after a block failed: its state is not known to be clean."""
+        conn, slot.conn = slot.conn, None
+        if conn is not None:
+            await _close(conn)
+
+    @asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncConnection]:
         """The write transaction, then its after-commit callbacks (see `after_commit`)."""
+        slot = self._slot.get()
+        if slot is None or slot.busy:
+            async with self._own_write() as conn:
+                yield conn
+            return
+        # The connection before the lock: a writer holding the SQLite lock never waits for the pool, which
+        # with no overflow could be emptied by requests waiting for that lock.
+        conn = await self._slot_connection(slot, _WRITE)
+        callbacks: list[AfterCommit] = []
+        committed = False
+        lock: contextlib.AbstractAsyncContextManager[Any] = self._write_lock or contextlib.nullcontext()
+        slot.busy = True
+        try:
+            async with lock:
+                conn.info[_AFTER_COMMIT] = callbacks
+                try:
+                    async with conn.begin():
+                        yield conn
+                    committed = True
+                finally:
+                    if not conn.invalidated:
+                        conn.info.pop(_AFTER_COMMIT, None)
+        except BaseException:
+            slot.busy = False
+            await self._drop(slot)
+            raise
+        finally:
+            slot.busy = False
+            if committed:
+                await _run_after_commit(callbacks)
+
+    @asynccontextmanager
+    async def _own_write(self) -> AsyncIterator[AsyncConnection]:
         callbacks: list[AfterCommit] = []
         committed = False
         lock: contextlib.AbstractAsyncContextManager[Any] = self._write_lock or contextlib.nullcontext()
@@ -241,8 +422,25 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        async with _connect(self._reader) as conn:
+        slot = self._slot.get()
+        if slot is None or slot.busy:
+            async with _connect(self._reader) as own:
+                yield own
+            return
+        conn = await self._slot_connection(slot, _READ)
+        slot.busy = True
+        try:
             yield conn
+            if conn.in_transaction():
+                # Ends the autobegun transaction SQLAlchemy tracks; no statement on either database (reads
+                # run in autocommit), so the connection can switch to a write transaction next.
+                await conn.rollback()
+        except BaseException:
+            slot.busy = False
+            await self._drop(slot)
+            raise
+        finally:
+            slot.busy = False
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -112,7 +112,8 @@ async def require_actor(request: Request) -> ActorValue:
         login, sep, password = decoded.partition(":")
         if not sep or not login:
             raise Unauthenticated("malformed Basic credentials")
-        # Takes its own short read transactions: no connection is held while Argon2 waits or runs.
+        # Reads through the request's connection (web/connection.py) and returns it to the pool before an
+        # Argon2 verification waits or runs.
         user = await auth.authenticate_basic(
             ctx.db,
             account_id=account_id,

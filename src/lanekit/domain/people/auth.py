@@ -298,6 +298,8 @@ async def _verify_basic(
     async with db.read() as conn:
         user = await user_queries.fetch_by_login(conn, account_id=account_id, login=login)
         account = await account_queries.fetch(conn, account_id)
+    # Within a request the connection would otherwise stay checked out through the Argon2 queue and run.
+    await db.release()
     security = account_view(account).advanced_security if account is not None else {}
     async with cache.verification_slot(address):
         if user is None:
