@@ -33,7 +33,8 @@ def storable(value: str, field: str) -> str:
 
 
 MAX_URL = 2048
-# A URL's scheme (RFC 3986 §3.1), read only at the very start: whatever precedes it makes it no scheme at all.
+# A URL's scheme (RFC 3986, section 3.1), read only at the very start: whatever precedes it makes it no
+# scheme at all.
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 
 
