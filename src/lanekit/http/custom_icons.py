@@ -11,7 +11,7 @@ from lanekit.domain.boards import icons as custom_icons
 from lanekit.domain.types import BoardId, Id
 from lanekit.shapes import custom_icons as shapes
 from lanekit.web.deps import Actor, Db
-from lanekit.web.fields import LongText, Text7, Text255
+from lanekit.web.fields import LongText, Text16, Text255
 from lanekit.web.routing import make_router, no_content, ok
 
 router = make_router("customIcon")
@@ -19,7 +19,8 @@ router = make_router("customIcon")
 
 class CustomIconCreate(BaseModel):
     name: Text255
-    iconColor: Text7 | None = custom_icons.DEFAULT_ICON_COLOR
+    # Looser than the stored 6 hex digits: the domain trims and drops a leading "#" before checking.
+    iconColor: Text16 | None = custom_icons.DEFAULT_ICON_COLOR
     policy: LongText | None = None
     iconName: Text255 | None = custom_icons.DEFAULT_ICON_NAME
 
@@ -31,7 +32,7 @@ class CustomIconCreate(BaseModel):
 
 class CustomIconUpdate(BaseModel):
     name: Text255 | None = None
-    iconColor: Text7 | None = None
+    iconColor: Text16 | None = None
     policy: LongText | None = None
     iconName: Text255 | None = None
 

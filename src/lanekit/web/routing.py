@@ -78,7 +78,8 @@ async def refuse_unstorable(request: Request) -> None:
         parsed = json.loads(body)
     except (ValueError, RecursionError):
         return  # malformed: the route's own parse reports it
-    check_storable(parsed, "")
+    # A top-level array is a JSON Patch document: its fields are named as the patch's errors are (#/0/value).
+    check_storable(parsed, "#" if isinstance(parsed, list) else "")
 
 
 class LenientRoute(APIRoute):
