@@ -17,8 +17,10 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import argon2.profiles
 import asyncpg
 import pytest
+from argon2 import PasswordHasher
 
 from lanekit.settings import Settings
 from lanekit.storage.engine import make_engine
@@ -100,6 +102,25 @@ def database_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
         yield urls
     finally:
         asyncio.run(_drop_pg_database(pg_name))
+
+
+@pytest.fixture(autouse=True)
+def cheap_argon2(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """In-process tests hash and verify with argon2-cffi's `CHEAPEST` profile (still argon2id).
+
+    The production parameters cost ~130 ms per hash or verification on a 2-core machine, and most tests
+    make a tenant, a user or two and sign in with Basic: that was about a third of the suite's time.
+    Tests marked `real_argon2` (those that time sign-ins or fill the verification queue) and every test
+    that starts a real server keep the production parameters.  The dummy hash an unknown login is checked
+    against is made once per process: it is remade for each test, with that test's parameters.
+    """
+    from lanekit.domain.people import passwords
+
+    if request.node.get_closest_marker("real_argon2") is None:
+        monkeypatch.setattr(passwords, "_hasher", PasswordHasher.from_parameters(argon2.profiles.CHEAPEST))
+    passwords._dummy_hash.cache_clear()
+    yield
+    passwords._dummy_hash.cache_clear()
 
 
 @pytest.fixture(params=BACKENDS)

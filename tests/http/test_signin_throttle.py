@@ -17,7 +17,8 @@ from lanekit.domain.people.auth import CredentialCache
 from lanekit.domain.people.throttle import LOGIN_STEPS
 from tests.harness import Lanekit, Tenant, basic
 
-pytestmark = pytest.mark.anyio
+# Every test here times sign-ins or fills the verification queue: Argon2 must cost what it costs.
+pytestmark = [pytest.mark.anyio, pytest.mark.real_argon2]
 
 
 class FakeClock:
