@@ -298,22 +298,18 @@ _BOARD_STAMP = union_all(
         *[type_coerce(null(), c.type).label(c.name) for c in _MEMBER_COLUMNS],
     ).where(board_visits.c.user_id == bindparam("user_id"), board_visits.c.board_id == bindparam("board_id")),
     select(literal(1), null(), *_MEMBER_COLUMNS)
-    .select_from(
-        users.outerjoin(
-            board_roles, and_(board_roles.c.user_id == users.c.id, board_roles.c.board_id == bindparam("board_id"))
-        )
-    )
+    .select_from(users.join(board_roles, board_roles.c.user_id == users.c.id))
     .where(
+        board_roles.c.board_id == bindparam("board_id"),
         users.c.account_id == bindparam("account_id"),
         users.c.deleted == false(),
-        or_(board_roles.c.id.is_not(None), users.c.administrator),
     ),
 )
 
 
 async def fetch_board_stamp(conn: AsyncConnection, *, account_id: int, board_id: int, user_id: int) -> BoardStamp:
-    """One statement: the visit row of (user, board) and the shown columns of the board's members (the rows
-    `board_roles.list_board_members` lists without `every_user`), in id order."""
+    """One statement: the visit row of (user, board) and the shown columns of the board's members (the live
+    users with a role row on it: those the board GET lists), in id order."""
     rows = (
         await conn.execute(_BOARD_STAMP, {"account_id": account_id, "board_id": board_id, "user_id": user_id})
     ).all()
