@@ -47,7 +47,9 @@ async def world(lanekit: Lanekit) -> World:
         b = await make_board(conn, tenant.account, creator=tenant.admin, title="Team")
         lanes_a, lanes_b = await board_lanes(conn, a), await board_lanes(conn, b)
         await grant_role(conn, a, user, "boardUser")
-    return World(tenant, a, b, lanes_a, lanes_b, user, lanekit.as_admin(tenant), lanekit.as_user(tenant, user))
+    return World(
+        tenant, a, b, lanes_a, lanes_b, user, lanekit.as_admin(tenant), lanekit.as_user(tenant, user)
+    )
 
 
 def cache_of(lanekit: Lanekit) -> BodyCache:
@@ -83,7 +85,7 @@ def faces_path(board: BoardRecord) -> str:
     return f"/io/board/{board.id}/card"
 
 
-# --- users ---------------------------------------------------------------------------------------------------
+# --- users --------------------------------------------------------------------------------------------------
 
 
 async def test_a_renamed_assignee_shows_on_faces_and_a_renamed_member_on_the_board(lanekit: Lanekit) -> None:
@@ -94,7 +96,9 @@ async def test_a_renamed_assignee_shows_on_faces_and_a_renamed_member_on_the_boa
     board = await cached(lanekit, w.admin, f"/io/board/{w.a.id}")
     assert {u["fullName"] for u in board["users"]} >= {"Ann Lee"}
 
-    renamed = await w.admin.patch(f"/io/user/{w.user.id}", json={"firstName": "Annie", "emailAddress": "annie@x.example"})
+    renamed = await w.admin.patch(
+        f"/io/user/{w.user.id}", json={"firstName": "Annie", "emailAddress": "annie@x.example"}
+    )
     assert renamed.status_code == 200, renamed.text
 
     faces = await fresh(w.admin, faces_path(w.a))
@@ -115,7 +119,7 @@ async def test_a_members_last_access_shows_on_the_board(lanekit: Lanekit) -> Non
     assert {u["id"]: u for u in board["users"]}[str(w.user.id)]["lastAccess"] is not None
 
 
-# --- cards on other boards -------------------------------------------------------------------------------------
+# --- cards on other boards ----------------------------------------------------------------------------------
 
 
 async def test_a_linked_card_deleted_or_changed_on_another_board_shows_on_the_faces(lanekit: Lanekit) -> None:
@@ -136,7 +140,9 @@ async def test_a_linked_card_deleted_or_changed_on_another_board_shows_on_the_fa
 
     # The child on board b finishes: a move on b, which does not bump a.
     done = w.lanes_b["Recently Finished"].id
-    moved = await w.admin.post("/io/card/move", json={"cardIds": [str(far_child.id)], "destination": {"laneId": str(done)}})
+    moved = await w.admin.post(
+        "/io/card/move", json={"cardIds": [str(far_child.id)], "destination": {"laneId": str(done)}}
+    )
     assert moved.status_code == 200, moved.text
     faces = await cached(lanekit, w.admin, faces_path(w.a))
     stats = face(faces, parent)["connectedCardStats"]
@@ -178,7 +184,7 @@ async def test_each_caller_sees_only_the_parents_on_boards_they_can_read(lanekit
     assert face(await fresh(w.as_user, faces_path(w.a)), child)["parentCards"] == shown
 
 
-# --- the board's own inputs ----------------------------------------------------------------------------------
+# --- the board's own inputs ---------------------------------------------------------------------------------
 
 
 async def test_card_changes_on_the_board_show_on_faces_and_board(lanekit: Lanekit) -> None:
@@ -200,7 +206,9 @@ async def test_card_changes_on_the_board_show_on_faces_and_board(lanekit: Laneki
     assert (await cached(lanekit, w.admin, f"/io/board/{w.a.id}"))["tags"] == ["urgent"]
 
     doing = w.lanes_a["Doing Now"].id
-    moved = await w.admin.post("/io/card/move", json={"cardIds": [str(card.id)], "destination": {"laneId": str(doing)}})
+    moved = await w.admin.post(
+        "/io/card/move", json={"cardIds": [str(card.id)], "destination": {"laneId": str(doing)}}
+    )
     assert moved.status_code == 200
     assert face(await cached(lanekit, w.admin, faces_path(w.a)), card)["laneId"] == str(doing)
     lanes = {lane["id"]: lane for lane in (await cached(lanekit, w.admin, f"/io/board/{w.a.id}"))["lanes"]}
@@ -233,14 +241,16 @@ async def test_board_settings_lanes_types_and_fields_show_on_the_next_get(laneki
     assert {lane["id"]: lane for lane in board["lanes"]}[str(drop)]["wipLimit"] == 7
 
     field = await w.admin.patch(
-        f"/io/board/{w.a.id}/customfield", json=[{"op": "add", "path": "/", "value": {"label": "Cost", "type": "number"}}]
+        f"/io/board/{w.a.id}/customfield",
+        json=[{"op": "add", "path": "/", "value": {"label": "Cost", "type": "number"}}],
     )
     assert field.status_code == 200, field.text
     board = await cached(lanekit, w.admin, f"/io/board/{w.a.id}")
     [shown] = board["customFields"]
     assert shown["label"] == "Cost"
     valued = await w.admin.patch(
-        f"/io/card/{card.id}", json=[{"op": "add", "path": "/customFields/0", "value": {"fieldId": shown["id"], "value": 5}}]
+        f"/io/card/{card.id}",
+        json=[{"op": "add", "path": "/customFields/0", "value": {"fieldId": shown["id"], "value": 5}}],
     )
     assert valued.status_code == 200, valued.text
     assert face(await cached(lanekit, w.admin, faces_path(w.a)), card)["customFields"] == {shown["id"]: 5}
@@ -249,7 +259,7 @@ async def test_board_settings_lanes_types_and_fields_show_on_the_next_get(laneki
     assert (await fresh(w.admin, f"/io/board/{w.a.id}"))["title"] == "Renamed board"
 
 
-# --- per-caller parts and access -----------------------------------------------------------------------------
+# --- per-caller parts and access ----------------------------------------------------------------------------
 
 
 async def test_each_caller_sees_their_own_role_and_role_changes_show(lanekit: Lanekit) -> None:
@@ -311,7 +321,7 @@ async def test_query_parameters_are_part_of_the_key(lanekit: Lanekit) -> None:
     assert str(first.id) in {c["id"] for c in everything["cards"]}
 
 
-# --- time ------------------------------------------------------------------------------------------------------
+# --- time ---------------------------------------------------------------------------------------------------
 
 
 async def test_an_archived_card_leaves_the_cached_faces_when_its_window_passes(
@@ -320,7 +330,9 @@ async def test_an_archived_card_leaves_the_cached_faces_when_its_window_passes(
     w = await world(lanekit)
     card = await w.card(lanekit, w.a, title="Old news")
     archive = w.lanes_a["Finished As Planned"].id
-    moved = await w.admin.post("/io/card/move", json={"cardIds": [str(card.id)], "destination": {"laneId": str(archive)}})
+    moved = await w.admin.post(
+        "/io/card/move", json={"cardIds": [str(card.id)], "destination": {"laneId": str(archive)}}
+    )
     assert moved.status_code == 200, moved.text
     assert str(card.id) in {c["id"] for c in (await cached(lanekit, w.admin, faces_path(w.a)))["cards"]}
 
@@ -331,7 +343,7 @@ async def test_an_archived_card_leaves_the_cached_faces_when_its_window_passes(
     assert [c["id"] for c in kept["cards"]] == [str(card.id)]
 
 
-# --- the cache itself ------------------------------------------------------------------------------------------
+# --- the cache itself ---------------------------------------------------------------------------------------
 
 
 def test_the_cache_keeps_its_total_size_under_the_bound_evicting_the_least_recently_used() -> None:

@@ -58,7 +58,11 @@ class BodyCache:
         self, slot: Hashable, *, key: Hashable, variant: Hashable = None, now: datetime | None = None
     ) -> bytes | None:
         entry = self._entries.get(slot)
-        if entry is None or entry.key != key or (entry.expires is not None and now is not None and now >= entry.expires):
+        if (
+            entry is None
+            or entry.key != key
+            or (entry.expires is not None and now is not None and now >= entry.expires)
+        ):
             self.misses += 1
             return None
         body = entry.bodies.get(variant)

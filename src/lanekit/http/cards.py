@@ -451,7 +451,9 @@ async def list_board_cards(
     faces = [shapes.card_face(r, base_url=base_url) for r in found.cards]
     response = ok(
         {
-            "pageMeta": page_meta(total=found.total, offset=page.offset, limit=page.limit, returned=len(faces)),
+            "pageMeta": page_meta(
+                total=found.total, offset=page.offset, limit=page.limit, returned=len(faces)
+            ),
             "cards": faces,
         }
     )

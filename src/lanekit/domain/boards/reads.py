@@ -105,7 +105,9 @@ async def probe_board(conn: AsyncConnection, *, actor: Actor, board_id: int) -> 
     )
 
 
-async def board_view(conn: AsyncConnection, *, found: BoardAccess, probe: BoardProbe | None = None) -> BoardView:
+async def board_view(
+    conn: AsyncConnection, *, found: BoardAccess, probe: BoardProbe | None = None
+) -> BoardView:
     """The body's records; after `probe_board` (whose visit it reuses), read after the key, so a body is
     never older than the key it is stored under."""
     board = found.board

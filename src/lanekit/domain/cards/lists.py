@@ -342,7 +342,7 @@ async def open_faces(conn: AsyncConnection, *, actor: Actor, board_id: int) -> B
 
 
 async def faces_key(conn: AsyncConnection, *, access: BoardAccess, linked: frozenset[int]) -> FacesKey:
-    """The key of a page whose cards are connected to cards on `linked`: no statement without links, else one."""
+    """The key of a page whose cards are linked to cards on `linked`: no statement without links, else one."""
     actor = access.actor
     today = clock.now().date()
     if not linked:

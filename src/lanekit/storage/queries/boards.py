@@ -307,7 +307,9 @@ _BOARD_STAMP = union_all(
 )
 
 
-async def fetch_board_stamp(conn: AsyncConnection, *, account_id: int, board_id: int, user_id: int) -> BoardStamp:
+async def fetch_board_stamp(
+    conn: AsyncConnection, *, account_id: int, board_id: int, user_id: int
+) -> BoardStamp:
     """One statement: the visit row of (user, board) and the shown columns of the board's members (the live
     users with a role row on it: those the board GET lists), in id order."""
     rows = (
@@ -336,7 +338,11 @@ async def list_versions_with_role(
     rows = (
         await conn.execute(
             select(
-                boards.c.id, boards.c.version, boards.c.is_shared, boards.c.shared_board_role, board_roles.c.role
+                boards.c.id,
+                boards.c.version,
+                boards.c.is_shared,
+                boards.c.shared_board_role,
+                board_roles.c.role,
             )
             .select_from(
                 boards.outerjoin(

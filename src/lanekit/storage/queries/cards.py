@@ -730,7 +730,9 @@ async def first_archived_on(
     where: list[Any] = [cards.c.board_id == board_id, live(), cards.c.archived_on >= archived_after]
     if lane_ids is not None:
         where.append(cards.c.lane_id.in_(list(lane_ids)))
-    value: datetime | None = (await conn.execute(select(func.min(cards.c.archived_on)).where(*where))).scalar()
+    value: datetime | None = (
+        await conn.execute(select(func.min(cards.c.archived_on)).where(*where))
+    ).scalar()
     return value
 
 
