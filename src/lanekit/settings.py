@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     body_timeout_seconds: float = 30.0
     # Open connections one process serves; past it requests are answered 503.
     max_connections: int = 1000
+    # Encoded board bodies and pages of card faces kept per process, by total size in bytes; 0 turns the
+    # cache off (docs/decisions/163-body-cache.md).
+    body_cache_bytes: int = 64 * 1024 * 1024
 
     @field_validator("rate_limit")
     @classmethod
@@ -72,7 +75,7 @@ class Settings(BaseSettings):
             raise ValueError(f"not a rate limit such as '120/minute': {value!r}") from exc
         return value
 
-    @field_validator("db_max_overflow")
+    @field_validator("db_max_overflow", "body_cache_bytes")
     @classmethod
     def _not_negative(cls, value: int) -> int:
         if value < 0:

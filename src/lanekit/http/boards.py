@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Body, Query
+from fastapi import Body, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, StrictBool
 
 from lanekit.domain.boards import boards
 from lanekit.domain.boards import reads as board_reads
+from lanekit.domain.body_cache import BodyCache
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import BoardId, Id, parse_digits
 from lanekit.shapes import boards as shapes
@@ -142,14 +143,43 @@ async def list_boards(
     return ok(shapes.board_list(found, page_meta=meta, only=fields))
 
 
+def body_cache(request: Request) -> BodyCache | None:
+    """The app's cache of encoded board bodies and face pages (one per process; None when turned off)."""
+    state = request.app.state
+    try:
+        cache: BodyCache | None = state.body_cache
+    except AttributeError:
+        size = state.ctx.settings.body_cache_bytes
+        cache = BodyCache(size) if size > 0 else None
+        state.body_cache = cache
+    return cache
+
+
+def cached_json(body: bytes) -> Response:
+    """A remembered body, with the headers `ok` gives the same body."""
+    return Response(content=body, media_type="application/json")
+
+
 @router.get("/board/{boardId:id}", operation_id="getBoard")
-async def get_board(actor: Actor, db: Db, base_url: BaseUrl, boardId: BoardId) -> JSONResponse:
+async def get_board(actor: Actor, db: Db, base_url: BaseUrl, boardId: BoardId, request: Request) -> Response:
+    cache = body_cache(request)
+    view = None
     async with db.read() as conn:
-        view = await board_reads.get_board(conn, actor=actor, board_id=boardId)
-    if view.visit_due:
+        probe = await board_reads.probe_board(conn, actor=actor, board_id=boardId)
+        slot = ("board", actor.account_id, boardId, base_url, probe.variant)
+        body = cache.get(slot, key=probe.key) if cache is not None else None
+        if body is None:
+            view = await board_reads.board_view(conn, found=probe.access, probe=probe)
+    if probe.visit_due:
         async with db.begin() as conn:
             await board_reads.record_visit(conn, actor=actor, board_id=boardId)
-    return ok(shapes.board_detail(view, base_url=base_url))
+    if view is None:
+        assert body is not None
+        return cached_json(body)
+    response = ok(shapes.board_detail(view, base_url=base_url))
+    if cache is not None:
+        cache.put(slot, bytes(response.body), key=probe.key)
+    return response
 
 
 @router.post("/board", operation_id="createBoard")

@@ -9,6 +9,7 @@ from fastapi import Body, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 
+from lanekit.domain import clock
 from lanekit.domain.cards import assignees, delete, moves
 from lanekit.domain.cards import create as cards
 from lanekit.domain.cards import lists as card_lists
@@ -18,6 +19,7 @@ from lanekit.domain.cards.values import check_index
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import BoardId, CardId, Id
 from lanekit.http.attachments import Blobs
+from lanekit.http.boards import body_cache, cached_json
 from lanekit.shapes import cards as shapes
 from lanekit.shapes.common import ident, page_meta
 from lanekit.web.deps import Actor, BaseUrl, Db, PageParams, paging
@@ -410,29 +412,61 @@ async def list_board_cards(
     db: Db,
     base_url: BaseUrl,
     boardId: BoardId,
+    request: Request,
     page: PageParams = paging(200),
     lanes: Annotated[str | None, Query()] = None,
     cards_param: Annotated[str | None, Query(alias="cards")] = None,
     ignoreArchiveDate: Annotated[bool, Query()] = False,
-) -> JSONResponse:
+) -> Response:
+    lane_ids = card_lists.ids_of(_csv(lanes), "lanes")
+    card_ids = card_lists.ids_of(_csv(cards_param), "cards")
+    cache = body_cache(request)
     async with db.read() as conn:
-        total, records = await card_lists.board_faces(
+        access = await card_lists.open_faces(conn, actor=actor, board_id=boardId)
+        slot = (
+            "faces",
+            actor.account_id,
+            boardId,
+            base_url,
+            None if lane_ids is None else tuple(lane_ids),
+            None if card_ids is None else tuple(card_ids),
+            ignoreArchiveDate,
+            page.offset,
+            page.limit,
+        )
+        if cache is not None and (linked := cache.deps(slot)) is not None:
+            key = await card_lists.faces_key(conn, access=access, linked=linked)
+            body = cache.get(slot, key=key.shared, variant=key.variant, now=clock.now())
+            if body is not None:
+                return cached_json(body)
+        found = await card_lists.read_faces(
             conn,
-            actor=actor,
-            board_id=boardId,
-            lane_ids=card_lists.ids_of(_csv(lanes), "lanes"),
-            card_ids=card_lists.ids_of(_csv(cards_param), "cards"),
+            access=access,
+            lane_ids=lane_ids,
+            card_ids=card_ids,
             ignore_archive_date=ignoreArchiveDate,
             offset=page.offset,
             limit=page.limit,
         )
-    faces = [shapes.card_face(r, base_url=base_url) for r in records]
-    return ok(
+    faces = [shapes.card_face(r, base_url=base_url) for r in found.cards]
+    response = ok(
         {
-            "pageMeta": page_meta(total=total, offset=page.offset, limit=page.limit, returned=len(faces)),
+            "pageMeta": page_meta(
+                total=found.total, offset=page.offset, limit=page.limit, returned=len(faces)
+            ),
             "cards": faces,
         }
     )
+    if cache is not None:
+        cache.put(
+            slot,
+            bytes(response.body),
+            key=found.key.shared,
+            variant=found.key.variant,
+            deps=found.linked,
+            expires=found.expires,
+        )
+    return response
 
 
 @router.get("/board/{boardId:id}/tag", operation_id="listBoardTags")

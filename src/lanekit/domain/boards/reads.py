@@ -68,7 +68,48 @@ async def get_board(conn: AsyncConnection, *, actor: Actor, board_id: int) -> Bo
     return await board_view(conn, found=found)
 
 
-async def board_view(conn: AsyncConnection, *, found: BoardAccess) -> BoardView:
+@dataclass(frozen=True, slots=True)
+class BoardProbe:
+    """What a board GET reads before its body (docs/decisions/163-body-cache.md): the caller's access (the
+    authorisation, on every request), the key a cached body must match and whether a visit is due.
+
+    `key` covers everything the body shows: the board's version (every change to the board or anything on it
+    bumps it) and the shown columns of its members (a rename or `lastAccess` bumps no board).  `variant` is
+    the body's only per-caller part, `boardRole`/`effectiveBoardRole`."""
+
+    access: BoardAccess
+    key: tuple[Any, ...]
+    variant: tuple[str, str]
+    last_visit: Any
+
+    @property
+    def visit_due(self) -> bool:
+        return _visit_is_due(self.last_visit)
+
+
+def _visit_is_due(last_visit: Any) -> bool:
+    return last_visit is None or last_visit < clock.now() - VISIT_THROTTLE
+
+
+async def probe_board(conn: AsyncConnection, *, actor: Actor, board_id: int) -> BoardProbe:
+    """Authorise the caller and read the body's key: two statements."""
+    found = await open_board(conn, actor=actor, board_id=board_id)
+    stamp = await board_queries.fetch_board_stamp(
+        conn, account_id=found.board.account_id, board_id=found.board.id, user_id=actor.user_id
+    )
+    return BoardProbe(
+        access=found,
+        key=(found.board.version, stamp.members),
+        variant=(found.explicit_role or found.effective_role, found.effective_role),
+        last_visit=stamp.visited_on,
+    )
+
+
+async def board_view(
+    conn: AsyncConnection, *, found: BoardAccess, probe: BoardProbe | None = None
+) -> BoardView:
+    """The body's records; after `probe_board` (whose visit it reuses), read after the key, so a body is
+    never older than the key it is stored under."""
     board = found.board
     account_id = board.account_id
     lanes = await lane_queries.list_for_board(conn, account_id=account_id, board_id=board.id)
@@ -76,7 +117,10 @@ async def board_view(conn: AsyncConnection, *, found: BoardAccess) -> BoardView:
     members = await role_queries.list_board_members(
         conn, account_id=account_id, board=board, every_user=False
     )
-    last_visit = await board_queries.fetch_visit(conn, user_id=found.actor.user_id, board_id=board.id)
+    if probe is not None:
+        last_visit = probe.last_visit
+    else:
+        last_visit = await board_queries.fetch_visit(conn, user_id=found.actor.user_id, board_id=board.id)
     return BoardView(
         access=found,
         lanes=lanes,
@@ -87,7 +131,7 @@ async def board_view(conn: AsyncConnection, *, found: BoardAccess) -> BoardView:
         custom_fields=await field_queries.list_for_board(conn, account_id=account_id, board_id=board.id),
         tags=await board_queries.list_tags(conn, board_id=board.id),
         layout_checksum=layout_checksum(board, lanes),
-        visit_due=last_visit is None or last_visit < clock.now() - VISIT_THROTTLE,
+        visit_due=_visit_is_due(last_visit),
     )
 
 

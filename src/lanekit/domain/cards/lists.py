@@ -14,13 +14,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.domain import clock
-from lanekit.domain.access import NONE, board_access, effective_role, require
+from lanekit.domain.access import NONE, BoardAccess, board_access, effective_role, require
 from lanekit.domain.cards import connections, values
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import Actor, parse_digits
 from lanekit.storage.queries import boards as board_queries
 from lanekit.storage.queries import card_filters
 from lanekit.storage.queries import cards as card_queries
+from lanekit.storage.queries import connections as connection_queries
 from lanekit.storage.queries import dependencies as dependency_queries
 from lanekit.storage.records import CardReadRecord
 
@@ -310,6 +311,99 @@ async def _inaccessible(
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class FacesKey:
+    """What a cached page of faces must match (docs/decisions/163-body-cache.md).
+
+    `shared`: the board's version, the versions of the other boards whose cards the page's cards are connected
+    to (parents' titles, children's statistics), and today's date (the statistics' past-due counts).
+    `variant`: which of those linked boards the caller can read (parents on others are not shown)."""
+
+    shared: tuple[Any, ...]
+    variant: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class FacesPage:
+    total: int
+    cards: list[CardReadRecord]
+    # The other boards the key was read over, and when the page changes with no write (the first archived
+    # card shown leaves the 14-day window); None: no such moment.
+    linked: frozenset[int]
+    key: FacesKey
+    expires: datetime | None
+
+
+async def open_faces(conn: AsyncConnection, *, actor: Actor, board_id: int) -> BoardAccess:
+    """The authorisation of `GET /io/board/:boardId/card`, checked on every request."""
+    access = await board_access(conn, actor=actor, board_id=board_id)
+    require(access, "card.read")
+    return access
+
+
+async def faces_key(conn: AsyncConnection, *, access: BoardAccess, linked: frozenset[int]) -> FacesKey:
+    """The key of a page whose cards are linked to cards on `linked`: no statement without links, else one."""
+    actor = access.actor
+    today = clock.now().date()
+    if not linked:
+        return FacesKey((access.board.version, (), today), frozenset())
+    rows = await board_queries.list_versions_with_role(
+        conn, account_id=actor.account_id, board_ids=sorted(linked), user_id=actor.user_id
+    )
+    readable = frozenset(
+        r.id
+        for r in rows
+        if effective_role(
+            explicit=r.explicit_role,
+            is_shared=r.is_shared,
+            shared_role=r.shared_board_role,
+            account_admin=actor.administrator,
+        )
+        != NONE
+    )
+    return FacesKey((access.board.version, tuple((r.id, r.version) for r in rows), today), readable)
+
+
+async def read_faces(
+    conn: AsyncConnection,
+    *,
+    access: BoardAccess,
+    lane_ids: list[int] | None,
+    card_ids: list[int] | None,
+    ignore_archive_date: bool,
+    offset: int,
+    limit: int,
+) -> FacesPage:
+    """A page of faces with its key.  Each part is read after the key that covers it (the board's version
+    came with the access), so a page is never older than the key it is stored under."""
+    board_id = access.board.id
+    archived_after = None if ignore_archive_date else clock.now() - ARCHIVE_WINDOW
+    total, records = await card_queries.list_board_faces(
+        conn,
+        board_id=board_id,
+        lane_ids=lane_ids,
+        card_ids=card_ids,
+        archived_after=archived_after,
+        offset=offset,
+        limit=limit,
+    )
+    linked_ids = [r.card.id for r in records if r.has_parents or r.has_children]
+    linked = frozenset(
+        await connection_queries.list_linked_board_ids(conn, card_ids=linked_ids) - {board_id}
+        if linked_ids
+        else ()
+    )
+    key = await faces_key(conn, access=access, linked=linked)
+    expires = None
+    if archived_after is not None:
+        first = await card_queries.first_archived_on(
+            conn, board_id=board_id, lane_ids=lane_ids, archived_after=archived_after
+        )
+        expires = None if first is None else first + ARCHIVE_WINDOW
+    records = await connections.with_connections(conn, actor=access.actor, reads=records)
+    return FacesPage(total, records, linked, key, expires)
+
+
 async def board_faces(
     conn: AsyncConnection,
     *,
@@ -321,18 +415,17 @@ async def board_faces(
     offset: int,
     limit: int,
 ) -> tuple[int, list[CardReadRecord]]:
-    access = await board_access(conn, actor=actor, board_id=board_id)
-    require(access, "card.read")
-    total, records = await card_queries.list_board_faces(
+    access = await open_faces(conn, actor=actor, board_id=board_id)
+    page = await read_faces(
         conn,
-        board_id=board_id,
+        access=access,
         lane_ids=lane_ids,
         card_ids=card_ids,
-        archived_after=None if ignore_archive_date else clock.now() - ARCHIVE_WINDOW,
+        ignore_archive_date=ignore_archive_date,
         offset=offset,
         limit=limit,
     )
-    return total, await connections.with_connections(conn, actor=actor, reads=records)
+    return page.total, page.cards
 
 
 async def tag_usage(conn: AsyncConnection, *, actor: Actor, board_id: int) -> dict[str, int]:

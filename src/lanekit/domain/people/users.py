@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.domain import clock
 from lanekit.domain.access import require_account_admin
+from lanekit.domain.changes import bump_boards
 from lanekit.domain.enums import DATE_FORMATS, LICENSE_TYPES, LOCALES, TIME_ZONES, USER_SORTS
 from lanekit.domain.errors import Conflict, Invalid, NotFound
 from lanekit.domain.people import accounts
@@ -17,6 +18,7 @@ from lanekit.domain.people.passwords import check_password_rules, hash_password
 from lanekit.domain.types import UNSET, Actor, given_fields
 from lanekit.storage.queries import accounts as account_queries
 from lanekit.storage.queries import board_roles as board_role_queries
+from lanekit.storage.queries import cards as card_queries
 from lanekit.storage.queries import users as user_queries
 from lanekit.storage.records import UserRecord
 
@@ -267,6 +269,17 @@ _WIRE_NAMES = {
 }
 
 
+# What card faces show of an assignee (`assignedUsers`: full name, email; the avatar URL is the user id's).
+_FACE_COLUMNS = frozenset({"first_name", "last_name", "email"})
+
+
+async def _bump_assigned_boards(conn: AsyncConnection, *, user_id: int) -> None:
+    """A change to what faces show of a user bumps the boards of the cards they are assigned to, so a body
+    cached under those boards' versions is not served again (docs/decisions/163-body-cache.md).  Board GET
+    bodies show members' columns too; their key reads those columns, so no bump is needed for them."""
+    await bump_boards(conn, board_ids=await card_queries.list_assigned_board_ids(conn, user_id=user_id))
+
+
 async def _apply_changes(
     conn: AsyncConnection, *, account_id: int, user: UserRecord, changes: UserChanges
 ) -> UserRecord:
@@ -285,6 +298,8 @@ async def _apply_changes(
     updated = await user_queries.update_user(conn, account_id=account_id, user_id=user.id, **values)
     if updated is None:
         raise NotFound("user", user.id)
+    if _FACE_COLUMNS & values.keys():
+        await _bump_assigned_boards(conn, user_id=user.id)
     # Requests carry the caller's record (roles, login, profile): remembered copies must be read again.
     await announce_user_change(conn, user_id=user.id)
     return updated

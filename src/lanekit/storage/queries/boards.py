@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, false, func, insert, or_, select, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    false,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.storage.records import BoardRecord
 from lanekit.storage.rows import row_values
-from lanekit.storage.tables import board_roles, board_visits, boards, card_tags, cards
+from lanekit.storage.tables import board_roles, board_visits, boards, card_tags, cards, users
 
 
 def _board(row: Any) -> BoardRecord:
@@ -253,3 +267,94 @@ async def list_recent_visits(
         )
     ).all()
     return [(_board(r), r._mapping["explicit_role"]) for r in rows]
+
+
+# --- what a cached board body is keyed on (docs/decisions/163-body-cache.md) -----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BoardStamp:
+    """The caller's last visit, and what the board GET shows of each member that no board-version bump
+    covers: the user's own columns (a rename, a new email, `lastAccess`, an administrator flag)."""
+
+    visited_on: datetime | None
+    members: tuple[tuple[Any, ...], ...]
+
+
+_MEMBER_COLUMNS = (
+    users.c.id,
+    users.c.username,
+    users.c.first_name,
+    users.c.last_name,
+    users.c.email,
+    users.c.date_format,
+    users.c.last_access,
+)
+
+_BOARD_STAMP = union_all(
+    select(
+        literal(0).label("kind"),
+        board_visits.c.visited_on.label("t"),
+        *[type_coerce(null(), c.type).label(c.name) for c in _MEMBER_COLUMNS],
+    ).where(board_visits.c.user_id == bindparam("user_id"), board_visits.c.board_id == bindparam("board_id")),
+    select(literal(1), null(), *_MEMBER_COLUMNS)
+    .select_from(users.join(board_roles, board_roles.c.user_id == users.c.id))
+    .where(
+        board_roles.c.board_id == bindparam("board_id"),
+        users.c.account_id == bindparam("account_id"),
+        users.c.deleted == false(),
+    ),
+)
+
+
+async def fetch_board_stamp(
+    conn: AsyncConnection, *, account_id: int, board_id: int, user_id: int
+) -> BoardStamp:
+    """One statement: the visit row of (user, board) and the shown columns of the board's members (the live
+    users with a role row on it: those the board GET lists), in id order."""
+    rows = (
+        await conn.execute(_BOARD_STAMP, {"account_id": account_id, "board_id": board_id, "user_id": user_id})
+    ).all()
+    visited = next((r[1] for r in rows if r[0] == 0), None)
+    members = tuple(sorted(tuple(r[2:]) for r in rows if r[0] == 1))
+    return BoardStamp(visited, members)
+
+
+@dataclass(frozen=True, slots=True)
+class BoardVersion:
+    id: int
+    version: int
+    is_shared: bool
+    shared_board_role: str
+    explicit_role: str | None
+
+
+async def list_versions_with_role(
+    conn: AsyncConnection, *, account_id: int, board_ids: Sequence[int], user_id: int
+) -> list[BoardVersion]:
+    """The versions of the live boards among these, with the user's explicit role on each (one statement)."""
+    if not board_ids:
+        return []
+    rows = (
+        await conn.execute(
+            select(
+                boards.c.id,
+                boards.c.version,
+                boards.c.is_shared,
+                boards.c.shared_board_role,
+                board_roles.c.role,
+            )
+            .select_from(
+                boards.outerjoin(
+                    board_roles, and_(board_roles.c.board_id == boards.c.id, board_roles.c.user_id == user_id)
+                )
+            )
+            .where(
+                boards.c.account_id == account_id,
+                boards.c.is_deleted == false(),
+                boards.c.id.in_(sorted(board_ids)),
+            )
+            .order_by(boards.c.id)
+        )
+    ).all()
+    return [BoardVersion(int(r[0]), int(r[1]), bool(r[2]), r[3], r[4]) for r in rows]

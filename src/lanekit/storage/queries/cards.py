@@ -720,3 +720,30 @@ def sort_order(sort: str) -> list[Any]:
     if sort == "rank":
         return [cards.c.board_id, *lane_order(), cards.c.rank, cards.c.id]
     return [cards.c.updated_on.desc(), cards.c.id.desc()]
+
+
+async def first_archived_on(
+    conn: AsyncConnection, *, board_id: int, lane_ids: Sequence[int] | None, archived_after: datetime
+) -> datetime | None:
+    """The earliest `archived_on` at or after `archived_after` among the board's live cards (in these lanes):
+    the next card to leave the board faces as its archive date ages out."""
+    where: list[Any] = [cards.c.board_id == board_id, live(), cards.c.archived_on >= archived_after]
+    if lane_ids is not None:
+        where.append(cards.c.lane_id.in_(list(lane_ids)))
+    value: datetime | None = (
+        await conn.execute(select(func.min(cards.c.archived_on)).where(*where))
+    ).scalar()
+    return value
+
+
+async def list_assigned_board_ids(conn: AsyncConnection, *, user_id: int) -> list[int]:
+    """The boards of the cards the user is assigned to (deleted cards included)."""
+    rows = (
+        await conn.execute(
+            select(cards.c.board_id)
+            .distinct()
+            .select_from(card_assignments.join(cards, cards.c.id == card_assignments.c.card_id))
+            .where(card_assignments.c.user_id == user_id)
+        )
+    ).all()
+    return sorted(int(r[0]) for r in rows)

@@ -449,3 +449,26 @@ async def list_stats(
         key = (int(r[0]), int(r[1]) if by_board else None)
         found[key] = _stats(r[len(keys) :])
     return found
+
+
+async def list_linked_board_ids(conn: AsyncConnection, *, card_ids: Sequence[int]) -> set[int]:
+    """The boards of every card connected to one of these, as parent or child, live or not (one statement;
+    what a cached page of faces shows from other boards comes from these boards' cards)."""
+    if not card_ids:
+        return set()
+    ids = list(card_ids)
+    far = case(
+        (card_connections.c.parent_card_id.in_(ids), card_connections.c.child_card_id),
+        else_=card_connections.c.parent_card_id,
+    )
+    links = (
+        select(far.label("card_id"))
+        .where(or_(card_connections.c.parent_card_id.in_(ids), card_connections.c.child_card_id.in_(ids)))
+        .subquery("links")
+    )
+    rows = (
+        await conn.execute(
+            select(cards.c.board_id).distinct().select_from(links.join(cards, cards.c.id == links.c.card_id))
+        )
+    ).all()
+    return {int(r[0]) for r in rows}
