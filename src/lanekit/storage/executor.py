@@ -347,6 +347,13 @@ class Connection:
 
     async def execute(self, statement: Any, parameters: Any = None) -> Result:
         entry, extracted, collected = self._compiler.entry(statement, parameters)
+        if entry.many and entry.compiled.effective_returning:
+            # INSERT … RETURNING of many rows: one multi-row VALUES statement, whose rows both databases
+            # return in the order of the VALUES (ids are assigned in that order), as SQLAlchemy's
+            # "insertmanyvalues" sends it.
+            multi = statement.values(list(parameters))
+            multi._sort_by_parameter_order = False  # the VALUES order is the order (above)
+            return await self.execute(multi)
         sql, args = entry.bind(parameters, extracted, collected)
         _announce(self._engine, self, sql, args, entry.many)
         return await self._run(entry, sql, args)
