@@ -18,8 +18,8 @@ with the parameters hidden) exactly as SQLAlchemy wraps them, and a connection t
 invalidated, so the error mapping of `http/errors.py` is unchanged.
 
 On SQLite, a read statement runs inline on the event loop while it is fast (an indexed lookup takes tens
-of microseconds, less than a hop to a thread); one that once took longer than `INLINE_LIMIT_SECONDS` runs
-on a reader thread from then on.  Every statement of a write transaction (BEGIN IMMEDIATE to COMMIT) runs
+of microseconds, less than a hop to a thread); one whose CPU time averages more than
+`INLINE_LIMIT_SECONDS` runs on a reader thread until it averages less again.  Every statement of a write transaction (BEGIN IMMEDIATE to COMMIT) runs
 on the one writer thread, since writers are serialized anyway and a BEGIN may wait for another process's
 lock for up to the busy timeout.
 """
@@ -39,7 +39,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.sql.compiler import NO_LINTING
 from sqlalchemy.util.concurrency import greenlet_spawn
 
-# A SQLite read that took longer than this once runs on a reader thread from then on.
+# A SQLite read whose CPU time averages more than this runs on a reader thread, not on the event loop.
 INLINE_LIMIT_SECONDS = 0.0005
 
 _EMPTY: dict[str, Any] = {}
@@ -189,6 +189,7 @@ class Entry:
         "row_class",
         "slow",
         "sql",
+        "cost",
     )
 
     def __init__(self, compiled: Any, many: bool) -> None:
@@ -202,6 +203,7 @@ class Entry:
         self.expands = bool(compiled.literal_execute_params or compiled.post_compile_params)
         self.is_dml = bool(compiled.isinsert or compiled.isupdate or compiled.isdelete)
         self.slow = False
+        self.cost = 0.0
         columns = compiled._result_columns
         dialect = compiled.dialect
         if columns:
@@ -262,6 +264,18 @@ class Entry:
                 values[i] = p(values[i])
             out.append(cls(values))
         return out
+
+
+def _raw_entry() -> Entry:
+    entry = Entry.__new__(Entry)
+    entry.compiled = None
+    entry.many = False
+    entry.is_dml = True
+    entry.slow = True
+    entry.cost = 1.0
+    entry.row_class = None
+    entry.result_procs = None
+    return entry
 
 
 class Compiler:
@@ -357,6 +371,12 @@ class Connection:
         sql, args = entry.bind(parameters, extracted, collected)
         _announce(self._engine, self, sql, args, entry.many)
         return await self._run(entry, sql, args)
+
+    async def exec_driver_sql(self, sql: str, parameters: Any = ()) -> Result:
+        """Plain SQL in the driver's own parameter style, with no type processing (tools and tests)."""
+        entry = _raw_entry()
+        _announce(self._engine, self, sql, parameters, False)
+        return await self._run(entry, sql, list(parameters or ()))
 
     async def _run(self, entry: Entry, sql: str, args: Any) -> Result:
         raise NotImplementedError
@@ -464,7 +484,9 @@ class PgConnection(Connection):
                 raise
 
 
-def _sqlite_run(raw: Any, sql: str, args: Any, many: bool) -> tuple[list[Any], int, Any]:
+def _sqlite_run(raw: Any, sql: str, args: Any, many: bool) -> tuple[list[Any], int, Any, float]:
+    """Run one statement and fetch its rows; also the CPU time it took on this thread."""
+    started = time.thread_time()
     cursor = raw.cursor()
     try:
         if many:
@@ -472,7 +494,7 @@ def _sqlite_run(raw: Any, sql: str, args: Any, many: bool) -> tuple[list[Any], i
         else:
             cursor.execute(sql, args)
         rows = cursor.fetchall()
-        return rows, cursor.rowcount, cursor.description
+        return rows, cursor.rowcount, cursor.description, time.thread_time() - started
     finally:
         cursor.close()
 
@@ -489,20 +511,23 @@ class SqliteConnection(Connection):
     async def _call(self, sql: str, args: Any, many: bool, entry: Entry | None) -> tuple[list[Any], int, Any]:
         try:
             if self._writing:
-                return await asyncio.get_running_loop().run_in_executor(
+                out = await asyncio.get_running_loop().run_in_executor(
                     self._db._writer, _sqlite_run, self._raw, sql, args, many
                 )
-            if entry is not None and not entry.slow:
-                started = time.perf_counter()
+            elif entry is not None and not entry.slow:
                 out = _sqlite_run(self._raw, sql, args, many)
-                if time.perf_counter() - started > INLINE_LIMIT_SECONDS:
-                    entry.slow = True
-                return out
-            return await asyncio.get_running_loop().run_in_executor(
-                self._db._readers, _sqlite_run, self._raw, sql, args, many
-            )
+            else:
+                out = await asyncio.get_running_loop().run_in_executor(
+                    self._db._readers, _sqlite_run, self._raw, sql, args, many
+                )
         except self.dialect.loaded_dbapi.Error as error:
             raise self._wrap(error, sql, self._raw) from error
+        if entry is not None:
+            # A moving average of the statement's CPU time (preemption and GIL waits do not count), so
+            # that one slow run under load does not send a statement to a thread for good.
+            entry.cost += (out[3] - entry.cost) * 0.25
+            entry.slow = entry.cost > INLINE_LIMIT_SECONDS
+        return out[0], out[1], out[2]
 
     async def _run(self, entry: Entry, sql: str, args: Any) -> Result:
         rows, rowcount, description = await self._call(sql, args, entry.many, entry)
