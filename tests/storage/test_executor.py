@@ -46,7 +46,9 @@ def _account(**values: object) -> dict[str, object]:
 async def test_rows_come_back_as_stored_by_index_name_and_mapping(db: Database) -> None:
     values = _account()
     async with db.begin() as conn:
-        account_id = (await conn.execute(insert(accounts).values(**values).returning(accounts.c.id))).scalar_one()
+        account_id = (
+            await conn.execute(insert(accounts).values(**values).returning(accounts.c.id))
+        ).scalar_one()
     async with db.read() as conn:
         row = (await conn.execute(select(accounts).where(accounts.c.id == account_id))).one()
     assert row.settings == values["settings"]
@@ -121,5 +123,7 @@ async def test_a_unique_violation_is_an_integrity_error_without_the_parameters(d
     assert "secret-title-value" not in str(raised.value)
     # The failed transaction was rolled back and its connection is usable again.
     async with db.begin() as conn:
-        count = (await conn.execute(select(func.count()).where(accounts.c.name == values["name"]))).scalar_one()
+        count = (
+            await conn.execute(select(func.count()).where(accounts.c.name == values["name"]))
+        ).scalar_one()
     assert count == 1

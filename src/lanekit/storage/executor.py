@@ -17,11 +17,11 @@ Driver errors are wrapped in SQLAlchemy's exception types (`IntegrityError`, `Op
 with the parameters hidden) exactly as SQLAlchemy wraps them, and a connection the driver reports lost is
 invalidated, so the error mapping of `http/errors.py` is unchanged.
 
-On SQLite, a read statement runs inline on the event loop while it is fast (an indexed lookup takes tens
-of microseconds, less than a hop to a thread); one whose CPU time averages more than
-`INLINE_LIMIT_SECONDS` runs on a reader thread until it averages less again.  Every statement of a write transaction (BEGIN IMMEDIATE to COMMIT) runs
-on the one writer thread, since writers are serialized anyway and a BEGIN may wait for another process's
-lock for up to the busy timeout.
+On SQLite, a read statement runs inline on the event loop while it is fast (an indexed lookup costs tens
+of microseconds of CPU, a hop to a thread several times that); one whose CPU time averages more than
+`INLINE_LIMIT_SECONDS` runs on a reader thread until it averages less again.  Every statement of a write
+transaction (BEGIN IMMEDIATE to COMMIT) runs on the one writer thread: writers are serialized anyway, and a
+BEGIN may wait for another process's lock for up to the busy timeout.
 """
 
 from __future__ import annotations
@@ -180,6 +180,7 @@ class Entry:
 
     __slots__ = (
         "compiled",
+        "cost",
         "expands",
         "is_dml",
         "many",
@@ -189,7 +190,6 @@ class Entry:
         "row_class",
         "slow",
         "sql",
-        "cost",
     )
 
     def __init__(self, compiled: Any, many: bool) -> None:
@@ -243,9 +243,7 @@ class Entry:
         if order is not None:
             return sql, [procs[k](values[k]) if k in procs else values[k] for k in order]
         escaped = compiled.escaped_bind_names
-        return sql, {
-            escaped.get(k, k): (procs[k](v) if k in procs else v) for k, v in values.items()
-        }
+        return sql, {escaped.get(k, k): (procs[k](v) if k in procs else v) for k, v in values.items()}
 
     def rows(self, raw_rows: Sequence[Any], description: Any) -> list[Row]:
         cls = self.row_class
@@ -343,7 +341,17 @@ def _announce(engine: Engine, conn: Any, sql: str, args: Any, many: bool) -> Non
 class Connection:
     """One pooled connection, running statements on its driver connection.  See the module docstring."""
 
-    __slots__ = ("_fairy", "_raw", "_engine", "_compiler", "dialect", "info", "invalidated", "_writing", "_db")
+    __slots__ = (
+        "_compiler",
+        "_db",
+        "_engine",
+        "_fairy",
+        "_raw",
+        "_writing",
+        "dialect",
+        "info",
+        "invalidated",
+    )
 
     def __init__(self, db: Any, fairy: Any) -> None:
         self._db = db
