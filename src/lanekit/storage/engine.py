@@ -303,7 +303,13 @@ async def _transaction(conn: Connection, callbacks: list[AfterCommit]) -> AsyncI
         try:
             yield conn
         except BaseException:
-            await asyncio.shield(conn._rollback())
+            try:
+                await asyncio.shield(conn._rollback())
+            except Exception:
+                # The block's own error is the one to raise; a connection that could not roll back is
+                # not returned to the pool.
+                log.warning("rollback failed; dropping the connection", exc_info=True)
+                conn.invalidated = True
             raise
         await conn._commit()
     finally:
