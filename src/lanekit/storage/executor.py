@@ -32,7 +32,7 @@ import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
@@ -50,6 +50,10 @@ class Row(tuple):  # type: ignore[type-arg]
 
     __slots__ = ()
     _keys: tuple[str, ...] = ()
+
+    if TYPE_CHECKING:
+        # Columns are properties of each statement's own row class.
+        def __getattr__(self, name: str) -> Any: ...
 
     @property
     def _mapping(self) -> dict[str, Any]:
