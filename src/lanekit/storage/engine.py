@@ -56,10 +56,11 @@ from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.util.concurrency import await_
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.util.concurrency import await_, greenlet_spawn
 
 from lanekit.settings import Settings
+from lanekit.storage.executor import Compiler, Connection, PgConnection, SqliteConnection, make_threads
 
 _WRITE = "lanekit_write"
 _READ = "lanekit_read"
@@ -184,6 +185,9 @@ def _make_sqlite_engine(url: URL, settings: Settings) -> AsyncEngine:
         # Statement errors never carry the parameters (a password hash, user text) into logs.
         hide_parameters=True,
         connect_args={"timeout": timeout_s, "check_same_thread": False},
+        # Requests end their transactions themselves (`storage/executor.py`); a reset would be one more
+        # hop to the aiosqlite thread per checkin.
+        pool_reset_on_return=None,
         **_pool_args(settings),
     )
 
@@ -209,7 +213,7 @@ def _make_sqlite_engine(url: URL, settings: Settings) -> AsyncEngine:
     return engine
 
 
-def after_commit(conn: AsyncConnection, callback: AfterCommit) -> None:
+def after_commit(conn: Connection, callback: AfterCommit) -> None:
     """Run `callback` once the write transaction of `conn` (a `Database.begin()` connection) has committed.
 
     Callbacks run in the order they were registered, after the block's end (on SQLite, after the write
@@ -225,36 +229,43 @@ def after_commit(conn: AsyncConnection, callback: AfterCommit) -> None:
     pending.append(callback)
 
 
-async def _checkout(engine: AsyncEngine) -> AsyncConnection:
-    """`engine.connect()`, with a failure to get a connection turned into DatabaseUnavailable.
+def _unreachable(exc: BaseException, dbapi: Any) -> bool:
+    if isinstance(exc, (OSError, TimeoutError, DBAPIError)):
+        return True
+    if dbapi is not None and isinstance(exc, dbapi.Error):
+        return True
+    # asyncpg raises its own errors while opening a connection ("the database system is starting up",
+    # "... is shutting down").
+    return type(exc).__module__.startswith("asyncpg")
+
+
+async def _checkout(db: Database) -> Connection:
+    """A pooled connection, with a failure to get one turned into DatabaseUnavailable.
 
     That is: the database refusing or not answering, or the pool having no connection to spare within
     its timeout (every connection busy for `LANEKIT_DB_POOL_TIMEOUT_SECONDS`).
     """
     try:
-        return await engine.connect()
-    except (OSError, TimeoutError, DBAPIError) as exc:
-        raise DatabaseUnavailable(f"cannot reach the database ({type(exc).__name__})") from exc
+        fairy = await greenlet_spawn(db.engine.sync_engine.pool.connect)
     except sa_exc.TimeoutError as exc:
         log.warning("no pooled database connection became free in time: %s", exc)
         raise DatabaseUnavailable("every database connection is busy") from exc
     except Exception as exc:
-        # asyncpg raises its own errors while opening a connection ("the database system is starting
-        # up", "... is shutting down"), which SQLAlchemy does not wrap in DBAPIError.
-        if type(exc).__module__.startswith("asyncpg"):
+        if _unreachable(exc, db.engine.dialect.loaded_dbapi):
             raise DatabaseUnavailable(f"cannot reach the database ({type(exc).__name__})") from exc
         raise
+    return db._connection_class(db, fairy)
 
 
-async def _close(conn: AsyncConnection) -> None:
-    # As AsyncConnection's own `async with` closes it: shielded, so a cancelled request still returns it.
-    await asyncio.shield(conn.close())
+async def _close(conn: Connection) -> None:
+    # Shielded, so a cancelled request still returns its connection.
+    await asyncio.shield(conn._checkin())
 
 
 @asynccontextmanager
-async def _connect(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+async def _connect(db: Database) -> AsyncIterator[Connection]:
     """A connection of its own for one block; only the checkout's failures become DatabaseUnavailable."""
-    conn = await _checkout(engine)
+    conn = await _checkout(db)
     try:
         yield conn
     finally:
@@ -264,14 +275,12 @@ async def _connect(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 class _RequestSlot:
     """The connection of one request scope: None until a block needs it, and again once released."""
 
-    __slots__ = ("busy", "conn", "mode")
+    __slots__ = ("busy", "conn")
 
     def __init__(self) -> None:
-        self.conn: AsyncConnection | None = None
+        self.conn: Connection | None = None
         # A block is using `conn` (a nested or concurrent block then takes a connection of its own).
         self.busy = False
-        # What `conn` was last set up for (_READ or _WRITE): unchanged, a block sets no option.
-        self.mode: str | None = None
 
 
 async def _run_after_commit(callbacks: list[AfterCommit]) -> None:
@@ -285,6 +294,28 @@ async def _run_after_commit(callbacks: list[AfterCommit]) -> None:
                 log.exception("after-commit callback %r failed", callback)
 
 
+@asynccontextmanager
+async def _transaction(conn: Connection, callbacks: list[AfterCommit]) -> AsyncIterator[Connection]:
+    """BEGIN, the block, COMMIT; ROLLBACK when the block raises.  The after-commit list lives meanwhile."""
+    conn.info[_AFTER_COMMIT] = callbacks
+    try:
+        await conn._begin()
+        try:
+            yield conn
+        except BaseException:
+            try:
+                await asyncio.shield(conn._rollback())
+            except Exception:
+                # The block's own error is the one to raise; a connection that could not roll back is
+                # not returned to the pool.
+                log.warning("rollback failed; dropping the connection", exc_info=True)
+                conn.invalidated = True
+            raise
+        await conn._commit()
+    finally:
+        conn.info.pop(_AFTER_COMMIT, None)
+
+
 class Database:
     """The one way request code gets a connection: a read or a write transaction.
 
@@ -293,6 +324,9 @@ class Database:
     sees the data committed when it starts (READ COMMITTED on both databases), so a read that must see two
     tables at one instant reads them in one statement.  Domain and storage code never commit; what must
     wait for the commit is registered with `after_commit(conn, callback)`.
+
+    Statements run through `storage/executor.py` on the pooled driver connection (decision 164); the
+    engine is kept for its pool, for migrations and for tools.
 
     Inside `request_scope()` every block uses the scope's one connection (see the module docstring); a
     block opened while another is still open on it takes a connection of its own, as outside a scope.
@@ -304,13 +338,16 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self._compiler = Compiler(engine.dialect)
+        self._writer, self._readers = make_threads(self.dialect)
         # Per Database, so that two apps (or a test's second Database) in one process never share a slot.
         self._slot: ContextVar[_RequestSlot | None] = ContextVar(f"lanekit_request_{id(self)}", default=None)
+        self._connection_class: type[Connection]
         if self.dialect == "sqlite":
-            self._reader = engine.execution_options(**{_READ: True})
+            self._connection_class = SqliteConnection
             self._write_lock: asyncio.Lock | None = asyncio.Lock()
         else:
-            self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+            self._connection_class = PgConnection
             self._write_lock = None
 
     @asynccontextmanager
@@ -339,22 +376,10 @@ class Database:
         conn, slot.conn = slot.conn, None
         await _close(conn)
 
-    async def _slot_connection(self, slot: _RequestSlot, mode: str) -> AsyncConnection:
+    async def _slot_connection(self, slot: _RequestSlot) -> Connection:
         if slot.conn is None:
-            slot.conn = await _checkout(self.engine)
-            slot.mode = None
-        conn = slot.conn
-        if slot.mode != mode:
-            writing = mode == _WRITE
-            options: dict[str, Any] = {_WRITE: writing, _READ: not writing}
-            if self.dialect != "sqlite":
-                # What `_reader` does for a connection of its own: reads run in autocommit, no BEGIN.
-                options["isolation_level"] = (
-                    self.engine.dialect.default_isolation_level if writing else "AUTOCOMMIT"
-                )
-            await conn.execution_options(**options)
-            slot.mode = mode
-        return conn
+            slot.conn = await _checkout(self)
+        return slot.conn
 
     async def _drop(self, slot: _RequestSlot) -> None:
         """Give up the slot's connection after a block failed: its state is not known to be clean."""
@@ -363,7 +388,7 @@ class Database:
             await _close(conn)
 
     @asynccontextmanager
-    async def begin(self) -> AsyncIterator[AsyncConnection]:
+    async def begin(self) -> AsyncIterator[Connection]:
         """The write transaction, then its after-commit callbacks (see `after_commit`)."""
         slot = self._slot.get()
         if slot is None or slot.busy:
@@ -372,21 +397,15 @@ class Database:
             return
         # The connection before the lock: a writer holding the SQLite lock never waits for the pool, which
         # with no overflow could be emptied by requests waiting for that lock.
-        conn = await self._slot_connection(slot, _WRITE)
+        conn = await self._slot_connection(slot)
         callbacks: list[AfterCommit] = []
         committed = False
         lock: contextlib.AbstractAsyncContextManager[Any] = self._write_lock or contextlib.nullcontext()
         slot.busy = True
         try:
-            async with lock:
-                conn.info[_AFTER_COMMIT] = callbacks
-                try:
-                    async with conn.begin():
-                        yield conn
-                    committed = True
-                finally:
-                    if not conn.invalidated:
-                        conn.info.pop(_AFTER_COMMIT, None)
+            async with lock, _transaction(conn, callbacks):
+                yield conn
+            committed = True
         except BaseException:
             slot.busy = False
             await self._drop(slot)
@@ -397,44 +416,30 @@ class Database:
                 await _run_after_commit(callbacks)
 
     @asynccontextmanager
-    async def _own_write(self) -> AsyncIterator[AsyncConnection]:
+    async def _own_write(self) -> AsyncIterator[Connection]:
         callbacks: list[AfterCommit] = []
         committed = False
         lock: contextlib.AbstractAsyncContextManager[Any] = self._write_lock or contextlib.nullcontext()
         try:
-            async with lock, _connect(self.engine) as conn:
-                await conn.execution_options(**{_WRITE: True})
-                # `info` is the pooled DBAPI connection's and outlives this block: always remove the list.
-                conn.info[_AFTER_COMMIT] = callbacks
-                try:
-                    async with conn.begin():
-                        yield conn
-                    committed = True
-                finally:
-                    # An invalidated connection (the database went away) has no `info` to clean: reading it
-                    # would reconnect outside the driver's async context; the pool clears it on reconnect.
-                    if not conn.invalidated:
-                        conn.info.pop(_AFTER_COMMIT, None)
+            async with lock, _connect(self) as conn, _transaction(conn, callbacks):
+                yield conn
+            committed = True
         finally:
             # Also when returning the connection failed or was cancelled: the commit has happened regardless.
             if committed:
                 await _run_after_commit(callbacks)
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
+    async def read(self) -> AsyncIterator[Connection]:
         slot = self._slot.get()
         if slot is None or slot.busy:
-            async with _connect(self._reader) as own:
+            async with _connect(self) as own:
                 yield own
             return
-        conn = await self._slot_connection(slot, _READ)
+        conn = await self._slot_connection(slot)
         slot.busy = True
         try:
             yield conn
-            if conn.in_transaction():
-                # Ends the autobegun transaction SQLAlchemy tracks; no statement on either database (reads
-                # run in autocommit), so the connection can switch to a write transaction next.
-                await conn.rollback()
         except BaseException:
             slot.busy = False
             await self._drop(slot)
@@ -444,3 +449,6 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        for threads in (self._writer, self._readers):
+            if threads is not None:
+                threads.shutdown(wait=False)
