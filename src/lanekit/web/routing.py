@@ -10,11 +10,12 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, _effective_route_context_var
 from starlette.convertors import Convertor, register_url_convertor
 
 from lanekit.domain.inputs import check_storable
 from lanekit.domain.types import MAX_ID
+from lanekit.web.handler import compile_handler
 
 
 def at_most(bound: int) -> str:
@@ -84,7 +85,12 @@ async def refuse_unstorable(request: Request) -> None:
 
 class LenientRoute(APIRoute):
     """Matches paths case-insensitively: LeanKit clients differ (`/customField` vs `/customfield`), and
-    refuses unstorable input before the handler runs (`refuse_unstorable`)."""
+    refuses unstorable input before the handler runs (`refuse_unstorable`).
+
+    Its handler solves the dependencies from a plan made when the route is built (`web/handler.py`) where
+    the route allows it, and is FastAPI's own otherwise, and for every request FastAPI's telemetry traces
+    or that runs while `dependency_overrides` are set.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -92,12 +98,30 @@ class LenientRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        # The route as included (full path, router dependencies), as FastAPI's own handler sees it.
+        route: Any = self
+        effective = _effective_route_context_var.get()
+        if effective is not None and effective.original_route is self:
+            route = effective
+        planned = compile_handler(route)
+        overrides = route.dependency_overrides_provider
 
-        async def guarded(request: Request) -> Response:
+        if planned is None:
+
+            async def guarded(request: Request) -> Response:
+                await refuse_unstorable(request)
+                return await handler(request)
+
+            return guarded
+
+        async def guarded_planned(request: Request) -> Response:
             await refuse_unstorable(request)
-            return await handler(request)
+            traced = "fastapi.telemetry" in request.scope
+            if traced or (overrides is not None and overrides.dependency_overrides):
+                return await handler(request)
+            return await planned(request)
 
-        return guarded
+        return guarded_planned
 
 
 def make_router(tag: str) -> APIRouter:
