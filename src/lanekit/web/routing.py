@@ -12,10 +12,11 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute, _effective_route_context_var
 from starlette.convertors import Convertor, register_url_convertor
+from starlette.types import Scope
 
 from lanekit.domain.inputs import check_storable
 from lanekit.domain.types import MAX_ID
-from lanekit.web.handler import compile_handler
+from lanekit.web.handler import Handler, compile_handler
 
 
 def at_most(bound: int) -> str:
@@ -103,25 +104,41 @@ class LenientRoute(APIRoute):
         effective = _effective_route_context_var.get()
         if effective is not None and effective.original_route is self:
             route = effective
-        planned = compile_handler(route)
-        overrides = route.dependency_overrides_provider
+        planned = self.planned_handler(route)
+
+        async def guarded(request: Request) -> Response:
+            await refuse_unstorable(request)
+            return await handler(request)
 
         if planned is None:
-
-            async def guarded(request: Request) -> Response:
-                await refuse_unstorable(request)
-                return await handler(request)
-
             return guarded
+        overrides = route.dependency_overrides_provider
 
         async def guarded_planned(request: Request) -> Response:
-            await refuse_unstorable(request)
-            traced = "fastapi.telemetry" in request.scope
-            if traced or (overrides is not None and overrides.dependency_overrides):
-                return await handler(request)
+            if uses_fastapi_handler(request.scope, overrides):
+                return await guarded(request)
             return await planned(request)
 
         return guarded_planned
+
+    def planned_handler(self, route: Any) -> Handler | None:
+        """The handler solving `route`'s dependencies from a plan (web/handler.py), guarded like FastAPI's;
+        None when the route needs FastAPI's.  `route` is this route or its effective context as included."""
+        compiled = compile_handler(route)
+        if compiled is None:
+            return None
+
+        async def planned(request: Request) -> Response:
+            await refuse_unstorable(request)
+            return await compiled(request)
+
+        return planned
+
+
+def uses_fastapi_handler(scope: Scope, overrides: Any) -> bool:
+    """Whether this request must take FastAPI's general handler although the route has a planned one:
+    FastAPI's telemetry traces it (the spans are FastAPI's to make), or `dependency_overrides` are set."""
+    return "fastapi.telemetry" in scope or bool(overrides is not None and overrides.dependency_overrides)
 
 
 def make_router(tag: str) -> APIRouter:
