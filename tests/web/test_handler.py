@@ -51,7 +51,7 @@ async def kit(settings: Settings) -> AsyncIterator[Lanekit]:
 def fastapi_solves(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The paths FastAPI's own solver ran for, in order."""
     calls: list[str] = []
-    original = fastapi_routing.solve_dependencies
+    original = fastapi_routing.solve_dependencies  # type: ignore[attr-defined]
 
     async def counting(**kwargs: Any) -> Any:
         calls.append(kwargs["request"].url.path)

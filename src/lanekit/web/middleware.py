@@ -131,6 +131,8 @@ class EdgeMiddleware:
             elif name == b"x-http-method-override":
                 override = value
 
+        # A copy: the server's own scope keeps what the client sent (uvicorn's access log prints it).
+        scope = dict(scope)
         method: str = scope["method"]
         if override and method == "POST":
             overridden = override.decode("latin-1").strip().upper()
