@@ -40,9 +40,8 @@ from lanekit.storage.blobs import LocalBlobStore
 from lanekit.storage.engine import Database, make_engine
 from lanekit.storage.notify import Notifier
 from lanekit.web import docs, health
-from lanekit.web.connection import RequestConnectionMiddleware
 from lanekit.web.deps import AppContext, require_actor
-from lanekit.web.middleware import RateLimitHeadersMiddleware, TenancyMiddleware, TransportMiddleware
+from lanekit.web.middleware import EdgeMiddleware
 from lanekit.web.ratelimit import RateLimiter
 from lanekit.web.router import install as install_route_table
 from lanekit.web.routing import make_router
@@ -125,15 +124,13 @@ def create_app(settings: Settings) -> FastAPI:
     install_route_table(app.router)
 
     errors.install(app)
-    # Added innermost first: the transport layer sees the raw request before anything else.
-    # The request's one database connection (web/connection.py), for authentication and the handler.
-    app.add_middleware(RequestConnectionMiddleware, db=db)
-    app.add_middleware(RateLimitHeadersMiddleware)
+    # One layer for the rules every request follows (web/middleware.py): transport leniency, the request id,
+    # the body limit, tenancy, the request's one database connection (authentication and the handler share
+    # it) and the X-RateLimit-* headers.
     app.add_middleware(
-        TenancyMiddleware, resolver=AccountResolver(db, default_account=settings.default_account)
-    )
-    app.add_middleware(
-        TransportMiddleware,
+        EdgeMiddleware,
+        db=db,
+        resolver=AccountResolver(db, default_account=settings.default_account),
         max_body_bytes=settings.max_body_bytes,
         streamed_uploads=attachments.UPLOAD_PATH,
     )

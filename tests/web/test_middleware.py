@@ -3,7 +3,7 @@ leniency, tenancy."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, MutableMapping
 from typing import Any
 
 import httpx
@@ -294,3 +294,59 @@ def test_reason_phrases_are_pinned_to_rfc_9110() -> None:
     assert reason_phrase(413) == "Content Too Large"
     assert reason_phrase(422) == "Unprocessable Content"
     assert reason_phrase(404) == "Not Found"
+
+
+async def test_the_edge_adds_the_window_then_the_request_id_to_every_answer(small_body_kit: Lanekit) -> None:
+    kit = small_body_kit
+    tenant = await kit.tenant()
+    admin = kit.as_admin(tenant)
+
+    served = await admin.get("/io/user/me", headers={"X-Request-ID": "me-1"})
+    assert served.status_code == 200
+    names = [name.decode().lower() for name, _ in served.headers.raw]
+    assert names[-4:] == ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "x-request-id"]
+    assert served.headers["x-request-id"] == "me-1"
+
+    # Refused before anyone authenticated: the request id, and no window.
+    refused = await admin.post(
+        "/io/auth/token", json={"description": "x" * 200}, headers={"X-Request-ID": "big-1"}
+    )
+    assert_error(refused, 413)
+    assert refused.headers["x-request-id"] == "big-1"
+    assert "x-ratelimit-limit" not in refused.headers
+
+
+async def test_the_servers_scope_keeps_what_the_client_sent(lanekit: Lanekit) -> None:
+    """The edge respells the path and applies a method override on a copy: the server's access log still
+    shows the request as sent."""
+    tenant = await lanekit.tenant()
+    credentials = basic(tenant.admin.email, tenant.admin_password)["Authorization"]
+    scope: dict[str, Any] = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/io/USER/me/",
+        "raw_path": b"/io/USER/me/",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", tenant.host.encode()),
+            (b"authorization", credentials.encode()),
+            (b"x-http-method-override", b"GET"),
+        ],
+        "client": ("127.0.0.1", 1),
+        "server": ("localhost", 80),
+    }
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(dict(message))
+
+    await lanekit.app(scope, receive, send)
+    assert sent[0]["status"] == 200
+    assert (scope["method"], scope["path"], scope["raw_path"]) == ("POST", "/io/USER/me/", b"/io/USER/me/")

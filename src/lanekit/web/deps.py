@@ -69,7 +69,8 @@ def _parse_authorization(header: str) -> tuple[str, str]:
 async def account_of(request: Request) -> int | None:
     """The id of the account this request's Host selects (docs/conventions.md §7), or None when there is none.
 
-    Looked up once per request, on first use, through the resolver `TenancyMiddleware` provides.
+    Looked up once per request, on first use, through the resolver the edge (`web/middleware.EdgeMiddleware`)
+    provides.
     """
     state = request.state
     account_id: int | None

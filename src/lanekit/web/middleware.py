@@ -1,6 +1,9 @@
-"""Pure ASGI middleware: transport leniency, body limits, tenancy, rate-limit headers.
+"""The edge: one pure ASGI layer for transport leniency, the request id, body limits, tenancy, the
+X-RateLimit-* headers and the request's database connection.
 
-Each one applies a rule every endpoint follows; docs/conventions.md writes them down.
+Each applies a rule every endpoint follows; docs/conventions.md writes them down.  They were four
+middlewares, each wrapping `send` again and scanning the headers on its own; as one layer they read the
+headers once and wrap `receive` and `send` once (docs/decisions/165-request-path.md).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lanekit.domain.people.accounts import AccountResolver
 from lanekit.shapes.common import error_body, reason_phrase
+from lanekit.storage.engine import Database
 
 OVERRIDABLE = {"PUT", "PATCH", "DELETE", "GET"}
 
@@ -70,26 +74,41 @@ class PathCase:
         return "/".join(segments) if changed else path
 
 
-class TransportMiddleware:
-    """Method override on POST, trailing slashes, path case, a request id, and the request-body size limit.
+class EdgeMiddleware:
+    """Every HTTP request's way in and out, in this order:
 
-    A body over the limit is refused with 413 before the handler runs: by its Content-Length when given,
-    else while it streams in (it is buffered up to the limit, which is small).  POSTs to a path that
-    `streamed_uploads` matches (attachment uploads) are passed on unbuffered and unlimited: their handler
-    streams the body and enforces its own, larger limit.
+    1. **Transport** (docs/conventions.md §8): `X-HTTP-Method-Override` on a POST, a trailing slash
+       stripped, path segments respelt in the routes' case (`PathCase`), and a request id: the client's
+       `X-Request-ID` (its first 64 characters) or a new one, echoed on the response.
+    2. **Body limit**: a body over `max_body_bytes` is refused with 413 before the app runs: by its
+       Content-Length when given (a malformed one is a 400), else while it streams in (it is buffered up to
+       the limit, which is small).  POSTs to a path that `streamed_uploads` matches (attachment uploads)
+       are passed on unbuffered and unlimited: their handler streams the body and enforces its own, larger
+       limit.
+    3. **Tenancy** (docs/conventions.md §7): the request's state receives its Host header and the
+       `AccountResolver`; the account is looked up lazily (`deps.account_of`), so probes, the OpenAPI
+       document and unknown routes never touch the database and `/readyz` can report an unmigrated or
+       unreachable one.
+    4. **The request's database connection** (docs/decisions/161-request-connection.md): the app runs
+       inside `Database.request_scope()`, and the connection goes back to the pool whenever the app reads
+       the request body and when the response starts.
+    5. **Rate-limit headers**: the X-RateLimit-* values authentication computed (`request.state.rate_limit`)
+       are added to the response, then `X-Request-ID`.
     """
 
     def __init__(
         self,
         app: ASGIApp,
         *,
+        db: Database,
+        resolver: AccountResolver,
         max_body_bytes: int,
-        unlimited_prefixes: tuple[str, ...] = (),
         streamed_uploads: re.Pattern[str] | None = None,
     ) -> None:
         self.app = app
+        self.db = db
+        self.resolver = resolver
         self.max_body_bytes = max_body_bytes
-        self.unlimited_prefixes = unlimited_prefixes
         self.streamed_uploads = streamed_uploads
         self.path_case = PathCase()
 
@@ -97,125 +116,115 @@ class TransportMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.lower(): v for k, v in scope["headers"]}
+        host = override = request_id = length = encoding = None
+        # ASGI header names are lower-case.  Host: the first one; the others: the last one.
+        for name, value in scope["headers"]:
+            if name == b"host":
+                if host is None:
+                    host = value
+            elif name == b"content-length":
+                length = value
+            elif name == b"transfer-encoding":
+                encoding = value
+            elif name == b"x-request-id":
+                request_id = value
+            elif name == b"x-http-method-override":
+                override = value
+
+        # A copy: the server's own scope keeps what the client sent (uvicorn's access log prints it).
         scope = dict(scope)
-        override = headers.get(b"x-http-method-override")
-        if scope["method"] == "POST" and override:
-            method = override.decode("latin-1").strip().upper()
-            if method in OVERRIDABLE:
-                scope["method"] = method
-        path: str = scope["path"]
+        method: str = scope["method"]
+        if override and method == "POST":
+            overridden = override.decode("latin-1").strip().upper()
+            if overridden in OVERRIDABLE:
+                scope["method"] = method = overridden
+        original: str = scope["path"]
+        path = original
         if len(path) > 1 and path.endswith("/"):
             path = path.rstrip("/") or "/"
         if "app" in scope:
             path = self.path_case.canonical(scope["app"], path)
-        if path != scope["path"]:
+        if path != original:
             scope["path"] = path
             scope["raw_path"] = quote(path).encode("ascii")
-        request_id = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex
-        scope.setdefault("state", {})
-        scope["state"] = {**scope["state"], "request_id": request_id}
+        rid = (request_id.decode("latin-1")[:64] if request_id else "") or uuid.uuid4().hex
+        state: dict[str, Any] = dict(scope.get("state") or ())
+        state["request_id"] = rid
+        state["host"] = host.decode("latin-1") if host is not None else None
+        state["account_resolver"] = self.resolver
+        scope["state"] = state
+        db = self.db
+        rid_header = (b"x-request-id", rid.encode())
 
-        async def send_with_id(message: Message) -> None:
+        async def send_out(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                # The response no longer needs the database (a no-op while a block is open).
+                await db.release()
+                headers = list(message.get("headers", ()))
+                window = state.get("rate_limit")
+                if window is not None:
+                    limit, remaining, reset = window
+                    headers.append((b"x-ratelimit-limit", str(limit).encode()))
+                    headers.append((b"x-ratelimit-remaining", str(remaining).encode()))
+                    headers.append((b"x-ratelimit-reset", str(reset).encode()))
+                headers.append(rid_header)
+                message["headers"] = headers
             await send(message)
 
-        if scope["path"].lower().startswith(self.unlimited_prefixes) if self.unlimited_prefixes else False:
-            await self.app(scope, receive, send_with_id)
-            return
         uploads = self.streamed_uploads
-        if uploads is not None and scope["method"] == "POST" and uploads.fullmatch(scope["path"]):
-            await self.app(scope, receive, send_with_id)
-            return
-
-        length = headers.get(b"content-length")
-        if length is not None:
+        streamed = uploads is not None and method == "POST" and uploads.fullmatch(path) is not None
+        if streamed:
+            pass  # an attachment upload: its handler streams the body and enforces its own limit
+        elif length is None and encoding is not None and encoding.lower() == b"chunked":
+            # No declared length: buffer the body up to the limit, then replay it.
+            chunks: list[bytes] = []
+            size = 0
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > self.max_body_bytes:
+                    await _send_json(send_out, 413, self._too_large())
+                    return
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    break
+            receive = _replay(b"".join(chunks), receive)
+        elif length is not None:
             try:
                 declared = int(length)
             except ValueError:
-                await _send_json(send_with_id, 400, "Content-Length is not a number")
+                await _send_json(send_out, 400, "Content-Length is not a number")
                 return
             if declared > self.max_body_bytes:
-                await _send_json(send_with_id, 413, self._too_large())
+                await _send_json(send_out, 413, self._too_large())
                 return
-            await self.app(scope, receive, send_with_id)
-            return
-        if headers.get(b"transfer-encoding", b"").lower() != b"chunked":
-            await self.app(scope, receive, send_with_id)
-            return
+        inner_receive = receive
 
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body_bytes:
-                await _send_json(send_with_id, 413, self._too_large())
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        replayed = False
+        async def receive_in() -> Message:
+            # The client may be slow: the request's connection goes back to the pool meanwhile (a no-op
+            # unless the request holds an idle one).
+            await db.release()
+            return await inner_receive()
 
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send_with_id)
+        async with db.request_scope():
+            await self.app(scope, receive_in, send_out)
 
     def _too_large(self) -> str:
         return f"request body is larger than the limit of {self.max_body_bytes} bytes"
 
 
-class TenancyMiddleware:
-    """Hands the request the means to find the account chosen by its Host header (docs/conventions.md §7).
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """`receive` that first returns the buffered `body` whole, then defers to the client's."""
+    replayed = False
 
-    The lookup itself is lazy (`deps.account_of`): probes, the OpenAPI document and unknown routes never
-    touch the database, so `/readyz` can report an unmigrated or unreachable database instead of failing.
-    """
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
 
-    def __init__(self, app: ASGIApp, *, resolver: AccountResolver) -> None:
-        self.app = app
-        self.resolver = resolver
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
-            scope["state"] = {**scope.get("state", {}), "host": host, "account_resolver": self.resolver}
-        await self.app(scope, receive, send)
-
-
-class RateLimitHeadersMiddleware:
-    """Adds the X-RateLimit-* headers that authentication computed to every response."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        state: dict[str, Any] = scope.setdefault("state", {})
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                window = state.get("rate_limit")
-                if window is not None:
-                    limit, remaining, reset = window
-                    message["headers"] = [
-                        *message.get("headers", []),
-                        (b"x-ratelimit-limit", str(limit).encode()),
-                        (b"x-ratelimit-remaining", str(remaining).encode()),
-                        (b"x-ratelimit-reset", str(reset).encode()),
-                    ]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+    return replay

@@ -38,10 +38,12 @@ from fastapi.routing import (
 from fastapi.telemetry._api import _route_selected
 from starlette._utils import get_route_path
 from starlette.convertors import IntegerConvertor, StringConvertor
+from starlette.requests import Request
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import Receive, Scope, Send
 
-from lanekit.web.routing import IdConvertor
+from lanekit.web.handler import Handler
+from lanekit.web.routing import IdConvertor, LenientRoute, uses_fastapi_handler
 
 # Convertors that match exactly one non-empty path segment (no "/"), the premise of the index.
 SINGLE_SEGMENT = (IdConvertor, IntegerConvertor, StringConvertor)
@@ -55,13 +57,15 @@ class Entry:
 
     `context` is an included APIRoute's effective context (its full path, dependencies and app) and
     `branch` the innermost included router holding it; with no context, `route` is a top-level route
-    matched and handled as FastAPI's own loop does.
+    matched and handled as FastAPI's own loop does.  `planned` is the route's handler with a dependency
+    plan (web/handler.py), called directly, when it has one.
     """
 
     order: int
     route: BaseRoute
     context: Any = None
     branch: Any = None
+    planned: Handler | None = None
 
 
 def _key_parts(path_format: str, convertors: dict[str, Any]) -> tuple[int, tuple[str, ...]] | None:
@@ -128,8 +132,12 @@ class RouteTable(APIRouter):
             walked = _walk(route)
             if walked is not None:
                 for context, branch in walked:
+                    original = context.original_route
+                    planned = (
+                        original.planned_handler(context) if isinstance(original, LenientRoute) else None
+                    )
                     put(
-                        Entry(order, context.original_route, context, branch),
+                        Entry(order, original, context, branch, planned),
                         context.methods,
                         context.path_format,
                         context.param_convertors,
@@ -197,7 +205,16 @@ class RouteTable(APIRouter):
             fastapi_scope[_FASTAPI_INCLUDED_ROUTER_KEY] = entry.branch
             _route_selected(scope=scope, path=entry.context.path_format)
             fastapi_scope[_FASTAPI_EFFECTIVE_ROUTE_CONTEXT_KEY] = entry.context
-            await entry.route.handle(scope, receive, send)
+            planned = entry.planned
+            if planned is None or uses_fastapi_handler(scope, entry.context.dependency_overrides_provider):
+                await entry.route.handle(scope, receive, send)
+                return
+            # What APIRoute.handle → request_response would do, less what a planned handler does not use
+            # (the per-request exit stacks for yield dependencies and uploaded files, the method check a
+            # full match has passed).  An exception goes to the app's ExceptionMiddleware, which holds
+            # the same handlers the route's own wrapper would have used.
+            response = await planned(Request(scope, receive, send))
+            await response(scope, receive, send)
             return
         await super().app(scope, receive, send)
 

@@ -10,11 +10,13 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, _effective_route_context_var
 from starlette.convertors import Convertor, register_url_convertor
+from starlette.types import Scope
 
 from lanekit.domain.inputs import check_storable
 from lanekit.domain.types import MAX_ID
+from lanekit.web.handler import Handler, compile_handler
 
 
 def at_most(bound: int) -> str:
@@ -84,7 +86,12 @@ async def refuse_unstorable(request: Request) -> None:
 
 class LenientRoute(APIRoute):
     """Matches paths case-insensitively: LeanKit clients differ (`/customField` vs `/customfield`), and
-    refuses unstorable input before the handler runs (`refuse_unstorable`)."""
+    refuses unstorable input before the handler runs (`refuse_unstorable`).
+
+    Its handler solves the dependencies from a plan made when the route is built (`web/handler.py`) where
+    the route allows it, and is FastAPI's own otherwise, and for every request FastAPI's telemetry traces
+    or that runs while `dependency_overrides` are set.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -92,12 +99,46 @@ class LenientRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        # The route as included (full path, router dependencies), as FastAPI's own handler sees it.
+        route: Any = self
+        effective = _effective_route_context_var.get()
+        if effective is not None and effective.original_route is self:
+            route = effective
+        planned = self.planned_handler(route)
 
         async def guarded(request: Request) -> Response:
             await refuse_unstorable(request)
             return await handler(request)
 
-        return guarded
+        if planned is None:
+            return guarded
+        overrides = route.dependency_overrides_provider
+
+        async def guarded_planned(request: Request) -> Response:
+            if uses_fastapi_handler(request.scope, overrides):
+                return await guarded(request)
+            return await planned(request)
+
+        return guarded_planned
+
+    def planned_handler(self, route: Any) -> Handler | None:
+        """The handler solving `route`'s dependencies from a plan (web/handler.py), guarded like FastAPI's;
+        None when the route needs FastAPI's.  `route` is this route or its effective context as included."""
+        compiled = compile_handler(route)
+        if compiled is None:
+            return None
+
+        async def planned(request: Request) -> Response:
+            await refuse_unstorable(request)
+            return await compiled(request)
+
+        return planned
+
+
+def uses_fastapi_handler(scope: Scope, overrides: Any) -> bool:
+    """Whether this request must take FastAPI's general handler although the route has a planned one:
+    FastAPI's telemetry traces it (the spans are FastAPI's to make), or `dependency_overrides` are set."""
+    return "fastapi.telemetry" in scope or bool(overrides is not None and overrides.dependency_overrides)
 
 
 def make_router(tag: str) -> APIRouter:
