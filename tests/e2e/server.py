@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import uvicorn
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.app import create_app
 from lanekit.settings import Settings
 from lanekit.storage.engine import Database
+from lanekit.storage.executor import Connection
 from lanekit.storage.records import UserRecord
 from tests.factories.accounts import make_account
 from tests.factories.users import DEFAULT_PASSWORD, make_user
@@ -37,7 +37,7 @@ class LiveServer:
     db: Database
     loop: asyncio.AbstractEventLoop
 
-    def run(self, fn: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+    def run(self, fn: Callable[[Connection], Awaitable[T]]) -> T:
         """`fn(conn)` in one transaction on the server's loop; its result."""
 
         async def in_transaction() -> T:
@@ -50,7 +50,7 @@ class LiveServer:
     def tenant(self, name: str) -> Tenant:
         """Creates account `name` with an administrator."""
 
-        async def create(conn: AsyncConnection) -> Tenant:
+        async def create(conn: Connection) -> Tenant:
             account = await make_account(conn, name=name)
             admin = await make_user(conn, account, administrator=True, email=f"admin@{name}.example")
             return Tenant(account, admin, DEFAULT_PASSWORD, f"{name}.lanekit.test")

@@ -6,11 +6,11 @@ import uuid
 from typing import Any
 
 from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lanekit.domain import clock
 from lanekit.domain.boards.boards import NewBoard, create_board
 from lanekit.domain.types import Actor
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import board_roles as role_queries
 from lanekit.storage.records import AccountRecord, BoardRecord, BoardRoleRecord, UserRecord
 from lanekit.storage.tables import card_tags, cards
@@ -26,7 +26,7 @@ def actor_of(user: UserRecord) -> Actor:
 
 
 async def make_board(
-    conn: AsyncConnection, account: AccountRecord, *, creator: UserRecord, **overrides: Any
+    conn: Connection, account: AccountRecord, *, creator: UserRecord, **overrides: Any
 ) -> BoardRecord:
     """A blank board (default layout, card types, icons) by `creator`; NewBoard fields may be overridden.
 
@@ -39,7 +39,7 @@ async def make_board(
 
 
 async def grant_role(
-    conn: AsyncConnection, board: BoardRecord, user: UserRecord, role: str, *, wip: int | None = None
+    conn: Connection, board: BoardRecord, user: UserRecord, role: str, *, wip: int | None = None
 ) -> BoardRoleRecord:
     """Give `user` an explicit role on `board` (replacing any role they had)."""
     await role_queries.delete_roles(conn, board_ids=[board.id], user_ids=[user.id])
@@ -49,7 +49,7 @@ async def grant_role(
 
 
 async def insert_card_row(
-    conn: AsyncConnection,
+    conn: Connection,
     board: BoardRecord,
     *,
     lane_id: int,

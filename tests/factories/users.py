@@ -3,15 +3,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain.people.users import NewUser, insert_new_user
+from lanekit.storage.executor import Connection
 from lanekit.storage.records import AccountRecord, UserRecord
 
 DEFAULT_PASSWORD = "correct-horse-battery"
 
 
-async def make_user(conn: AsyncConnection, account: AccountRecord, **overrides: Any) -> UserRecord:
+async def make_user(conn: Connection, account: AccountRecord, **overrides: Any) -> UserRecord:
     """A valid user built through the domain; any NewUser field may be overridden."""
     values: dict[str, Any] = {
         "email": f"u{uuid.uuid4().hex[:10]}@{account.name}.example",

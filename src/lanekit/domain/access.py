@@ -19,11 +19,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain.enums import BOARD_ROLES
 from lanekit.domain.errors import Forbidden, NotFound
 from lanekit.domain.types import Actor
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import boards as board_queries
 from lanekit.storage.queries import cards as card_queries
 from lanekit.storage.records import BoardRecord, CardRecord
@@ -131,7 +130,7 @@ class BoardAccess:
         return rank(self.effective_role) >= rank(needed)
 
 
-async def board_access(conn: AsyncConnection, *, actor: Actor, board_id: int) -> BoardAccess:
+async def board_access(conn: Connection, *, actor: Actor, board_id: int) -> BoardAccess:
     """Load a live board of the caller's account with the caller's role, in one query.
 
     Raises NotFound when the board does not exist, is deleted, belongs to another account or the caller
@@ -178,7 +177,7 @@ def require_board_creator(actor: Actor) -> None:
         raise Forbidden("creating a board requires the board creator or administrator account role")
 
 
-async def access_for_card(conn: AsyncConnection, *, actor: Actor, card_id: int, board_id: int) -> BoardAccess:
+async def access_for_card(conn: Connection, *, actor: Actor, card_id: int, board_id: int) -> BoardAccess:
     """The caller's access to the card's board; a board they cannot see makes the *card* not found."""
     try:
         return await board_access(conn, actor=actor, board_id=board_id)
@@ -187,7 +186,7 @@ async def access_for_card(conn: AsyncConnection, *, actor: Actor, card_id: int, 
 
 
 async def accesses_for_cards(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     actor: Actor,
     cards: Sequence[CardRecord],
@@ -208,7 +207,7 @@ async def accesses_for_cards(
 
 
 async def readable_card(
-    conn: AsyncConnection, *, actor: Actor, card_id: int, action: str = "card.read"
+    conn: Connection, *, actor: Actor, card_id: int, action: str = "card.read"
 ) -> tuple[CardRecord, BoardAccess]:
     """A live card of the caller's account with the caller's access to its board, checked for `action`.
 

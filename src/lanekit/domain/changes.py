@@ -10,21 +10,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain.events import NewEvent
 from lanekit.domain.types import Actor
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import activity as activity_queries
 from lanekit.storage.queries import boards as board_queries
 
 
-async def bump_boards(conn: AsyncConnection, *, board_ids: Iterable[int]) -> dict[int, int]:
+async def bump_boards(conn: Connection, *, board_ids: Iterable[int]) -> dict[int, int]:
     """Grow each board's version once (ascending id: the lock order) and return the new versions."""
     return {b: await board_queries.bump_version(conn, board_id=b) for b in sorted(set(board_ids))}
 
 
 async def save_events(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     actor: Actor,
     now: datetime,

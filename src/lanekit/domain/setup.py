@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain.boards.boards import NewBoard, create_board
 from lanekit.domain.errors import Conflict
 from lanekit.domain.people import accounts
 from lanekit.domain.people.passwords import verify_password
 from lanekit.domain.people.users import NewUser, insert_new_user
 from lanekit.domain.types import Actor
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import accounts as account_queries
 from lanekit.storage.queries import board_roles as board_role_queries
 from lanekit.storage.queries import users as user_queries
 
 
 async def ensure_account_admin(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     account_name: str,
     email: str,
@@ -60,7 +59,7 @@ async def ensure_account_admin(
     return f"created {'account ' + repr(name) + ' and ' if created_account else ''}administrator {email}"
 
 
-async def seed_demo(conn: AsyncConnection, *, account_name: str, email: str, password: str) -> bool:
+async def seed_demo(conn: Connection, *, account_name: str, email: str, password: str) -> bool:
     """Seed the demo account when the database holds no account yet; returns whether it did."""
     if await account_queries.count_all(conn) > 0:
         return False
@@ -81,7 +80,7 @@ DEMO_TEAM = (
 )
 
 
-async def seed_demo_board(conn: AsyncConnection, *, account_id: int, admin_email: str, password: str) -> int:
+async def seed_demo_board(conn: Connection, *, account_id: int, admin_email: str, password: str) -> int:
     """A realistic board for the demo: the default layout, owned by the administrator, with a manager, a user
     and a reader (each signing in with `password` at the administrator's email domain).  Returns its id."""
     admin = await user_queries.fetch_by_login(conn, account_id=account_id, login=admin_email)

@@ -30,9 +30,10 @@ from weakref import WeakKeyDictionary
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lanekit.storage.engine import after_commit
+from lanekit.storage.executor import Connection
 
 log = logging.getLogger("lanekit.storage.notify")
 
@@ -171,7 +172,7 @@ def _bump_epoch_file(path: str) -> None:
         os.close(fd)
 
 
-async def publish(conn: AsyncConnection, channel: str, payload: str) -> None:
+async def publish(conn: Connection, channel: str, payload: str) -> None:
     """Tell every process, once this write transaction commits, that `payload` happened on `channel`.
 
     `conn` must be a `Database.begin()` connection.  `channel` is an SQL identifier-like name and `payload`

@@ -8,7 +8,8 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import BigInteger, ColumnElement, Table, any_, bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncConnection
+
+from lanekit.storage.executor import Connection
 
 T = TypeVar("T")
 
@@ -47,7 +48,7 @@ class PerDialect(Generic[T]):
         self._build = build
         self._built: dict[str, T] = {}
 
-    def __call__(self, conn: AsyncConnection) -> T:
+    def __call__(self, conn: Connection) -> T:
         name = conn.dialect.name
         try:
             return self._built[name]

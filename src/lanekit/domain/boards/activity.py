@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain import events
 from lanekit.domain.access import access_for_card, board_access, require
 from lanekit.domain.errors import Invalid, NotFound
 from lanekit.domain.types import Actor
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import activity as activity_queries
 from lanekit.storage.queries import cards as card_queries
 from lanekit.storage.queries import lanes as lane_queries
@@ -28,7 +27,7 @@ def _check(direction: str, limit: int) -> bool:
 
 
 async def card_activity(
-    conn: AsyncConnection, *, actor: Actor, card_id: int, cursor: int | None, direction: str, limit: int
+    conn: Connection, *, actor: Actor, card_id: int, cursor: int | None, direction: str, limit: int
 ) -> list[EventRecord]:
     """Newest first.  A deleted card's history stays readable to those who can read its board."""
     newer = _check(direction, limit)
@@ -43,7 +42,7 @@ async def card_activity(
 
 
 async def board_activity(
-    conn: AsyncConnection, *, actor: Actor, board_id: int, cursor: int | None, direction: str, limit: int
+    conn: Connection, *, actor: Actor, board_id: int, cursor: int | None, direction: str, limit: int
 ) -> list[EventRecord]:
     newer = _check(direction, limit)
     access = await board_access(conn, actor=actor, board_id=board_id)
@@ -64,7 +63,7 @@ class BoardChangeReport:
 
 
 async def board_changes(
-    conn: AsyncConnection, *, actor: Actor, board_id: int, since: int
+    conn: Connection, *, actor: Actor, board_id: int, since: int
 ) -> BoardChangeReport | None:
     """None when `since` is ahead of the board (the endpoint answers 204)."""
     access = await board_access(conn, actor=actor, board_id=board_id)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain import access, clock, html
 from lanekit.domain.access import BoardAccess, board_access, require, require_board_creator
 from lanekit.domain.boards import copy as board_copy
@@ -15,6 +13,7 @@ from lanekit.domain.boards.defaults import LaneSpec
 from lanekit.domain.enums import BOARD_ROLES
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import UNSET, Actor, given_fields
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import board_roles as role_queries
 from lanekit.storage.queries import boards as board_queries
 from lanekit.storage.queries import card_types as card_type_queries
@@ -75,7 +74,7 @@ def _initial_settings(new: NewBoard) -> dict[str, Any]:
     return settings
 
 
-async def create_board(conn: AsyncConnection, *, actor: Actor, new: NewBoard) -> BoardRecord:
+async def create_board(conn: Connection, *, actor: Actor, new: NewBoard) -> BoardRecord:
     """Create a board; its creator becomes its administrator.
 
     A blank board gets the default layout, card types and custom icons (board_defaults).  With a
@@ -115,7 +114,7 @@ async def create_board(conn: AsyncConnection, *, actor: Actor, new: NewBoard) ->
 
 
 async def populate_from_source(
-    conn: AsyncConnection, *, actor: Actor, board: BoardRecord, new: NewBoard
+    conn: Connection, *, actor: Actor, board: BoardRecord, new: NewBoard
 ) -> BoardRecord:
     """Fill a freshly inserted board from `new.template_id` or `new.from_board_id` (domain/board_copy.py).
 
@@ -135,7 +134,7 @@ async def populate_from_source(
 
 
 async def insert_lane_tree(
-    conn: AsyncConnection, *, board: BoardRecord, specs: tuple[LaneSpec, ...], parent_id: int | None = None
+    conn: Connection, *, board: BoardRecord, specs: tuple[LaneSpec, ...], parent_id: int | None = None
 ) -> None:
     moment = clock.now()
     for position, spec in enumerate(specs):
@@ -162,7 +161,7 @@ async def insert_lane_tree(
             await insert_lane_tree(conn, board=board, specs=spec.children, parent_id=lane.id)
 
 
-async def populate_blank(conn: AsyncConnection, *, board: BoardRecord) -> BoardRecord:
+async def populate_blank(conn: Connection, *, board: BoardRecord) -> BoardRecord:
     """The default layout, card types and custom icons of a blank board."""
     await insert_lane_tree(conn, board=board, specs=board_defaults.LAYOUT)
     defaults: dict[str, int] = {}
@@ -199,7 +198,7 @@ async def populate_blank(conn: AsyncConnection, *, board: BoardRecord) -> BoardR
 
 
 async def open_board(
-    conn: AsyncConnection, *, actor: Actor, board_id: int, action: str = "board.read"
+    conn: Connection, *, actor: Actor, board_id: int, action: str = "board.read"
 ) -> BoardAccess:
     """The board with the caller's role, after checking `action` is allowed."""
     found = await board_access(conn, actor=actor, board_id=board_id)
@@ -234,7 +233,7 @@ class BoardChanges:
 
 
 async def update_board(
-    conn: AsyncConnection, *, actor: Actor, board_id: int, changes: BoardChanges
+    conn: Connection, *, actor: Actor, board_id: int, changes: BoardChanges
 ) -> BoardRecord:
     """`PATCH /io/board/:boardId`; needs the board administrator role (decision 030)."""
     found = await open_board(conn, actor=actor, board_id=board_id, action="board.configure")
@@ -317,7 +316,7 @@ _WIRE = {
 }
 
 
-async def delete_board(conn: AsyncConnection, *, actor: Actor, board_id: int) -> None:
+async def delete_board(conn: Connection, *, actor: Actor, board_id: int) -> None:
     """A soft delete: the board and everything on it disappear from every read."""
     found = await open_board(conn, actor=actor, board_id=board_id, action="board.delete")
     await board_queries.update_board(
@@ -325,7 +324,7 @@ async def delete_board(conn: AsyncConnection, *, actor: Actor, board_id: int) ->
     )
 
 
-async def archive_board(conn: AsyncConnection, *, actor: Actor, board_id: int) -> None:
+async def archive_board(conn: Connection, *, actor: Actor, board_id: int) -> None:
     found = await open_board(conn, actor=actor, board_id=board_id, action="board.archive")
     if not found.board.is_archived:
         await board_queries.update_board(
@@ -333,7 +332,7 @@ async def archive_board(conn: AsyncConnection, *, actor: Actor, board_id: int) -
         )
 
 
-async def unarchive_board(conn: AsyncConnection, *, actor: Actor, board_id: int) -> None:
+async def unarchive_board(conn: Connection, *, actor: Actor, board_id: int) -> None:
     found = await open_board(conn, actor=actor, board_id=board_id, action="board.unarchive")
     if found.board.is_archived:
         await board_queries.update_board(

@@ -16,13 +16,12 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain import clock, events
 from lanekit.domain.access import BoardAccess, board_access, require
 from lanekit.domain.changes import save_events
 from lanekit.domain.errors import Invalid, NotFound
 from lanekit.domain.types import UNSET, Actor, given_fields
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import boards as board_queries
 from lanekit.storage.queries import card_types as type_queries
 from lanekit.storage.records import BoardRecord, CardTypeRecord
@@ -98,13 +97,13 @@ def check_remaining(types: list[CardTypeRecord], *, field_name: str) -> None:
         raise Invalid(field_name, "a board must keep at least one task type")
 
 
-async def _open(conn: AsyncConnection, *, actor: Actor, board_id: int, action: str) -> BoardAccess:
+async def _open(conn: Connection, *, actor: Actor, board_id: int, action: str) -> BoardAccess:
     found = await board_access(conn, actor=actor, board_id=board_id)
     require(found, action)
     return found
 
 
-async def _fetch(conn: AsyncConnection, *, found: BoardAccess, card_type_id: int) -> CardTypeRecord:
+async def _fetch(conn: Connection, *, found: BoardAccess, card_type_id: int) -> CardTypeRecord:
     record = await type_queries.fetch(
         conn, account_id=found.board.account_id, board_id=found.board.id, card_type_id=card_type_id
     )
@@ -113,21 +112,19 @@ async def _fetch(conn: AsyncConnection, *, found: BoardAccess, card_type_id: int
     return record
 
 
-async def list_card_types(conn: AsyncConnection, *, actor: Actor, board_id: int) -> list[CardTypeView]:
+async def list_card_types(conn: Connection, *, actor: Actor, board_id: int) -> list[CardTypeView]:
     found = await _open(conn, actor=actor, board_id=board_id, action="cardType.read")
     records = await type_queries.list_for_board(conn, account_id=actor.account_id, board_id=board_id)
     return [view(r, found.board) for r in records]
 
 
-async def get_card_type(
-    conn: AsyncConnection, *, actor: Actor, board_id: int, card_type_id: int
-) -> CardTypeView:
+async def get_card_type(conn: Connection, *, actor: Actor, board_id: int, card_type_id: int) -> CardTypeView:
     found = await _open(conn, actor=actor, board_id=board_id, action="cardType.read")
     return view(await _fetch(conn, found=found, card_type_id=card_type_id), found.board)
 
 
 async def create_card_type(
-    conn: AsyncConnection, *, actor: Actor, board_id: int, new: NewCardType
+    conn: Connection, *, actor: Actor, board_id: int, new: NewCardType
 ) -> CardTypeView:
     found = await _open(conn, actor=actor, board_id=board_id, action="cardType.manage")
     record = await type_queries.insert_card_type(
@@ -145,7 +142,7 @@ async def create_card_type(
 
 
 async def update_card_type(
-    conn: AsyncConnection, *, actor: Actor, board_id: int, card_type_id: int, changes: CardTypeChanges
+    conn: Connection, *, actor: Actor, board_id: int, card_type_id: int, changes: CardTypeChanges
 ) -> CardTypeView:
     found = await _open(conn, actor=actor, board_id=board_id, action="cardType.manage")
     current = await _fetch(conn, found=found, card_type_id=card_type_id)
@@ -180,7 +177,7 @@ async def update_card_type(
     return view(record, found.board)
 
 
-async def delete_card_type(conn: AsyncConnection, *, actor: Actor, board_id: int, card_type_id: int) -> None:
+async def delete_card_type(conn: Connection, *, actor: Actor, board_id: int, card_type_id: int) -> None:
     found = await _open(conn, actor=actor, board_id=board_id, action="cardType.manage")
     current = await _fetch(conn, found=found, card_type_id=card_type_id)
     board = found.board

@@ -12,14 +12,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain import clock
 from lanekit.domain.access import board_access, require
 from lanekit.domain.boards import templates
 from lanekit.domain.cards.rows import new_card_row
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import Actor
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import board_copy as copy_queries
 from lanekit.storage.queries import board_roles as role_queries
 from lanekit.storage.queries import boards as board_queries
@@ -31,7 +30,7 @@ from lanekit.storage.records import BoardRecord, LaneRecord
 
 
 async def populate_from_source(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     actor: Actor,
     board: BoardRecord,
@@ -64,9 +63,7 @@ async def populate_from_source(
     return board
 
 
-async def _copy_users(
-    conn: AsyncConnection, *, source_board_id: int, board: BoardRecord, creator_id: int
-) -> None:
+async def _copy_users(conn: Connection, *, source_board_id: int, board: BoardRecord, creator_id: int) -> None:
     """Give the source board's users the same role and WIP on the new board (the creator keeps admin)."""
     for role in await role_queries.fetch_for_board(conn, board_id=source_board_id):
         if role.user_id == creator_id:
@@ -92,7 +89,7 @@ def _pick_default(items: list[dict[str, Any]], flag: str, kind: str, ids: dict[s
 
 
 async def apply_structure(
-    conn: AsyncConnection, *, actor: Actor, board: BoardRecord, structure: dict[str, Any], include_cards: bool
+    conn: Connection, *, actor: Actor, board: BoardRecord, structure: dict[str, Any], include_cards: bool
 ) -> BoardRecord:
     """Write a template structure onto an empty board; returns the board with its settings and defaults."""
     account_id, board_id = board.account_id, board.id
@@ -216,7 +213,7 @@ def _day(value: Any) -> date | None:
 
 
 async def _insert_cards(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     actor: Actor,
     board: BoardRecord,

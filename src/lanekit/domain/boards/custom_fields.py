@@ -13,13 +13,12 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain import clock, events
 from lanekit.domain.access import board_access, require
 from lanekit.domain.changes import save_events
 from lanekit.domain.errors import Invalid, NotFound
 from lanekit.domain.types import Actor
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import accounts as account_queries
 from lanekit.storage.queries import boards as board_queries
 from lanekit.storage.queries import custom_fields as field_queries
@@ -265,14 +264,14 @@ def plan_operations(current: list[PlannedField], ops: list[dict[str, Any]], *, l
 # --- Use cases -------------------------------------------------------------------------------------------
 
 
-async def _limit_for(conn: AsyncConnection, *, account_id: int) -> int:
+async def _limit_for(conn: Connection, *, account_id: int) -> int:
     account = await account_queries.fetch(conn, account_id)
     if account is None:
         raise NotFound("account", account_id)
     return field_limit(account.settings)
 
 
-async def list_fields(conn: AsyncConnection, *, actor: Actor, board_id: int) -> FieldsView:
+async def list_fields(conn: Connection, *, actor: Actor, board_id: int) -> FieldsView:
     access = await board_access(conn, actor=actor, board_id=board_id)
     require(access, "customField.read")
     records = await field_queries.list_for_board(conn, account_id=actor.account_id, board_id=board_id)
@@ -280,7 +279,7 @@ async def list_fields(conn: AsyncConnection, *, actor: Actor, board_id: int) -> 
 
 
 async def apply_operations(
-    conn: AsyncConnection, *, actor: Actor, board_id: int, ops: list[dict[str, Any]]
+    conn: Connection, *, actor: Actor, board_id: int, ops: list[dict[str, Any]]
 ) -> list[CustomFieldRecord]:
     """Run a custom field PATCH: plan it whole, then write the difference and bump the board version once."""
     access = await board_access(conn, actor=actor, board_id=board_id)

@@ -12,14 +12,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain import clock, events
 from lanekit.domain.access import BoardAccess, board_access, require
 from lanekit.domain.boards.card_types import check_name
 from lanekit.domain.changes import save_events
 from lanekit.domain.errors import Invalid, NotFound
 from lanekit.domain.types import UNSET, Actor, given_fields
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import boards as board_queries
 from lanekit.storage.queries import custom_icons as icon_queries
 from lanekit.storage.records import CustomIconRecord
@@ -83,33 +82,31 @@ def check_policy(value: Any, field_name: str = "policy") -> str | None:
     return value
 
 
-async def _open(conn: AsyncConnection, *, actor: Actor, board_id: int, action: str) -> BoardAccess:
+async def _open(conn: Connection, *, actor: Actor, board_id: int, action: str) -> BoardAccess:
     found = await board_access(conn, actor=actor, board_id=board_id)
     require(found, action)
     return found
 
 
-async def _fetch(conn: AsyncConnection, *, actor: Actor, board_id: int, icon_id: int) -> CustomIconRecord:
+async def _fetch(conn: Connection, *, actor: Actor, board_id: int, icon_id: int) -> CustomIconRecord:
     record = await icon_queries.fetch(conn, account_id=actor.account_id, board_id=board_id, icon_id=icon_id)
     if record is None:
         raise NotFound("custom icon", icon_id)
     return record
 
 
-async def list_custom_icons(conn: AsyncConnection, *, actor: Actor, board_id: int) -> list[CustomIconRecord]:
+async def list_custom_icons(conn: Connection, *, actor: Actor, board_id: int) -> list[CustomIconRecord]:
     await _open(conn, actor=actor, board_id=board_id, action="customIcon.read")
     return await icon_queries.list_for_board(conn, account_id=actor.account_id, board_id=board_id)
 
 
-async def get_custom_icon(
-    conn: AsyncConnection, *, actor: Actor, board_id: int, icon_id: int
-) -> CustomIconRecord:
+async def get_custom_icon(conn: Connection, *, actor: Actor, board_id: int, icon_id: int) -> CustomIconRecord:
     await _open(conn, actor=actor, board_id=board_id, action="customIcon.read")
     return await _fetch(conn, actor=actor, board_id=board_id, icon_id=icon_id)
 
 
 async def create_custom_icon(
-    conn: AsyncConnection, *, actor: Actor, board_id: int, new: NewCustomIcon
+    conn: Connection, *, actor: Actor, board_id: int, new: NewCustomIcon
 ) -> CustomIconRecord:
     await _open(conn, actor=actor, board_id=board_id, action="customIcon.manage")
     record = await icon_queries.insert_custom_icon(
@@ -127,7 +124,7 @@ async def create_custom_icon(
 
 
 async def update_custom_icon(
-    conn: AsyncConnection, *, actor: Actor, board_id: int, icon_id: int, changes: CustomIconChanges
+    conn: Connection, *, actor: Actor, board_id: int, icon_id: int, changes: CustomIconChanges
 ) -> CustomIconRecord:
     await _open(conn, actor=actor, board_id=board_id, action="customIcon.manage")
     current = await _fetch(conn, actor=actor, board_id=board_id, icon_id=icon_id)
@@ -152,7 +149,7 @@ async def update_custom_icon(
     return record
 
 
-async def delete_custom_icon(conn: AsyncConnection, *, actor: Actor, board_id: int, icon_id: int) -> None:
+async def delete_custom_icon(conn: Connection, *, actor: Actor, board_id: int, icon_id: int) -> None:
     await _open(conn, actor=actor, board_id=board_id, action="customIcon.manage")
     current = await _fetch(conn, actor=actor, board_id=board_id, icon_id=icon_id)
     now = clock.now()

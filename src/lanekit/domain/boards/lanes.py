@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain import html
 from lanekit.domain.access import BoardAccess, board_access, require
 from lanekit.domain.boards.layout import MAX_TITLE, bump_layout, choice, tree_order
 from lanekit.domain.enums import CARD_STATUSES
 from lanekit.domain.errors import Invalid, NotFound
 from lanekit.domain.types import UNSET, Actor
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import boards as board_queries
 from lanekit.storage.queries import lanes as lane_queries
 from lanekit.storage.queries.lanes import LaneCounts
@@ -33,7 +32,7 @@ class LaneChanges:
 
 
 async def update_lane(
-    conn: AsyncConnection, *, actor: Actor, board_id: int, lane_id: int, changes: LaneChanges
+    conn: Connection, *, actor: Actor, board_id: int, lane_id: int, changes: LaneChanges
 ) -> LaneRecord:
     found = await board_access(conn, actor=actor, board_id=board_id)
     require(found, "lane.update")
@@ -94,7 +93,7 @@ class LeafLane:
     expanded_title: str
 
 
-async def leaf_lanes(conn: AsyncConnection, *, actor: Actor, board_id: int) -> list[LeafLane]:
+async def leaf_lanes(conn: Connection, *, actor: Actor, board_id: int) -> list[LeafLane]:
     """Lanes that can hold cards (no children), depth-first, with their `Parent:Child` titles."""
     found = await _readable(conn, actor=actor, board_id=board_id)
     lanes = await lane_queries.list_for_board(conn, account_id=actor.account_id, board_id=found.board.id)
@@ -114,7 +113,7 @@ async def leaf_lanes(conn: AsyncConnection, *, actor: Actor, board_id: int) -> l
 
 
 async def lane_counts(
-    conn: AsyncConnection, *, actor: Actor, board_id: int, lane_ids: list[int] | None
+    conn: Connection, *, actor: Actor, board_id: int, lane_ids: list[int] | None
 ) -> dict[int, LaneCounts]:
     """Card count and size per lane (all lanes, or the ones named), zeros included."""
     found = await _readable(conn, actor=actor, board_id=board_id)
@@ -130,7 +129,7 @@ async def lane_counts(
     return {lane_id: counts.get(lane_id, empty) for lane_id in known}
 
 
-async def _readable(conn: AsyncConnection, *, actor: Actor, board_id: int) -> BoardAccess:
+async def _readable(conn: Connection, *, actor: Actor, board_id: int) -> BoardAccess:
     found = await board_access(conn, actor=actor, board_id=board_id)
     require(found, "board.read")
     return found

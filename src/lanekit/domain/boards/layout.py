@@ -13,14 +13,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain import clock, html
 from lanekit.domain.access import board_access, require
 from lanekit.domain.boards.defaults import LAYOUT_REVISION
 from lanekit.domain.enums import CARD_STATUSES, LANE_CLASS_TYPES, LANE_ORIENTATIONS, LANE_TYPES
 from lanekit.domain.errors import Conflict, Invalid, NotFound
 from lanekit.domain.types import UNSET, Actor
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import boards as board_queries
 from lanekit.storage.queries import lanes as lane_queries
 from lanekit.storage.records import BoardRecord, LaneRecord
@@ -273,7 +272,7 @@ class LayoutResult:
 
 
 async def replace_layout(
-    conn: AsyncConnection, *, actor: Actor, board_id: int, lanes: list[LayoutLaneIn], checksum: str
+    conn: Connection, *, actor: Actor, board_id: int, lanes: list[LayoutLaneIn], checksum: str
 ) -> LayoutResult:
     """`PUT /io/board/:boardId/layout`: lanes with an id updated, without one created, left out removed."""
     found = await board_access(conn, actor=actor, board_id=board_id)
@@ -335,7 +334,7 @@ async def replace_layout(
     return LayoutResult(lanes=new_lanes, checksum=layout_checksum(board, new_lanes))
 
 
-async def bump_layout(conn: AsyncConnection, board: BoardRecord) -> BoardRecord:
+async def bump_layout(conn: Connection, board: BoardRecord) -> BoardRecord:
     """Grow the layout revision (a new checksum) and the board version, in one statement."""
     settings = {**board.settings, LAYOUT_REVISION: int(board.settings.get(LAYOUT_REVISION, 0)) + 1}
     return await board_queries.update_board(

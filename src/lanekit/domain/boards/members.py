@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain import access
 from lanekit.domain.access import BoardAccess, board_access, require
 from lanekit.domain.enums import BOARD_ROLES, LICENSE_TYPES
 from lanekit.domain.errors import Invalid, NotFound
 from lanekit.domain.types import Actor
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import board_roles as role_queries
 from lanekit.storage.queries import boards as board_queries
 from lanekit.storage.records import BoardRoleRecord, UserRecord
@@ -34,7 +33,7 @@ class BoardUser:
 
 
 async def list_board_users(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     actor: Actor,
     board_id: int,
@@ -94,7 +93,7 @@ async def list_board_users(
     return len(members), members[offset : offset + limit]
 
 
-async def _members(conn: AsyncConnection, *, found: BoardAccess) -> list[BoardUser]:
+async def _members(conn: Connection, *, found: BoardAccess) -> list[BoardUser]:
     board = found.board
     rows = await role_queries.list_board_members(
         conn, account_id=board.account_id, board=board, every_user=board.is_shared
@@ -122,9 +121,7 @@ class AccessRequest:
     team_ids: list[int]
 
 
-async def _resolve(
-    conn: AsyncConnection, *, actor: Actor, request: AccessRequest
-) -> tuple[list[int], list[int]]:
+async def _resolve(conn: Connection, *, actor: Actor, request: AccessRequest) -> tuple[list[int], list[int]]:
     """Check the caller administers every board and that every user exists; return (boards, users)."""
     sources = sum(1 for given in (request.user_ids, request.emails, request.team_ids) if given)
     if sources == 0:
@@ -159,7 +156,7 @@ async def _resolve(
     return board_ids, user_ids
 
 
-async def set_access(conn: AsyncConnection, *, actor: Actor, request: AccessRequest, role: str) -> None:
+async def set_access(conn: Connection, *, actor: Actor, request: AccessRequest, role: str) -> None:
     """Give every user the role on every board.  `none` removes the explicit role.
 
     A user set to boardReader is unassigned from the cards of those boards (DOC).
@@ -188,13 +185,13 @@ async def set_access(conn: AsyncConnection, *, actor: Actor, request: AccessRequ
         await role_queries.unassign_cards(conn, board_ids=board_ids, user_ids=user_ids)
 
 
-async def remove_access(conn: AsyncConnection, *, actor: Actor, request: AccessRequest) -> None:
+async def remove_access(conn: Connection, *, actor: Actor, request: AccessRequest) -> None:
     """Remove the users' explicit roles; they lose their card assignments on those boards (DOC)."""
     board_ids, user_ids = await _resolve(conn, actor=actor, request=request)
     await _remove(conn, board_ids=board_ids, user_ids=user_ids)
 
 
-async def _remove(conn: AsyncConnection, *, board_ids: list[int], user_ids: list[int]) -> None:
+async def _remove(conn: Connection, *, board_ids: list[int], user_ids: list[int]) -> None:
     await role_queries.delete_roles(conn, board_ids=board_ids, user_ids=user_ids)
     await role_queries.unassign_cards(conn, board_ids=board_ids, user_ids=user_ids)
     for board_id in board_ids:
@@ -214,7 +211,7 @@ class RoleOp:
 
 
 async def apply_role_ops(
-    conn: AsyncConnection, *, actor: Actor, board_id: int, ops: list[RoleOp]
+    conn: Connection, *, actor: Actor, board_id: int, ops: list[RoleOp]
 ) -> list[BoardRoleRecord]:
     """`create` adds a role row (or replaces the user's role), `update` changes one by its id."""
     found = await board_access(conn, actor=actor, board_id=board_id)
@@ -291,6 +288,6 @@ async def apply_role_ops(
     return changed
 
 
-async def roles_of_user(conn: AsyncConnection, *, account_id: int, user_id: int) -> list[BoardRoleRecord]:
+async def roles_of_user(conn: Connection, *, account_id: int, user_id: int) -> list[BoardRoleRecord]:
     """The user's explicit board roles on live boards (for `GET /io/user/me`)."""
     return await role_queries.list_for_user(conn, account_id=account_id, user_id=user_id)

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain import access, clock
 from lanekit.domain.access import BoardAccess
 from lanekit.domain.boards.boards import open_board
@@ -15,6 +13,7 @@ from lanekit.domain.boards.layout import layout_checksum
 from lanekit.domain.enums import BOARD_ROLES
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import Actor, parse_digits
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import board_roles as role_queries
 from lanekit.storage.queries import boards as board_queries
 from lanekit.storage.queries import card_types as card_type_queries
@@ -63,7 +62,7 @@ class BoardView:
         return self.access.board
 
 
-async def get_board(conn: AsyncConnection, *, actor: Actor, board_id: int) -> BoardView:
+async def get_board(conn: Connection, *, actor: Actor, board_id: int) -> BoardView:
     found = await open_board(conn, actor=actor, board_id=board_id)
     return await board_view(conn, found=found)
 
@@ -91,7 +90,7 @@ def _visit_is_due(last_visit: Any) -> bool:
     return last_visit is None or last_visit < clock.now() - VISIT_THROTTLE
 
 
-async def probe_board(conn: AsyncConnection, *, actor: Actor, board_id: int) -> BoardProbe:
+async def probe_board(conn: Connection, *, actor: Actor, board_id: int) -> BoardProbe:
     """Authorise the caller and read the body's key: two statements."""
     found = await open_board(conn, actor=actor, board_id=board_id)
     stamp = await board_queries.fetch_board_stamp(
@@ -105,9 +104,7 @@ async def probe_board(conn: AsyncConnection, *, actor: Actor, board_id: int) -> 
     )
 
 
-async def board_view(
-    conn: AsyncConnection, *, found: BoardAccess, probe: BoardProbe | None = None
-) -> BoardView:
+async def board_view(conn: Connection, *, found: BoardAccess, probe: BoardProbe | None = None) -> BoardView:
     """The body's records; after `probe_board` (whose visit it reuses), read after the key, so a body is
     never older than the key it is stored under."""
     board = found.board
@@ -135,7 +132,7 @@ async def board_view(
     )
 
 
-async def record_visit(conn: AsyncConnection, *, actor: Actor, board_id: int) -> None:
+async def record_visit(conn: Connection, *, actor: Actor, board_id: int) -> None:
     """Note that the caller opened the board (for recent boards); throttled to once a minute."""
     now = clock.now()
     await board_queries.record_visit(
@@ -171,7 +168,7 @@ class BoardPage:
 
 
 async def list_boards(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     actor: Actor,
     offset: int,
@@ -217,7 +214,7 @@ async def list_boards(
 
 
 async def _inaccessible(
-    conn: AsyncConnection, *, actor: Actor, asked: list[int], shown: set[int]
+    conn: Connection, *, actor: Actor, asked: list[int], shown: set[int]
 ) -> list[InaccessibleBoard]:
     missing = [board_id for board_id in dict.fromkeys(asked) if board_id not in shown]
     states = {
@@ -274,7 +271,7 @@ def _favorite_ids(settings: dict[str, Any]) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
-async def recent_boards(conn: AsyncConnection, *, actor: Actor) -> list[RecentBoard]:
+async def recent_boards(conn: Connection, *, actor: Actor) -> list[RecentBoard]:
     """`GET /io/user/me/board/recent`: favourites first (alphabetically), then recently opened boards (newest
     first); at most 10."""
     user = await user_queries.fetch(conn, account_id=actor.account_id, user_id=actor.user_id)

@@ -24,14 +24,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain import clock
 from lanekit.domain.access import board_access, require
 from lanekit.domain.boards import defaults as board_defaults
 from lanekit.domain.boards.defaults import LaneSpec
 from lanekit.domain.errors import Forbidden, Invalid, NotFound
 from lanekit.domain.types import Actor
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import board_copy as copy_queries
 from lanekit.storage.queries import card_types as type_queries
 from lanekit.storage.queries import custom_fields as field_queries
@@ -426,9 +425,7 @@ def _default_view() -> TemplateView:
     )
 
 
-async def list_templates(
-    conn: AsyncConnection, *, actor: Actor
-) -> tuple[list[TemplateView], list[TemplateView]]:
+async def list_templates(conn: Connection, *, actor: Actor) -> tuple[list[TemplateView], list[TemplateView]]:
     """(the account's templates, the built-in ones); list views carry no structure."""
     records = await template_queries.list_for_account(conn, account_id=actor.account_id)
     own = [TemplateView(r.id, r.name, r.description or "", {}, False) for r in records]
@@ -436,7 +433,7 @@ async def list_templates(
     return own, [TemplateView(builtin.id, builtin.name, builtin.description, {}, True)]
 
 
-async def get_template(conn: AsyncConnection, *, actor: Actor, template_id: int) -> TemplateView:
+async def get_template(conn: Connection, *, actor: Actor, template_id: int) -> TemplateView:
     if template_id == DEFAULT_TEMPLATE_ID:
         return _default_view()
     record = await template_queries.fetch(conn, account_id=actor.account_id, template_id=template_id)
@@ -445,7 +442,7 @@ async def get_template(conn: AsyncConnection, *, actor: Actor, template_id: int)
     return TemplateView(record.id, record.name, record.description or "", record.structure, False)
 
 
-async def snapshot_board(conn: AsyncConnection, *, board: BoardRecord, include_cards: bool) -> dict[str, Any]:
+async def snapshot_board(conn: Connection, *, board: BoardRecord, include_cards: bool) -> dict[str, Any]:
     """Read a board's structure (and live cards) into the template format."""
     account_id, board_id = board.account_id, board.id
     cards: list[CardRecord] | None = None
@@ -474,7 +471,7 @@ def check_name(value: str) -> str:
 
 
 async def create_template(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     actor: Actor,
     board_id: int,
@@ -499,7 +496,7 @@ async def create_template(
     return record.id
 
 
-async def delete_template(conn: AsyncConnection, *, actor: Actor, template_id: int) -> None:
+async def delete_template(conn: Connection, *, actor: Actor, template_id: int) -> None:
     """Account administrators delete any of the account's templates; others only the ones they made."""
     if template_id == DEFAULT_TEMPLATE_ID:
         raise Forbidden("built-in templates cannot be deleted")
@@ -511,5 +508,5 @@ async def delete_template(conn: AsyncConnection, *, actor: Actor, template_id: i
     await template_queries.delete_template(conn, account_id=actor.account_id, template_id=template_id)
 
 
-async def load_structure(conn: AsyncConnection, *, actor: Actor, template_id: int) -> dict[str, Any]:
+async def load_structure(conn: Connection, *, actor: Actor, template_id: int) -> dict[str, Any]:
     return (await get_template(conn, actor=actor, template_id=template_id)).structure

@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain import clock, events
 from lanekit.domain.access import accesses_for_cards
 from lanekit.domain.cards import wip
@@ -15,6 +13,7 @@ from lanekit.domain.cards.placement import excluded_wip_lanes, lanes_by_id, lock
 from lanekit.domain.changes import bump_boards, save_events
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import Actor
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import card_writes, placement_reads
 from lanekit.storage.queries import cards as card_queries
 from lanekit.storage.queries import lanes as lane_queries
@@ -22,7 +21,7 @@ from lanekit.storage.records import BoardRecord, CardRecord, UserRef
 
 
 async def assignable_users(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     actor: Actor,
     board: BoardRecord,
@@ -71,7 +70,7 @@ def wip_comment(value: Any) -> str | None:
 
 
 async def assign(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     actor: Actor,
     card_ids: list[int],

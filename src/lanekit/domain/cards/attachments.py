@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain import clock, events
 from lanekit.domain.access import accesses_for_cards, readable_card
 from lanekit.domain.cards import values
@@ -29,6 +27,7 @@ from lanekit.domain.errors import Invalid, NotFound, PayloadTooLarge
 from lanekit.domain.types import Actor
 from lanekit.storage.blobs import BlobStore, BlobTooLarge, StoredBlob, delete_blobs
 from lanekit.storage.engine import Database, after_commit
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import attachments as queries
 from lanekit.storage.records import AttachmentRecord
 
@@ -127,7 +126,7 @@ async def upload_attachment(
 
 
 async def _add_attachment(
-    conn: AsyncConnection, *, actor: Actor, card_id: int, details: FileDetails, stored: StoredBlob
+    conn: Connection, *, actor: Actor, card_id: int, details: FileDetails, stored: StoredBlob
 ) -> AttachmentRecord:
     name = check_file_name(details.name, details.name_field)
     description = values.check_text(details.description, details.description_field) or ""
@@ -162,13 +161,13 @@ async def _add_attachment(
     return record
 
 
-async def list_attachments(conn: AsyncConnection, *, actor: Actor, card_id: int) -> list[AttachmentRecord]:
+async def list_attachments(conn: Connection, *, actor: Actor, card_id: int) -> list[AttachmentRecord]:
     await readable_card(conn, actor=actor, card_id=card_id)
     return await queries.list_for_card(conn, account_id=actor.account_id, card_id=card_id)
 
 
 async def get_attachment(
-    conn: AsyncConnection, *, actor: Actor, card_id: int, attachment_id: int
+    conn: Connection, *, actor: Actor, card_id: int, attachment_id: int
 ) -> AttachmentRecord:
     """An attachment of a card the caller can read; one of another card is not found."""
     await readable_card(conn, actor=actor, card_id=card_id)
@@ -181,7 +180,7 @@ async def get_attachment(
 
 
 async def delete_attachment(
-    conn: AsyncConnection, *, blobs: BlobStore, actor: Actor, card_id: int, attachment_id: int
+    conn: Connection, *, blobs: BlobStore, actor: Actor, card_id: int, attachment_id: int
 ) -> None:
     """Delete the row and log it; its blob goes once the caller's transaction has committed."""
     [card] = await lock_cards(conn, actor=actor, card_ids=[card_id])
@@ -203,14 +202,14 @@ async def delete_attachment(
     discard_after_commit(conn, blobs=blobs, keys=[found.storage_id])
 
 
-async def detach_all(conn: AsyncConnection, *, blobs: BlobStore, card_ids: list[int]) -> None:
+async def detach_all(conn: Connection, *, blobs: BlobStore, card_ids: list[int]) -> None:
     """Delete the attachment rows of cards being deleted (and of their tasks, which go with them); their
     blobs go once the caller's transaction has committed."""
     keys = await queries.delete_for_cards(conn, card_ids=card_ids)
     discard_after_commit(conn, blobs=blobs, keys=keys)
 
 
-def discard_after_commit(conn: AsyncConnection, *, blobs: BlobStore, keys: Iterable[str]) -> None:
+def discard_after_commit(conn: Connection, *, blobs: BlobStore, keys: Iterable[str]) -> None:
     """Delete the blobs of rows this transaction deleted, once it has committed (never if it rolls back:
     the rows, and so their bytes, are still there)."""
     keys = list(keys)

@@ -14,8 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain import clock, events, html
 from lanekit.domain.access import BoardAccess, access_for_card, accesses_for_cards, readable_card, require
 from lanekit.domain.cards.lists import readable_board_ids
@@ -23,6 +21,7 @@ from lanekit.domain.cards.placement import lock_cards
 from lanekit.domain.changes import bump_boards, save_events
 from lanekit.domain.errors import Forbidden, Invalid, NotFound
 from lanekit.domain.types import Actor
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import card_filters
 from lanekit.storage.queries import cards as card_queries
 from lanekit.storage.queries import comments as comment_queries
@@ -47,7 +46,7 @@ def check_sort(value: str) -> bool:
 
 
 async def list_comments(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     actor: Actor,
     card_id: int,
@@ -87,7 +86,7 @@ async def list_comments(
 
 
 async def _read_cards(
-    conn: AsyncConnection, *, actor: Actor, card_ids: list[int], board_of: dict[int, int]
+    conn: Connection, *, actor: Actor, card_ids: list[int], board_of: dict[int, int]
 ) -> list[CardReadRecord]:
     if not card_ids:
         return []
@@ -107,7 +106,7 @@ async def _read_cards(
     return [found[c] for c in card_ids if c in found]
 
 
-async def add_comment(conn: AsyncConnection, *, actor: Actor, card_id: int, text: Any) -> CommentRecord:
+async def add_comment(conn: Connection, *, actor: Actor, card_id: int, text: Any) -> CommentRecord:
     [card] = await lock_cards(conn, actor=actor, card_ids=[card_id])
     accesses = await accesses_for_cards(conn, actor=actor, cards=[card], action="card.comment")
     clean = html.check_required_html(text, "text")
@@ -122,7 +121,7 @@ async def add_comment(conn: AsyncConnection, *, actor: Actor, card_id: int, text
     return comment
 
 
-async def _changeable(conn: AsyncConnection, *, actor: Actor, card_id: int, comment_id: int) -> CommentRecord:
+async def _changeable(conn: Connection, *, actor: Actor, card_id: int, comment_id: int) -> CommentRecord:
     """The comment, once the caller is known to be allowed to change it (the card row locked first)."""
     [card] = await lock_cards(conn, actor=actor, card_ids=[card_id])
     access = await access_for_card(conn, actor=actor, card_id=card.id, board_id=card.board_id)
@@ -145,7 +144,7 @@ def _require_author_or_moderator(access: BoardAccess, comment: CommentRecord) ->
 
 
 async def edit_comment(
-    conn: AsyncConnection, *, actor: Actor, card_id: int, comment_id: int, text: Any
+    conn: Connection, *, actor: Actor, card_id: int, comment_id: int, text: Any
 ) -> CommentRecord:
     comment = await _changeable(conn, actor=actor, card_id=card_id, comment_id=comment_id)
     clean = html.check_required_html(text, "text")
@@ -154,6 +153,6 @@ async def edit_comment(
     return replace(comment, text=clean, updated_on=now)
 
 
-async def delete_comment(conn: AsyncConnection, *, actor: Actor, card_id: int, comment_id: int) -> None:
+async def delete_comment(conn: Connection, *, actor: Actor, card_id: int, comment_id: int) -> None:
     comment = await _changeable(conn, actor=actor, card_id=card_id, comment_id=comment_id)
     await comment_queries.delete_comment(conn, comment_id=comment.id)

@@ -20,8 +20,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain import clock, events
 from lanekit.domain.access import (
     NONE,
@@ -38,6 +36,7 @@ from lanekit.domain.cards.placement import lock_cards
 from lanekit.domain.changes import bump_boards, save_events
 from lanekit.domain.errors import Invalid, NotFound
 from lanekit.domain.types import Actor
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import boards as board_queries
 from lanekit.storage.queries import cards as card_queries
 from lanekit.storage.queries import connections as connection_queries
@@ -109,20 +108,20 @@ class Change:
     versions: dict[int, int]
 
 
-async def connect_cards(conn: AsyncConnection, *, actor: Actor, card_ids: Any, connections: Any) -> Change:
+async def connect_cards(conn: Connection, *, actor: Actor, card_ids: Any, connections: Any) -> Change:
     """`POST /io/card/connections`: connect each of `cardIds` to the parents and children named."""
     named, links = _request(card_ids, connections)
     return await _change(conn, actor=actor, named=named, adds=links, removes=[])
 
 
-async def disconnect_cards(conn: AsyncConnection, *, actor: Actor, card_ids: Any, connections: Any) -> Change:
+async def disconnect_cards(conn: Connection, *, actor: Actor, card_ids: Any, connections: Any) -> Change:
     """`DELETE /io/card/connections`: links that do not exist are left alone."""
     named, links = _request(card_ids, connections)
     return await _change(conn, actor=actor, named=named, adds=[], removes=links)
 
 
 async def connect_many(
-    conn: AsyncConnection, *, actor: Actor, card_id: int, connected_card_ids: Any
+    conn: Connection, *, actor: Actor, card_id: int, connected_card_ids: Any
 ) -> tuple[Change, list[int]]:
     """`POST /io/card/:cardId/connection/many` (deprecated): the cards become children of `card_id`."""
     children = _ids(connected_card_ids, "connectedCardIds")
@@ -144,7 +143,7 @@ def _request(card_ids: Any, connections: Any) -> tuple[list[int], list[Link]]:
 
 
 async def _change(
-    conn: AsyncConnection, *, actor: Actor, named: Sequence[int], adds: list[Link], removes: list[Link]
+    conn: Connection, *, actor: Actor, named: Sequence[int], adds: list[Link], removes: list[Link]
 ) -> Change:
     ends = {card_id for link in [*adds, *removes] for card_id in (link.parent_id, link.child_id)}
     cards = {c.id: c for c in await lock_cards(conn, actor=actor, card_ids=sorted(ends | set(named)))}
@@ -160,7 +159,7 @@ async def _change(
 
 
 async def connect_new_card(
-    conn: AsyncConnection, *, actor: Actor, card: CardRecord, connections: Any, versions: Mapping[int, int]
+    conn: Connection, *, actor: Actor, card: CardRecord, connections: Any, versions: Mapping[int, int]
 ) -> None:
     """Create-time `connections: {parents, children}` (`POST /io/card`) of a card just inserted; `versions`
     are the board versions the create has made.  A card named there that does not exist (or cannot be read) is
@@ -171,7 +170,7 @@ async def connect_new_card(
 
 
 async def patch_parents(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     actor: Actor,
     card: CardRecord,
@@ -197,7 +196,7 @@ async def patch_parents(
 
 
 async def _link_one(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     actor: Actor,
     card: CardRecord,
@@ -235,7 +234,7 @@ async def _link_one(
 
 
 async def _write(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     actor: Actor,
     cards: Mapping[int, CardRecord],
@@ -277,7 +276,7 @@ def _once(links: Iterable[Link]) -> list[Link]:
     return list(found.values())
 
 
-async def _refuse_cycles(conn: AsyncConnection, *, actor: Actor, links: Sequence[Link]) -> None:
+async def _refuse_cycles(conn: Connection, *, actor: Actor, links: Sequence[Link]) -> None:
     """Invalid (naming the link's field) when a link would make a card its own ancestor."""
     if not links:
         return
@@ -312,9 +311,7 @@ def _is_ancestor(parents_of: Mapping[int, set[int]], card_id: int, *, of: int) -
     return False
 
 
-async def disconnect_board(
-    conn: AsyncConnection, *, actor: Actor, card_id: int, board_id: int
-) -> tuple[int, int]:
+async def disconnect_board(conn: Connection, *, actor: Actor, card_id: int, board_id: int) -> tuple[int, int]:
     """`DELETE /io/card/:cardId/connection/:boardId`: drop the card's links to its children on that board;
     returns the card's board version and that board's."""
     [card] = await lock_cards(conn, actor=actor, card_ids=[card_id])
@@ -335,7 +332,7 @@ async def disconnect_board(
     return versions[card.board_id], versions[board_id]
 
 
-async def forget_cards(conn: AsyncConnection, *, card_ids: Sequence[int]) -> None:
+async def forget_cards(conn: Connection, *, card_ids: Sequence[int]) -> None:
     """Deleting cards removes their connections, as parent and as child."""
     await connection_queries.delete_for_cards(conn, card_ids=card_ids)
 
@@ -344,7 +341,7 @@ async def forget_cards(conn: AsyncConnection, *, card_ids: Sequence[int]) -> Non
 
 
 async def readable_boards(
-    conn: AsyncConnection, *, actor: Actor, board_ids: Iterable[int], known: Iterable[int] = ()
+    conn: Connection, *, actor: Actor, board_ids: Iterable[int], known: Iterable[int] = ()
 ) -> set[int]:
     """Which of these boards the caller can read; `known` ones are readable already (no query for them)."""
     wanted = set(board_ids)
@@ -374,7 +371,7 @@ async def readable_boards(
 
 
 async def with_connections(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     actor: Actor,
     reads: Sequence[CardReadRecord],
@@ -415,7 +412,7 @@ class ConnectedPage:
 
 
 async def list_children(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     actor: Actor,
     card_id: int,
@@ -451,7 +448,7 @@ async def list_children(
 
 
 async def list_parents(
-    conn: AsyncConnection, *, actor: Actor, card_id: int, board_id: int | None, offset: int, limit: int
+    conn: Connection, *, actor: Actor, card_id: int, board_id: int | None, offset: int, limit: int
 ) -> ConnectedPage:
     """The card's parents on boards the caller can read, as faces."""
     card, _ = await readable_card(conn, actor=actor, card_id=card_id)
@@ -483,7 +480,7 @@ class BoardLink:
 
 
 async def list_child_boards(
-    conn: AsyncConnection, *, actor: Actor, card_id: int
+    conn: Connection, *, actor: Actor, card_id: int
 ) -> tuple[CardRecord, bool, list[BoardLink]]:
     """The boards of the card's children, and whether the caller may remove the card's links to them."""
     card, access = await readable_card(conn, actor=actor, card_id=card_id)
@@ -491,13 +488,13 @@ async def list_child_boards(
     return card, access.allows("card.connect"), await _board_links(conn, actor=actor, board_ids=board_ids)
 
 
-async def list_parent_boards(conn: AsyncConnection, *, actor: Actor, card_id: int) -> list[BoardLink]:
+async def list_parent_boards(conn: Connection, *, actor: Actor, card_id: int) -> list[BoardLink]:
     card, _ = await readable_card(conn, actor=actor, card_id=card_id)
     board_ids = await connection_queries.list_parent_board_ids(conn, card_id=card.id)
     return await _board_links(conn, actor=actor, board_ids=board_ids)
 
 
-async def _board_links(conn: AsyncConnection, *, actor: Actor, board_ids: list[int]) -> list[BoardLink]:
+async def _board_links(conn: Connection, *, actor: Actor, board_ids: list[int]) -> list[BoardLink]:
     readable = await readable_boards(conn, actor=actor, board_ids=board_ids)
     found = await connection_queries.list_boards(conn, board_ids=board_ids)
     return [BoardLink(b.id, b.title, b.is_archived, b.id in readable) for b in found]
@@ -513,7 +510,7 @@ class Statistics:
 NO_CHILDREN = ConnectedCardStats(0, 0, 0, 0, 0, 0, 0, 0, 0, None, None, None, None, 0, 0)
 
 
-async def statistics(conn: AsyncConnection, *, actor: Actor, card_id: int) -> Statistics:
+async def statistics(conn: Connection, *, actor: Actor, card_id: int) -> Statistics:
     """`GET /io/card/:cardId/statistics`: the roll-up of every live child (readable or not), per child
     board and in total."""
     card, _ = await readable_card(conn, actor=actor, card_id=card_id)

@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain import clock, events, html
 from lanekit.domain.access import (
     board_access,
@@ -29,6 +27,7 @@ from lanekit.domain.cards.rows import new_card_row
 from lanekit.domain.changes import bump_boards, save_events
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import Actor
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import card_types as type_queries
 from lanekit.storage.queries import card_writes, placement_reads
 from lanekit.storage.queries import custom_fields as field_queries
@@ -99,7 +98,7 @@ def check_custom_fields(defs: dict[int, CustomFieldRecord], value: Any, field_na
     return found
 
 
-async def create_card(conn: AsyncConnection, *, actor: Actor, new: NewCard) -> CardRecord:
+async def create_card(conn: Connection, *, actor: Actor, new: NewCard) -> CardRecord:
     # A task (`destination.cardId`) goes to a lane of its owner's taskboard, on the owner's board.
     owner: CardRecord | None = None
     if new.parent_card_id is not None:

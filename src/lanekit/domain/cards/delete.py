@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain import clock, events
 from lanekit.domain.access import MANAGER, accesses_for_cards, rank
 from lanekit.domain.cards import attachments, connections, dependencies, mirrors
@@ -11,12 +9,13 @@ from lanekit.domain.changes import bump_boards, save_events
 from lanekit.domain.errors import Forbidden, Invalid
 from lanekit.domain.types import Actor
 from lanekit.storage.blobs import BlobStore
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import card_writes
 from lanekit.storage.queries import comments as comment_queries
 from lanekit.storage.queries import tasks as task_queries
 
 
-async def delete_cards(conn: AsyncConnection, *, actor: Actor, card_ids: list[int], blobs: BlobStore) -> None:
+async def delete_cards(conn: Connection, *, actor: Actor, card_ids: list[int], blobs: BlobStore) -> None:
     """Soft-delete: the rows stay for `/changes` and `deleted=true` lists; every read skips them.
 
     The cards' attachments go for good, their blobs from `blobs` once the transaction has committed.

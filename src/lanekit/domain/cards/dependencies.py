@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain import clock
 from lanekit.domain.access import (
     BoardAccess,
@@ -36,6 +34,7 @@ from lanekit.domain.cards.placement import lock_cards
 from lanekit.domain.changes import bump_boards
 from lanekit.domain.errors import Conflict, Invalid, NotFound
 from lanekit.domain.types import Actor
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import cards as card_queries
 from lanekit.storage.queries import dependencies as dependency_queries
 from lanekit.storage.records import CardReadRecord, CardRecord, DependencyLinkRecord, DependencyStateRecord
@@ -76,7 +75,7 @@ def _pairs(card_ids: Any, depends_on_ids: Any) -> list[tuple[int, int]]:
 
 
 async def _lock_and_check(
-    conn: AsyncConnection, *, actor: Actor, pairs: Sequence[tuple[int, int]]
+    conn: Connection, *, actor: Actor, pairs: Sequence[tuple[int, int]]
 ) -> dict[int, int]:
     """Lock both ends of every link (id order), check the caller's roles, bump the boards of both ends.
     Returns the boards' new versions."""
@@ -92,7 +91,7 @@ async def _lock_and_check(
 
 
 async def add_dependencies(
-    conn: AsyncConnection, *, actor: Actor, card_ids: Any, depends_on_ids: Any, timing: Any
+    conn: Connection, *, actor: Actor, card_ids: Any, depends_on_ids: Any, timing: Any
 ) -> None:
     """Every card of `card_ids` depends on every card of `depends_on_ids` (`POST /io/card/dependency`)."""
     pairs = _pairs(card_ids, depends_on_ids)
@@ -107,7 +106,7 @@ async def add_dependencies(
     )
 
 
-async def retime_dependencies(conn: AsyncConnection, *, actor: Actor, items: Any) -> None:
+async def retime_dependencies(conn: Connection, *, actor: Actor, items: Any) -> None:
     """`PATCH /io/card/dependency`: `[{cardId, dependsOnCardId, timing}]`, all three required."""
     if not isinstance(items, list) or not items:
         raise Invalid("body", "must be a non-empty array of {cardId, dependsOnCardId, timing}")
@@ -134,9 +133,7 @@ async def retime_dependencies(conn: AsyncConnection, *, actor: Actor, items: Any
     await dependency_queries.update_timings(conn, rows=[(c, o, t) for (c, o), t in wanted.items()])
 
 
-async def remove_dependencies(
-    conn: AsyncConnection, *, actor: Actor, card_ids: Any, depends_on_ids: Any
-) -> None:
+async def remove_dependencies(conn: Connection, *, actor: Actor, card_ids: Any, depends_on_ids: Any) -> None:
     """`DELETE /io/card/dependency`: the links of every card of `card_ids` on every card of
     `depends_on_ids`; pairs that are not linked are ignored."""
     pairs = _pairs(card_ids, depends_on_ids)
@@ -174,7 +171,7 @@ def check_new_links(value: Any, field: str = "dependencies") -> list[NewLink]:
     return found
 
 
-async def add_for_new_card(conn: AsyncConnection, *, actor: Actor, card: CardRecord, entries: Any) -> None:
+async def add_for_new_card(conn: Connection, *, actor: Actor, card: CardRecord, entries: Any) -> None:
     """The links a new card is created with (`dependencies` of `POST /io/card`).  An `incoming` entry makes
     the new card depend on the named card (which must be readable); an `outgoing` one makes the named card
     depend on the new card (the caller needs `card.update` on its board).  A card that cannot be used is a 422
@@ -215,7 +212,7 @@ async def add_for_new_card(conn: AsyncConnection, *, actor: Actor, card: CardRec
     )
 
 
-async def remove_for_deleted(conn: AsyncConnection, *, card_ids: Sequence[int]) -> None:
+async def remove_for_deleted(conn: Connection, *, card_ids: Sequence[int]) -> None:
     """A deleted card's links go with it, both directions (the other ends' boards are not bumped)."""
     await dependency_queries.delete_for_cards(conn, card_ids=card_ids)
 
@@ -304,7 +301,7 @@ def dependency_stats(
 
 
 async def list_dependencies(
-    conn: AsyncConnection, *, actor: Actor, card_id: int, include_faces: bool
+    conn: Connection, *, actor: Actor, card_id: int, include_faces: bool
 ) -> CardDependencies:
     """A readable card's links, oldest first, leaving out cards on boards the caller cannot read."""
     await readable_card(conn, actor=actor, card_id=card_id)

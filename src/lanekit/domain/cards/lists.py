@@ -11,13 +11,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain import clock
 from lanekit.domain.access import NONE, BoardAccess, board_access, effective_role, require
 from lanekit.domain.cards import connections, values
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import Actor, parse_digits
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import boards as board_queries
 from lanekit.storage.queries import card_filters
 from lanekit.storage.queries import cards as card_queries
@@ -211,7 +210,7 @@ def parse_query(raw: dict[str, Any], *, from_query_string: bool) -> CardQuery:
     )
 
 
-async def readable_board_ids(conn: AsyncConnection, *, actor: Actor, board_ids: list[int] | None) -> set[int]:
+async def readable_board_ids(conn: Connection, *, actor: Actor, board_ids: list[int] | None) -> set[int]:
     candidates = await board_queries.list_visible_candidates(
         conn,
         account_id=actor.account_id,
@@ -233,7 +232,7 @@ async def readable_board_ids(conn: AsyncConnection, *, actor: Actor, board_ids: 
     }
 
 
-async def list_cards(conn: AsyncConnection, *, actor: Actor, query: CardQuery) -> CardPage:
+async def list_cards(conn: Connection, *, actor: Actor, query: CardQuery) -> CardPage:
     boards = await readable_board_ids(
         conn, actor=actor, board_ids=None if query.board_id is None else [query.board_id]
     )
@@ -291,7 +290,7 @@ async def list_cards(conn: AsyncConnection, *, actor: Actor, query: CardQuery) -
 
 
 async def _inaccessible(
-    conn: AsyncConnection, *, actor: Actor, requested: list[int] | None, readable: set[int]
+    conn: Connection, *, actor: Actor, requested: list[int] | None, readable: set[int]
 ) -> list[InaccessibleCard]:
     if not requested:
         return []
@@ -334,14 +333,14 @@ class FacesPage:
     expires: datetime | None
 
 
-async def open_faces(conn: AsyncConnection, *, actor: Actor, board_id: int) -> BoardAccess:
+async def open_faces(conn: Connection, *, actor: Actor, board_id: int) -> BoardAccess:
     """The authorisation of `GET /io/board/:boardId/card`, checked on every request."""
     access = await board_access(conn, actor=actor, board_id=board_id)
     require(access, "card.read")
     return access
 
 
-async def faces_key(conn: AsyncConnection, *, access: BoardAccess, linked: frozenset[int]) -> FacesKey:
+async def faces_key(conn: Connection, *, access: BoardAccess, linked: frozenset[int]) -> FacesKey:
     """The key of a page whose cards are linked to cards on `linked`: no statement without links, else one."""
     actor = access.actor
     today = clock.now().date()
@@ -365,7 +364,7 @@ async def faces_key(conn: AsyncConnection, *, access: BoardAccess, linked: froze
 
 
 async def read_faces(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     access: BoardAccess,
     lane_ids: list[int] | None,
@@ -405,7 +404,7 @@ async def read_faces(
 
 
 async def board_faces(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     actor: Actor,
     board_id: int,
@@ -428,7 +427,7 @@ async def board_faces(
     return page.total, page.cards
 
 
-async def tag_usage(conn: AsyncConnection, *, actor: Actor, board_id: int) -> dict[str, int]:
+async def tag_usage(conn: Connection, *, actor: Actor, board_id: int) -> dict[str, int]:
     access = await board_access(conn, actor=actor, board_id=board_id)
     require(access, "card.read")
     return await card_queries.tag_usage(conn, board_id=board_id)

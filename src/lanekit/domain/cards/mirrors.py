@@ -23,8 +23,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain import events
 from lanekit.domain.access import access_for_card, require
 from lanekit.domain.cards import values
@@ -32,6 +30,7 @@ from lanekit.domain.cards.placement import lock_cards
 from lanekit.domain.changes import bump_boards, save_events
 from lanekit.domain.errors import Invalid, NotFound
 from lanekit.domain.types import UNSET, Actor, parse_digits
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import cards as card_queries
 from lanekit.storage.queries import mirrors as mirror_queries
 from lanekit.storage.records import CardRecord
@@ -71,7 +70,7 @@ def _mirrored_view(source: CardRecord) -> dict[str, Any]:
 
 
 async def _readable_source(
-    conn: AsyncConnection, *, actor: Actor, source: CardRecord | None, source_id: int, field_name: str
+    conn: Connection, *, actor: Actor, source: CardRecord | None, source_id: int, field_name: str
 ) -> CardRecord:
     if source is None:
         raise NotFound("card", source_id)
@@ -83,7 +82,7 @@ async def _readable_source(
     return source
 
 
-async def columns_for_new_card(conn: AsyncConnection, *, actor: Actor, source_id: Any) -> dict[str, Any]:
+async def columns_for_new_card(conn: Connection, *, actor: Actor, source_id: Any) -> dict[str, Any]:
     """The columns a new card takes from the source it mirrors (nothing when it mirrors none)."""
     if source_id is None:
         return {}
@@ -99,7 +98,7 @@ async def columns_for_new_card(conn: AsyncConnection, *, actor: Actor, source_id
 
 
 async def record_new_mirror(
-    conn: AsyncConnection, *, actor: Actor, mirror: CardRecord, versions: Mapping[int, int], now: datetime
+    conn: Connection, *, actor: Actor, mirror: CardRecord, versions: Mapping[int, int], now: datetime
 ) -> None:
     """The sync events of a card created as a mirror.  The source's board is bumped after the new card's
     (the one exception to the board lock order; decision 145)."""
@@ -131,7 +130,7 @@ def wanted_source(parsed: Sequence[tuple[str, list[str], dict[str, Any]]]) -> in
 
 
 async def lock_for_patch(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     actor: Actor,
     card_id: int,
@@ -145,7 +144,7 @@ async def lock_for_patch(
 
 
 async def lock_for_update(
-    conn: AsyncConnection, *, actor: Actor, card_id: int, paths: Collection[str], wanted: int | None
+    conn: Connection, *, actor: Actor, card_id: int, paths: Collection[str], wanted: int | None
 ) -> tuple[CardRecord, Locked]:
     """Lock the card, and with it (one statement, id order) its mirrors when the update touches a mirrored
     field (`paths` are wire names), and its current and `wanted` sources when it touches
@@ -173,7 +172,7 @@ async def lock_for_update(
 
 
 async def check_patch(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     actor: Actor,
     card: CardRecord,
@@ -214,7 +213,7 @@ def _changes(before: CardRecord, after: CardRecord) -> list[events.FieldChange]:
 
 
 async def after_patch(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     actor: Actor,
     before: CardRecord,
@@ -242,7 +241,7 @@ async def after_patch(
 
 
 async def lock_with_mirrors(
-    conn: AsyncConnection, *, actor: Actor, card_ids: Sequence[int]
+    conn: Connection, *, actor: Actor, card_ids: Sequence[int]
 ) -> tuple[list[CardRecord], list[CardRecord]]:
     """`lock_cards` for a delete, locking the cards' live mirrors in the same statement (id order); returns
     the cards in the order asked and the mirrors that are not themselves being deleted."""
@@ -264,7 +263,7 @@ def board_ids(cards: Iterable[CardRecord]) -> list[int]:
 
 
 async def end_for_deleted(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     actor: Actor,
     deleted: Sequence[CardRecord],

@@ -16,8 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain import clock, events
 from lanekit.domain.access import BoardAccess, access_for_card, accesses_for_cards, require
 from lanekit.domain.cards import tasks, wip
@@ -33,6 +31,7 @@ from lanekit.domain.cards.placement import (
 from lanekit.domain.changes import bump_boards, save_events
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import Actor
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import card_writes, placement_reads
 from lanekit.storage.queries import cards as card_queries
 from lanekit.storage.queries import lanes as lane_queries
@@ -50,7 +49,7 @@ class MoveDestination:
 
 
 async def move_cards(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     actor: Actor,
     card_ids: list[int],
@@ -201,7 +200,7 @@ def _off_board_events(
 # --- tasks and taskboards ------------------------------------------------------------------------------
 
 
-async def lanes_for(conn: AsyncConnection, *, account_id: int, card: CardRecord) -> dict[int, LaneRecord]:
+async def lanes_for(conn: Connection, *, account_id: int, card: CardRecord) -> dict[int, LaneRecord]:
     """The lanes a card can move between: its board's lanes, or for a task its owner's task lanes."""
     if card.containing_card_id is None:
         return lanes_by_id(
@@ -212,14 +211,14 @@ async def lanes_for(conn: AsyncConnection, *, account_id: int, card: CardRecord)
     )
 
 
-async def task_lanes_of(conn: AsyncConnection, *, cards: Sequence[CardRecord]) -> dict[int, LaneRecord]:
+async def task_lanes_of(conn: Connection, *, cards: Sequence[CardRecord]) -> dict[int, LaneRecord]:
     """The task lanes the task cards among `cards` are in (no statement when none is a task)."""
     lane_ids = sorted({c.lane_id for c in cards if c.containing_card_id is not None})
     return await task_queries.list_lanes_by_id(conn, lane_ids=lane_ids)
 
 
 async def moved_event(
-    conn: AsyncConnection, *, card: CardRecord, from_lane: LaneRecord, to_lane: LaneRecord
+    conn: Connection, *, card: CardRecord, from_lane: LaneRecord, to_lane: LaneRecord
 ) -> events.NewEvent:
     """`cardMoved`, or for a task `taskCardMoved` (which names the owner)."""
     if card.containing_card_id is not None:
@@ -250,7 +249,7 @@ def moved_to_board_events(
     ]
 
 
-async def follow_owners(conn: AsyncConnection, *, owner_ids: Sequence[int], board: BoardRecord) -> None:
+async def follow_owners(conn: Connection, *, owner_ids: Sequence[int], board: BoardRecord) -> None:
     """Cards moved to `board` take their taskboards and tasks along (tasks get the board's default task
     type, lose their custom icon and custom field values, as a card moved across boards does)."""
     task_type = board.default_task_type_id or board.default_card_type_id
@@ -263,7 +262,7 @@ async def follow_owners(conn: AsyncConnection, *, owner_ids: Sequence[int], boar
 
 
 async def move_into_task_lane(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     actor: Actor,
     cards: list[CardRecord],
@@ -296,7 +295,7 @@ async def move_into_task_lane(
 
 
 async def move_to_taskboard(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     actor: Actor,
     card_ids: list[int],
@@ -335,7 +334,7 @@ async def move_to_taskboard(
 
 
 async def _into_taskboard(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     actor: Actor,
     cards: list[CardRecord],

@@ -20,8 +20,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain import clock, events
 from lanekit.domain.access import BoardAccess, access_for_card, require
 from lanekit.domain.cards import connections, mirrors, moves, values, wip
@@ -31,6 +29,7 @@ from lanekit.domain.cards.placement import check_lane_wip, lane_entry, ranks_at,
 from lanekit.domain.changes import bump_boards, save_events
 from lanekit.domain.errors import Conflict, Invalid, VersionMismatch
 from lanekit.domain.types import UNSET, Actor
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import card_types as type_queries
 from lanekit.storage.queries import card_writes
 from lanekit.storage.queries import cards as card_queries
@@ -164,7 +163,7 @@ _CHANGED = {
 
 
 async def _open(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     actor: Actor,
     card_id: int,
@@ -187,7 +186,7 @@ async def _open(
 
 
 async def update_card(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     actor: Actor,
     card_id: int,
@@ -211,7 +210,7 @@ async def update_card(
 
 
 async def apply_patch(
-    conn: AsyncConnection, *, actor: Actor, card_id: int, ops: list[Any], expected_version: str | None
+    conn: Connection, *, actor: Actor, card_id: int, ops: list[Any], expected_version: str | None
 ) -> CardRecord:
     """`PATCH /io/card/:cardId`: apply the operations to the card's view, then `update_card` what they set.
     `test /version` operations and the `X-LK-Resource-Version` header are the optimistic-concurrency check."""
@@ -262,7 +261,7 @@ async def apply_patch(
 
 
 async def _write(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     actor: Actor,
     card: CardRecord,
@@ -435,7 +434,7 @@ async def _write(
     return updated
 
 
-async def bulk_update(conn: AsyncConnection, *, actor: Actor, card_ids: list[int], ops: list[Any]) -> None:
+async def bulk_update(conn: Connection, *, actor: Actor, card_ids: list[int], ops: list[Any]) -> None:
     """The same operations on every card, all or none (LeanKit API: `PATCH /io/card/bulk`);
     `/mirrorSourceCardId` is refused."""
     if not card_ids:

@@ -12,17 +12,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain.cards import positions, wip
 from lanekit.domain.errors import Invalid, NotFound
 from lanekit.domain.types import Actor
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import cards as card_queries
 from lanekit.storage.queries import placement_reads
 from lanekit.storage.records import BoardRecord, CardRecord, LaneRecord
 
 
-async def lock_cards(conn: AsyncConnection, *, actor: Actor, card_ids: Sequence[int]) -> list[CardRecord]:
+async def lock_cards(conn: Connection, *, actor: Actor, card_ids: Sequence[int]) -> list[CardRecord]:
     """Live cards of the caller's account, row-locked, in the order asked (each once); a missing one is
     NotFound."""
     card_ids = list(dict.fromkeys(card_ids))
@@ -115,7 +114,7 @@ def full_lane_entry(card: CardRecord, lane: LaneRecord, *, now: datetime, user_i
 
 
 async def ranks_at(
-    conn: AsyncConnection, *, lane_id: int, index: int | None, exclude: Sequence[int], count: int = 1
+    conn: Connection, *, lane_id: int, index: int | None, exclude: Sequence[int], count: int = 1
 ) -> list[str]:
     """`count` new ranks for cards placed at `index` (None: the end) of the lane, `exclude` left out."""
     low, high = await placement_reads.fetch_neighbour_ranks(
@@ -132,7 +131,7 @@ async def ranks_at(
 
 
 async def check_lane_wip(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     board: BoardRecord,
     lanes: Mapping[int, LaneRecord],

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain.access import NONE, BoardAccess, effective_role, require
 from lanekit.domain.cards import connections
 from lanekit.domain.errors import NotFound
 from lanekit.domain.types import Actor
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import cards as card_queries
 from lanekit.storage.records import CardReadRecord
 
 
-async def get_card(conn: AsyncConnection, *, actor: Actor, card_id: int) -> CardReadRecord:
+async def get_card(conn: Connection, *, actor: Actor, card_id: int) -> CardReadRecord:
     """The card and the caller's role on its board in one statement (plus assignees and field values)."""
     found = await card_queries.fetch_read(
         conn, account_id=actor.account_id, card_id=card_id, viewer_id=actor.user_id

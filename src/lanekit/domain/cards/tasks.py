@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain import clock, events
 from lanekit.domain.access import BoardAccess, access_for_card, readable_card, require
 from lanekit.domain.cards import read as card_read
@@ -28,6 +26,7 @@ from lanekit.domain.cards.placement import (
 from lanekit.domain.cards.rows import new_card_row
 from lanekit.domain.errors import Invalid, NotFound
 from lanekit.domain.types import Actor
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import board_copy as copy_queries
 from lanekit.storage.queries import card_types as type_queries
 from lanekit.storage.queries import card_writes
@@ -68,7 +67,7 @@ class TaskBoard:
 
 
 async def lock_owner(
-    conn: AsyncConnection, *, actor: Actor, card_id: int, action: str, field: str
+    conn: Connection, *, actor: Actor, card_id: int, action: str, field: str
 ) -> tuple[CardRecord, BoardAccess]:
     """The card that gets tasks, row-locked, with the caller's access to its board.
 
@@ -101,7 +100,7 @@ def _lane_row(owner: CardRecord, position: int, now: datetime, **values: Any) ->
     }
 
 
-async def ensure_lanes(conn: AsyncConnection, *, owner: CardRecord, now: datetime) -> list[LaneRecord]:
+async def ensure_lanes(conn: Connection, *, owner: CardRecord, now: datetime) -> list[LaneRecord]:
     """The owner's taskboard lanes, creating the default three first if it has none (the caller holds the
     owner's row lock, so two writers never both create them)."""
     found = await task_queries.list_lanes(conn, account_id=owner.account_id, card_id=owner.id)
@@ -116,7 +115,7 @@ async def ensure_lanes(conn: AsyncConnection, *, owner: CardRecord, now: datetim
     return await task_queries.insert_lanes(conn, rows=rows)
 
 
-async def read_taskboard(conn: AsyncConnection, *, actor: Actor, card_id: int) -> TaskBoard | None:
+async def read_taskboard(conn: Connection, *, actor: Actor, card_id: int) -> TaskBoard | None:
     """`GET /io/card/:cardId/taskboard` as a read; None when the lanes must be created first
     (`open_taskboard`).  A task has no taskboard: its lanes are empty."""
     owner, _ = await readable_card(conn, actor=actor, card_id=card_id)
@@ -127,7 +126,7 @@ async def read_taskboard(conn: AsyncConnection, *, actor: Actor, card_id: int) -
     return TaskBoard(owner, lanes, counts)
 
 
-async def open_taskboard(conn: AsyncConnection, *, actor: Actor, card_id: int) -> TaskBoard:
+async def open_taskboard(conn: Connection, *, actor: Actor, card_id: int) -> TaskBoard:
     """Create a card's default taskboard lanes (a write; any reader of the card may cause it) and read it."""
     [owner] = await lock_cards(conn, actor=actor, card_ids=[card_id])
     access = await access_for_card(conn, actor=actor, card_id=owner.id, board_id=owner.board_id)
@@ -189,7 +188,7 @@ def check_task_type(types: dict[int, CardTypeRecord], board: BoardRecord, value:
 
 
 async def list_tasks(
-    conn: AsyncConnection, *, actor: Actor, card_id: int, offset: int, limit: int
+    conn: Connection, *, actor: Actor, card_id: int, offset: int, limit: int
 ) -> tuple[int, list[CardReadRecord]]:
     owner, _ = await readable_card(conn, actor=actor, card_id=card_id)
     return await card_queries.list_tasks_read(
@@ -197,7 +196,7 @@ async def list_tasks(
     )
 
 
-async def get_task(conn: AsyncConnection, *, actor: Actor, card_id: int, task_id: int) -> CardReadRecord:
+async def get_task(conn: Connection, *, actor: Actor, card_id: int, task_id: int) -> CardReadRecord:
     """The full card of one of the card's tasks; a card that is not its task is not found."""
     read = await card_read.get_card(conn, actor=actor, card_id=task_id)
     if read.card.containing_card_id != card_id:
@@ -209,7 +208,7 @@ async def get_task(conn: AsyncConnection, *, actor: Actor, card_id: int, task_id
 
 
 async def copy_taskboard(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     actor: Actor,
     source_id: Any,

@@ -7,14 +7,13 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain import clock
 from lanekit.domain.access import require_account_admin
 from lanekit.domain.enums import BOARD_ROLES
 from lanekit.domain.errors import Invalid, NotFound
 from lanekit.domain.types import Actor
 from lanekit.storage.engine import Database
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import accounts as account_queries
 from lanekit.storage.records import AccountRecord
 
@@ -67,14 +66,14 @@ def view(account: AccountRecord) -> AccountView:
     return AccountView(account, settings, security)
 
 
-async def get_account(conn: AsyncConnection, *, actor: Actor) -> AccountView:
+async def get_account(conn: Connection, *, actor: Actor) -> AccountView:
     account = await account_queries.fetch(conn, actor.account_id)
     if account is None:
         raise NotFound("account", actor.account_id)
     return view(account)
 
 
-async def update_account(conn: AsyncConnection, *, actor: Actor, changes: dict[str, Any]) -> AccountView:
+async def update_account(conn: Connection, *, actor: Actor, changes: dict[str, Any]) -> AccountView:
     """`changes` holds only the keys the caller sent, under their LeanKit names."""
     require_account_admin(actor)
     current = await get_account(conn, actor=actor)
@@ -119,7 +118,7 @@ async def update_account(conn: AsyncConnection, *, actor: Actor, changes: dict[s
     return view(updated)
 
 
-async def create_account(conn: AsyncConnection, *, name: str, title: str | None = None) -> AccountRecord:
+async def create_account(conn: Connection, *, name: str, title: str | None = None) -> AccountRecord:
     name = check_account_name(name)
     return await account_queries.insert_account(conn, name=name, title=title or name, created_on=clock.now())
 

@@ -43,8 +43,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from threading import Lock
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain import clock
 from lanekit.domain.errors import Unauthenticated
 from lanekit.domain.people.accounts import view as account_view
@@ -52,6 +50,7 @@ from lanekit.domain.people.passwords import dummy_hash, verify_password
 from lanekit.domain.people.throttle import AccountLock, FairScheduler, SignInThrottle
 from lanekit.storage import notify
 from lanekit.storage.engine import Database
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import accounts as account_queries
 from lanekit.storage.queries import tokens as token_queries
 from lanekit.storage.queries import users as user_queries
@@ -211,7 +210,7 @@ class CredentialCache:
         return len(self._entries)
 
 
-async def announce_user_change(conn: AsyncConnection, *, user_id: int) -> None:
+async def announce_user_change(conn: Connection, *, user_id: int) -> None:
     """Every process must read this user again before trusting remembered credentials of theirs.
 
     Call it in the write transaction (`Database.begin()`) that changes anything authentication answers
@@ -345,7 +344,7 @@ def needs_last_access_update(user: UserRecord) -> bool:
     return user.last_access is None or user.last_access < clock.now() - LAST_ACCESS_RESOLUTION
 
 
-async def record_access(conn: AsyncConnection, *, user_id: int) -> datetime:
+async def record_access(conn: Connection, *, user_id: int) -> datetime:
     """Stamp the user's last access (at most once per resolution window) and return the stamp."""
     moment = clock.now()
     await user_queries.touch_last_access(

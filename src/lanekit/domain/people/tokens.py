@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain import clock
 from lanekit.domain.errors import Invalid, NotFound
 from lanekit.domain.people.auth import announce_user_change, token_digest
 from lanekit.domain.types import Actor
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import tokens as token_queries
 from lanekit.storage.records import TokenRecord
 
@@ -17,11 +16,11 @@ TOKEN_BYTES = 32
 MAX_DESCRIPTION = 1000
 
 
-async def list_tokens(conn: AsyncConnection, *, actor: Actor) -> list[TokenRecord]:
+async def list_tokens(conn: Connection, *, actor: Actor) -> list[TokenRecord]:
     return await token_queries.list_for_user(conn, account_id=actor.account_id, user_id=actor.user_id)
 
 
-async def create_token(conn: AsyncConnection, *, actor: Actor, description: str) -> tuple[TokenRecord, str]:
+async def create_token(conn: Connection, *, actor: Actor, description: str) -> tuple[TokenRecord, str]:
     """Returns the stored record and the token itself, which is never available again."""
     description = description.strip()
     if not description:
@@ -40,7 +39,7 @@ async def create_token(conn: AsyncConnection, *, actor: Actor, description: str)
     return record, token
 
 
-async def revoke_token(conn: AsyncConnection, *, actor: Actor, token_id: int) -> None:
+async def revoke_token(conn: Connection, *, actor: Actor, token_id: int) -> None:
     deleted = await token_queries.delete_token(
         conn, account_id=actor.account_id, user_id=actor.user_id, token_id=token_id
     )

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from lanekit.domain import clock
 from lanekit.domain.access import require_account_admin
 from lanekit.domain.changes import bump_boards
@@ -16,6 +14,7 @@ from lanekit.domain.people import accounts
 from lanekit.domain.people.auth import announce_user_change
 from lanekit.domain.people.passwords import check_password_rules, hash_password
 from lanekit.domain.types import UNSET, Actor, given_fields
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import accounts as account_queries
 from lanekit.storage.queries import board_roles as board_role_queries
 from lanekit.storage.queries import cards as card_queries
@@ -102,19 +101,19 @@ def _check_choice(value: str, allowed: Any, field_name: str) -> str:
     return value
 
 
-async def board_roles_of(conn: AsyncConnection, *, account_id: int, user_id: int) -> list[BoardRoleGrant]:
+async def board_roles_of(conn: Connection, *, account_id: int, user_id: int) -> list[BoardRoleGrant]:
     """The user's explicit board roles on live boards of the account, by board id."""
     rows = await board_role_queries.list_for_user(conn, account_id=account_id, user_id=user_id)
     return [BoardRoleGrant(board_id=r.board_id, wip=r.wip, role=r.role) for r in rows]
 
 
-async def get_me(conn: AsyncConnection, *, actor: Actor, user: UserRecord) -> UserView:
+async def get_me(conn: Connection, *, actor: Actor, user: UserRecord) -> UserView:
     """The caller's profile; `user` is the caller's record as authentication read it this request."""
     roles = await board_roles_of(conn, account_id=actor.account_id, user_id=actor.user_id)
     return UserView(user, roles)
 
 
-async def get_user(conn: AsyncConnection, *, actor: Actor, user_id: int) -> UserView:
+async def get_user(conn: Connection, *, actor: Actor, user_id: int) -> UserView:
     if user_id != actor.user_id:
         require_account_admin(actor)
     user = await user_queries.fetch(conn, account_id=actor.account_id, user_id=user_id)
@@ -124,7 +123,7 @@ async def get_user(conn: AsyncConnection, *, actor: Actor, user_id: int) -> User
     return UserView(user, roles)
 
 
-async def avatar_user(conn: AsyncConnection, *, actor: Actor, user_id: int) -> UserRecord:
+async def avatar_user(conn: Connection, *, actor: Actor, user_id: int) -> UserRecord:
     """The user whose avatar `GET /io/user/:userId/avatar` draws: any live user of the caller's account.
 
     Avatars appear beside every name a member sees (assignees, comments, activity), so no role is needed;
@@ -137,7 +136,7 @@ async def avatar_user(conn: AsyncConnection, *, actor: Actor, user_id: int) -> U
 
 
 async def list_users(
-    conn: AsyncConnection, *, actor: Actor, offset: int, limit: int, sort_by: str, search: str | None
+    conn: Connection, *, actor: Actor, offset: int, limit: int, sort_by: str, search: str | None
 ) -> tuple[int, list[UserRecord]]:
     require_account_admin(actor)
     _check_choice(sort_by, USER_SORTS, "sortBy")
@@ -147,7 +146,7 @@ async def list_users(
 
 
 async def _ensure_login_free(
-    conn: AsyncConnection, *, account_id: int, email: str, username: str, except_user: int | None = None
+    conn: Connection, *, account_id: int, email: str, username: str, except_user: int | None = None
 ) -> None:
     clashes = await user_queries.fetch_by_keys(
         conn, account_id=account_id, email_key=email.lower(), username_key=username.lower()
@@ -156,19 +155,19 @@ async def _ensure_login_free(
         raise Conflict(f"a user with the email address or username {email!r} already exists")
 
 
-async def _password_rules(conn: AsyncConnection, *, account_id: int) -> dict[str, Any]:
+async def _password_rules(conn: Connection, *, account_id: int) -> dict[str, Any]:
     """The account's `advancedSecurity` settings, which carry its password rules."""
     account = await account_queries.fetch(conn, account_id)
     return accounts.view(account).advanced_security if account is not None else {}
 
 
-async def create_user(conn: AsyncConnection, *, actor: Actor, new: NewUser) -> UserView:
+async def create_user(conn: Connection, *, actor: Actor, new: NewUser) -> UserView:
     require_account_admin(actor)
     return UserView(await insert_new_user(conn, account_id=actor.account_id, new=new))
 
 
 async def insert_new_user(
-    conn: AsyncConnection, *, account_id: int, new: NewUser, account_owner: bool = False
+    conn: Connection, *, account_id: int, new: NewUser, account_owner: bool = False
 ) -> UserRecord:
     """Validate and store a user; shared by the API, `lanekit init` and the demo seed."""
     email = _check_email(new.email)
@@ -273,7 +272,7 @@ _WIRE_NAMES = {
 _FACE_COLUMNS = frozenset({"first_name", "last_name", "email"})
 
 
-async def _bump_assigned_boards(conn: AsyncConnection, *, user_id: int) -> None:
+async def _bump_assigned_boards(conn: Connection, *, user_id: int) -> None:
     """A change to what faces show of a user bumps the boards of the cards they are assigned to, so a body
     cached under those boards' versions is not served again (docs/decisions/163-body-cache.md).  Board GET
     bodies show members' columns too; their key reads those columns, so no bump is needed for them."""
@@ -281,7 +280,7 @@ async def _bump_assigned_boards(conn: AsyncConnection, *, user_id: int) -> None:
 
 
 async def _apply_changes(
-    conn: AsyncConnection, *, account_id: int, user: UserRecord, changes: UserChanges
+    conn: Connection, *, account_id: int, user: UserRecord, changes: UserChanges
 ) -> UserRecord:
     values = _column_values(user, changes)
     if "email_key" in values:
@@ -305,7 +304,7 @@ async def _apply_changes(
     return updated
 
 
-async def update_me(conn: AsyncConnection, *, actor: Actor, changes: UserChanges) -> UserView:
+async def update_me(conn: Connection, *, actor: Actor, changes: UserChanges) -> UserView:
     # Read again inside the write transaction: the record authentication read is not locked.
     current = await user_queries.fetch(conn, account_id=actor.account_id, user_id=actor.user_id)
     if current is None:
@@ -315,7 +314,7 @@ async def update_me(conn: AsyncConnection, *, actor: Actor, changes: UserChanges
     return UserView(user, roles)
 
 
-async def update_user(conn: AsyncConnection, *, actor: Actor, user_id: int, changes: UserChanges) -> UserView:
+async def update_user(conn: Connection, *, actor: Actor, user_id: int, changes: UserChanges) -> UserView:
     require_account_admin(actor)
     view = await get_user(conn, actor=actor, user_id=user_id)
     if user_id == actor.user_id and (changes.enabled is False or changes.administrator is False):
@@ -327,7 +326,7 @@ async def update_user(conn: AsyncConnection, *, actor: Actor, user_id: int, chan
     return UserView(user, view.board_roles)
 
 
-async def set_password(conn: AsyncConnection, *, actor: Actor, user_id: int, password: str) -> UserView:
+async def set_password(conn: Connection, *, actor: Actor, user_id: int, password: str) -> UserView:
     require_account_admin(actor)
     view = await get_user(conn, actor=actor, user_id=user_id)
     check_password_rules(password, security=await _password_rules(conn, account_id=actor.account_id))
@@ -344,7 +343,7 @@ async def set_password(conn: AsyncConnection, *, actor: Actor, user_id: int, pas
     return UserView(user, view.board_roles)
 
 
-async def delete_user(conn: AsyncConnection, *, actor: Actor, user_id: int) -> None:
+async def delete_user(conn: Connection, *, actor: Actor, user_id: int) -> None:
     require_account_admin(actor)
     if user_id == actor.user_id:
         raise Invalid("userId", "an administrator cannot delete themselves")

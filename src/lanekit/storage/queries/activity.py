@@ -7,13 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lanekit.storage.executor import Connection
 from lanekit.storage.records import EventRecord, UserRef
 from lanekit.storage.tables import events, users
 
 
-async def insert_events(conn: AsyncConnection, *, rows: Sequence[dict[str, Any]]) -> None:
+async def insert_events(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> None:
     """Each row: account_id, board_id, card_id, type, user_id, occurred_on, board_version, data."""
     if rows:
         await conn.execute(insert(events), list(rows))
@@ -31,7 +31,7 @@ def _event(row: Any) -> EventRecord:
 
 
 async def _page(
-    conn: AsyncConnection, *, where: list[ColumnElement[bool]], cursor: int | None, newer: bool, limit: int
+    conn: Connection, *, where: list[ColumnElement[bool]], cursor: int | None, newer: bool, limit: int
 ) -> list[EventRecord]:
     """Newest first; with a cursor, the events just older (or newer) than it."""
     if cursor is not None:
@@ -57,21 +57,21 @@ async def _page(
 
 
 async def list_for_card(
-    conn: AsyncConnection, *, account_id: int, card_id: int, cursor: int | None, newer: bool, limit: int
+    conn: Connection, *, account_id: int, card_id: int, cursor: int | None, newer: bool, limit: int
 ) -> list[EventRecord]:
     where = [events.c.card_id == card_id, events.c.account_id == account_id]
     return await _page(conn, where=where, cursor=cursor, newer=newer, limit=limit)
 
 
 async def list_for_board(
-    conn: AsyncConnection, *, account_id: int, board_id: int, cursor: int | None, newer: bool, limit: int
+    conn: Connection, *, account_id: int, board_id: int, cursor: int | None, newer: bool, limit: int
 ) -> list[EventRecord]:
     where = [events.c.board_id == board_id, events.c.account_id == account_id]
     return await _page(conn, where=where, cursor=cursor, newer=newer, limit=limit)
 
 
 async def list_since_version(
-    conn: AsyncConnection, *, board_id: int, version: int
+    conn: Connection, *, board_id: int, version: int
 ) -> list[tuple[int | None, str, dict[str, Any], int]]:
     """(card id, type, data, board version) of the board's events after `version`, oldest first."""
     rows = (

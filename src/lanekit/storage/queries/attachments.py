@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, insert, or_, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lanekit.storage.executor import Connection
 from lanekit.storage.records import AttachmentRecord, UserRef
 from lanekit.storage.tables import attachments, cards, users
 
@@ -71,9 +71,7 @@ def count_expression(card_id: Any) -> Any:
     )
 
 
-async def list_for_cards(
-    conn: AsyncConnection, *, card_ids: Sequence[int]
-) -> dict[int, list[AttachmentRecord]]:
+async def list_for_cards(conn: Connection, *, card_ids: Sequence[int]) -> dict[int, list[AttachmentRecord]]:
     """Attachments of many cards in one statement, oldest first."""
     if not card_ids:
         return {}
@@ -84,7 +82,7 @@ async def list_for_cards(
     return found
 
 
-async def list_for_card(conn: AsyncConnection, *, account_id: int, card_id: int) -> list[AttachmentRecord]:
+async def list_for_card(conn: Connection, *, account_id: int, card_id: int) -> list[AttachmentRecord]:
     rows = (
         await conn.execute(_select(attachments.c.card_id == card_id, attachments.c.account_id == account_id))
     ).all()
@@ -92,7 +90,7 @@ async def list_for_card(conn: AsyncConnection, *, account_id: int, card_id: int)
 
 
 async def fetch(
-    conn: AsyncConnection, *, account_id: int, card_id: int, attachment_id: int
+    conn: Connection, *, account_id: int, card_id: int, attachment_id: int
 ) -> AttachmentRecord | None:
     row = (
         await conn.execute(
@@ -107,7 +105,7 @@ async def fetch(
 
 
 async def insert_attachment(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     account_id: int,
     card_id: int,
@@ -142,11 +140,11 @@ async def insert_attachment(
     return new_id
 
 
-async def delete_attachment(conn: AsyncConnection, *, attachment_id: int) -> None:
+async def delete_attachment(conn: Connection, *, attachment_id: int) -> None:
     await conn.execute(delete(attachments).where(attachments.c.id == attachment_id))
 
 
-async def delete_for_cards(conn: AsyncConnection, *, card_ids: Sequence[int]) -> list[str]:
+async def delete_for_cards(conn: Connection, *, card_ids: Sequence[int]) -> list[str]:
     """Delete every attachment row of the cards and of their task cards; the storage ids of their blobs,
     for deletion after commit."""
     if not card_ids:

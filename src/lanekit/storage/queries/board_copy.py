@@ -6,14 +6,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lanekit.storage.executor import Connection
 from lanekit.storage.records import CardRecord
 from lanekit.storage.rows import row_values
 from lanekit.storage.tables import card_field_values, card_tags, cards
 
 
-async def list_live_cards(conn: AsyncConnection, *, account_id: int, board_id: int) -> list[CardRecord]:
+async def list_live_cards(conn: Connection, *, account_id: int, board_id: int) -> list[CardRecord]:
     """Cards neither deleted nor archived, by lane and rank; task cards are not copied (decision 120)."""
     rows = (
         await conn.execute(
@@ -31,7 +31,7 @@ async def list_live_cards(conn: AsyncConnection, *, account_id: int, board_id: i
     return [CardRecord(**row_values(r, cards)) for r in rows]
 
 
-async def list_field_values(conn: AsyncConnection, *, card_ids: Sequence[int]) -> dict[int, dict[int, Any]]:
+async def list_field_values(conn: Connection, *, card_ids: Sequence[int]) -> dict[int, dict[int, Any]]:
     """card id → {field id: value} for these cards."""
     if not card_ids:
         return {}
@@ -48,7 +48,7 @@ async def list_field_values(conn: AsyncConnection, *, card_ids: Sequence[int]) -
     return found
 
 
-async def insert_cards(conn: AsyncConnection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
+async def insert_cards(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Insert many cards in one statement; returns their new ids in the order of `rows`."""
     if not rows:
         return []
@@ -56,13 +56,13 @@ async def insert_cards(conn: AsyncConnection, *, rows: Sequence[dict[str, Any]])
     return [int(i) for i in result.scalars().all()]
 
 
-async def insert_tags(conn: AsyncConnection, *, rows: Sequence[dict[str, Any]]) -> None:
+async def insert_tags(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> None:
     """Rows of {card_id, tag, board_id} for the tag index."""
     if rows:
         await conn.execute(insert(card_tags), list(rows))
 
 
-async def insert_field_values(conn: AsyncConnection, *, rows: Sequence[dict[str, Any]]) -> None:
+async def insert_field_values(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> None:
     """Rows of {card_id, field_id, value}."""
     if rows:
         await conn.execute(insert(card_field_values), list(rows))

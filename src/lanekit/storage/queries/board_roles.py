@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, false, func, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lanekit.storage.executor import Connection
 from lanekit.storage.records import BoardRoleRecord, UserRecord
 from lanekit.storage.rows import row_values
 from lanekit.storage.tables import board_roles, boards, card_assignments, cards, users
@@ -21,7 +21,7 @@ def _user(row: Any) -> UserRecord:
 
 
 async def insert_role(
-    conn: AsyncConnection, *, account_id: int, board_id: int, user_id: int, role: str, wip: int | None = None
+    conn: Connection, *, account_id: int, board_id: int, user_id: int, role: str, wip: int | None = None
 ) -> BoardRoleRecord:
     row = (
         await conn.execute(
@@ -34,7 +34,7 @@ async def insert_role(
 
 
 async def update_role(
-    conn: AsyncConnection, *, board_id: int, role_id: int, **values: Any
+    conn: Connection, *, board_id: int, role_id: int, **values: Any
 ) -> BoardRoleRecord | None:
     row = (
         await conn.execute(
@@ -47,9 +47,7 @@ async def update_role(
     return _role(row) if row else None
 
 
-async def fetch_many(
-    conn: AsyncConnection, *, board_ids: list[int], user_ids: list[int]
-) -> list[BoardRoleRecord]:
+async def fetch_many(conn: Connection, *, board_ids: list[int], user_ids: list[int]) -> list[BoardRoleRecord]:
     if not board_ids or not user_ids:
         return []
     rows = (
@@ -62,12 +60,12 @@ async def fetch_many(
     return [_role(r) for r in rows]
 
 
-async def fetch_for_board(conn: AsyncConnection, *, board_id: int) -> list[BoardRoleRecord]:
+async def fetch_for_board(conn: Connection, *, board_id: int) -> list[BoardRoleRecord]:
     rows = (await conn.execute(select(board_roles).where(board_roles.c.board_id == board_id))).all()
     return [_role(r) for r in rows]
 
 
-async def delete_roles(conn: AsyncConnection, *, board_ids: list[int], user_ids: list[int]) -> int:
+async def delete_roles(conn: Connection, *, board_ids: list[int], user_ids: list[int]) -> int:
     if not board_ids or not user_ids:
         return 0
     result = await conn.execute(
@@ -77,7 +75,7 @@ async def delete_roles(conn: AsyncConnection, *, board_ids: list[int], user_ids:
 
 
 async def list_board_members(
-    conn: AsyncConnection, *, account_id: int, board: Any, every_user: bool
+    conn: Connection, *, account_id: int, board: Any, every_user: bool
 ) -> list[tuple[UserRecord, BoardRoleRecord | None]]:
     """Live users with a role row on the board, plus every live user when `every_user` (a shared board).
 
@@ -116,13 +114,13 @@ _ROLES_OF_USER = (
 )
 
 
-async def list_for_user(conn: AsyncConnection, *, account_id: int, user_id: int) -> list[BoardRoleRecord]:
+async def list_for_user(conn: Connection, *, account_id: int, user_id: int) -> list[BoardRoleRecord]:
     """The user's role rows on live boards of the account, by board id (`/io/user/me` runs it)."""
     rows = (await conn.execute(_ROLES_OF_USER, {"user_id": user_id, "account_id": account_id})).all()
     return [_role(r) for r in rows]
 
 
-async def count_users(conn: AsyncConnection, *, account_id: int, user_ids: list[int]) -> list[int]:
+async def count_users(conn: Connection, *, account_id: int, user_ids: list[int]) -> list[int]:
     """Those of `user_ids` that are live users of the account."""
     if not user_ids:
         return []
@@ -136,7 +134,7 @@ async def count_users(conn: AsyncConnection, *, account_id: int, user_ids: list[
     return [int(r[0]) for r in rows]
 
 
-async def user_ids_by_email(conn: AsyncConnection, *, account_id: int, emails: list[str]) -> dict[str, int]:
+async def user_ids_by_email(conn: Connection, *, account_id: int, emails: list[str]) -> dict[str, int]:
     """email_key → id for the live users of the account with these (lower-cased) emails."""
     if not emails:
         return {}
@@ -152,7 +150,7 @@ async def user_ids_by_email(conn: AsyncConnection, *, account_id: int, emails: l
     return {str(r[0]): int(r[1]) for r in rows}
 
 
-async def unassign_cards(conn: AsyncConnection, *, board_ids: list[int], user_ids: list[int]) -> None:
+async def unassign_cards(conn: Connection, *, board_ids: list[int], user_ids: list[int]) -> None:
     """Remove the users' assignments to cards on these boards."""
     if not board_ids or not user_ids:
         return

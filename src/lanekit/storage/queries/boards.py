@@ -23,8 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lanekit.storage.executor import Connection
 from lanekit.storage.records import BoardRecord
 from lanekit.storage.rows import row_values
 from lanekit.storage.tables import board_roles, board_visits, boards, card_tags, cards, users
@@ -52,7 +52,7 @@ _WITH_ROLE = (
 
 
 async def fetch_with_role(
-    conn: AsyncConnection, *, account_id: int, board_id: int, user_id: int
+    conn: Connection, *, account_id: int, board_id: int, user_id: int
 ) -> tuple[BoardRecord, str | None] | None:
     """A live board of the account and the user's explicit role on it (None without a role row)."""
     row = (
@@ -63,7 +63,7 @@ async def fetch_with_role(
     return _board(row), row._mapping["explicit_role"]
 
 
-async def fetch(conn: AsyncConnection, *, account_id: int, board_id: int) -> BoardRecord | None:
+async def fetch(conn: Connection, *, account_id: int, board_id: int) -> BoardRecord | None:
     """A live (not deleted) board of the account."""
     row = (
         await conn.execute(
@@ -82,7 +82,7 @@ class BoardWithRole:
 
 
 async def list_visible_candidates(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     account_id: int,
     user_id: int,
@@ -116,7 +116,7 @@ async def list_visible_candidates(
     return [BoardWithRole(_board(r), r._mapping["explicit_role"]) for r in rows]
 
 
-async def list_states(conn: AsyncConnection, *, account_id: int, board_ids: list[int]) -> list[BoardRecord]:
+async def list_states(conn: Connection, *, account_id: int, board_ids: list[int]) -> list[BoardRecord]:
     """Boards of the account with these ids, deleted ones included (for `inaccessibleBoards`)."""
     if not board_ids:
         return []
@@ -128,7 +128,7 @@ async def list_states(conn: AsyncConnection, *, account_id: int, board_ids: list
     return [_board(r) for r in rows]
 
 
-async def list_tags(conn: AsyncConnection, *, board_id: int) -> list[str]:
+async def list_tags(conn: Connection, *, board_id: int) -> list[str]:
     """Tags on the board's live cards, alphabetically, each once.
 
     A skip scan of the (board_id, tag) index: each step of the recursive query jumps to the next distinct
@@ -160,7 +160,7 @@ async def list_tags(conn: AsyncConnection, *, board_id: int) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
-async def fetch_for_update(conn: AsyncConnection, *, account_id: int, board_id: int) -> BoardRecord | None:
+async def fetch_for_update(conn: Connection, *, account_id: int, board_id: int) -> BoardRecord | None:
     """The live board row, locked until the transaction ends (PostgreSQL `FOR UPDATE`).
 
     SQLite needs no row lock: a write transaction already holds the database's write lock (BEGIN IMMEDIATE).
@@ -175,14 +175,12 @@ async def fetch_for_update(conn: AsyncConnection, *, account_id: int, board_id: 
     return _board(row) if row else None
 
 
-async def insert_board(conn: AsyncConnection, **values: Any) -> BoardRecord:
+async def insert_board(conn: Connection, **values: Any) -> BoardRecord:
     row = (await conn.execute(insert(boards).values(**values).returning(*boards.c))).one()
     return _board(row)
 
 
-async def update_board(
-    conn: AsyncConnection, *, account_id: int, board_id: int, **values: Any
-) -> BoardRecord:
+async def update_board(conn: Connection, *, account_id: int, board_id: int, **values: Any) -> BoardRecord:
     """Change columns and grow the version by one, in one statement."""
     row = (
         await conn.execute(
@@ -203,7 +201,7 @@ _BUMP_VERSION = (
 )
 
 
-async def bump_version(conn: AsyncConnection, *, board_id: int) -> int:
+async def bump_version(conn: Connection, *, board_id: int) -> int:
     """Grow `boards.version` by one and return the new value.
 
     Everything that changes a board or anything on it calls this in its transaction.  It also takes the
@@ -213,7 +211,7 @@ async def bump_version(conn: AsyncConnection, *, board_id: int) -> int:
 
 
 async def record_visit(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     account_id: int,
     user_id: int,
@@ -235,7 +233,7 @@ async def record_visit(
     await conn.execute(stmt)
 
 
-async def fetch_visit(conn: AsyncConnection, *, user_id: int, board_id: int) -> datetime | None:
+async def fetch_visit(conn: Connection, *, user_id: int, board_id: int) -> datetime | None:
     row = (
         await conn.execute(
             select(board_visits.c.visited_on).where(
@@ -247,7 +245,7 @@ async def fetch_visit(conn: AsyncConnection, *, user_id: int, board_id: int) -> 
 
 
 async def list_recent_visits(
-    conn: AsyncConnection, *, account_id: int, user_id: int, limit: int
+    conn: Connection, *, account_id: int, user_id: int, limit: int
 ) -> list[tuple[BoardRecord, str | None]]:
     """The user's most recently visited live boards, newest first, with their explicit role."""
     joined = boards.join(board_visits, board_visits.c.board_id == boards.c.id).outerjoin(
@@ -307,9 +305,7 @@ _BOARD_STAMP = union_all(
 )
 
 
-async def fetch_board_stamp(
-    conn: AsyncConnection, *, account_id: int, board_id: int, user_id: int
-) -> BoardStamp:
+async def fetch_board_stamp(conn: Connection, *, account_id: int, board_id: int, user_id: int) -> BoardStamp:
     """One statement: the visit row of (user, board) and the shown columns of the board's members (the live
     users with a role row on it: those the board GET lists), in id order."""
     rows = (
@@ -330,7 +326,7 @@ class BoardVersion:
 
 
 async def list_versions_with_role(
-    conn: AsyncConnection, *, account_id: int, board_ids: Sequence[int], user_id: int
+    conn: Connection, *, account_id: int, board_ids: Sequence[int], user_id: int
 ) -> list[BoardVersion]:
     """The versions of the live boards among these, with the user's explicit role on each (one statement)."""
     if not board_ids:

@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lanekit.storage.executor import Connection
 from lanekit.storage.records import CardRecord, CardTypeRecord
 from lanekit.storage.rows import row_values
 from lanekit.storage.tables import card_types, cards
@@ -17,7 +17,7 @@ def _card_type(row: Any) -> CardTypeRecord:
     return CardTypeRecord(**row_values(row, card_types))
 
 
-async def list_for_board(conn: AsyncConnection, *, account_id: int, board_id: int) -> list[CardTypeRecord]:
+async def list_for_board(conn: Connection, *, account_id: int, board_id: int) -> list[CardTypeRecord]:
     rows = (
         await conn.execute(
             select(card_types)
@@ -28,13 +28,13 @@ async def list_for_board(conn: AsyncConnection, *, account_id: int, board_id: in
     return [_card_type(r) for r in rows]
 
 
-async def insert_card_type(conn: AsyncConnection, **values: Any) -> CardTypeRecord:
+async def insert_card_type(conn: Connection, **values: Any) -> CardTypeRecord:
     row = (await conn.execute(insert(card_types).values(**values).returning(*card_types.c))).one()
     return _card_type(row)
 
 
 async def fetch(
-    conn: AsyncConnection, *, account_id: int, board_id: int, card_type_id: int
+    conn: Connection, *, account_id: int, board_id: int, card_type_id: int
 ) -> CardTypeRecord | None:
     row = (
         await conn.execute(
@@ -48,7 +48,7 @@ async def fetch(
     return _card_type(row) if row else None
 
 
-async def next_position(conn: AsyncConnection, *, board_id: int) -> int:
+async def next_position(conn: Connection, *, board_id: int) -> int:
     """One past the board's last card type."""
     top = (
         await conn.execute(select(func.max(card_types.c.position)).where(card_types.c.board_id == board_id))
@@ -57,7 +57,7 @@ async def next_position(conn: AsyncConnection, *, board_id: int) -> int:
 
 
 async def update_card_type(
-    conn: AsyncConnection, *, account_id: int, board_id: int, card_type_id: int, **values: Any
+    conn: Connection, *, account_id: int, board_id: int, card_type_id: int, **values: Any
 ) -> CardTypeRecord:
     row = (
         await conn.execute(
@@ -75,7 +75,7 @@ async def update_card_type(
 
 
 async def reassign_cards(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     board_id: int,
     from_type_id: int,
@@ -95,7 +95,7 @@ async def reassign_cards(
     return [CardRecord(**row_values(r, cards)) for r in rows]
 
 
-async def delete_card_type(conn: AsyncConnection, *, board_id: int, card_type_id: int) -> None:
+async def delete_card_type(conn: Connection, *, board_id: int, card_type_id: int) -> None:
     await conn.execute(
         delete(card_types).where(card_types.c.id == card_type_id, card_types.c.board_id == board_id)
     )

@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, tuple_, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries.card_filters import live
 from lanekit.storage.queries.cards import card_record
 from lanekit.storage.records import CardRecord
@@ -22,13 +22,13 @@ from lanekit.storage.tables import (
 )
 
 
-async def insert_card(conn: AsyncConnection, **values: Any) -> CardRecord:
+async def insert_card(conn: Connection, **values: Any) -> CardRecord:
     row = (await conn.execute(insert(cards).values(**values).returning(*cards.c))).one()
     return card_record(row)
 
 
 async def update_card(
-    conn: AsyncConnection, *, account_id: int, card_id: int, expected_version: int | None, **values: Any
+    conn: Connection, *, account_id: int, card_id: int, expected_version: int | None, **values: Any
 ) -> CardRecord | None:
     """Change columns and grow the version by one; None when the card is gone or its version moved on.
 
@@ -45,7 +45,7 @@ async def update_card(
     return card_record(row) if row else None
 
 
-async def update_many(conn: AsyncConnection, *, rows: Sequence[dict[str, Any]]) -> None:
+async def update_many(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> None:
     """One executemany: each row gives `card_id` and the same columns to change; versions grow by one."""
     if not rows:
         return
@@ -59,7 +59,7 @@ async def update_many(conn: AsyncConnection, *, rows: Sequence[dict[str, Any]]) 
 
 
 async def insert_assignments(
-    conn: AsyncConnection, *, account_id: int, pairs: Sequence[tuple[int, int]], now: datetime
+    conn: Connection, *, account_id: int, pairs: Sequence[tuple[int, int]], now: datetime
 ) -> None:
     if pairs:
         await conn.execute(
@@ -68,7 +68,7 @@ async def insert_assignments(
         )
 
 
-async def delete_assignments(conn: AsyncConnection, *, pairs: Sequence[tuple[int, int]]) -> None:
+async def delete_assignments(conn: Connection, *, pairs: Sequence[tuple[int, int]]) -> None:
     if pairs:
         await conn.execute(
             delete(card_assignments).where(
@@ -77,7 +77,7 @@ async def delete_assignments(conn: AsyncConnection, *, pairs: Sequence[tuple[int
         )
 
 
-async def replace_tags(conn: AsyncConnection, *, board_id: int, card_id: int, tags: Sequence[str]) -> None:
+async def replace_tags(conn: Connection, *, board_id: int, card_id: int, tags: Sequence[str]) -> None:
     """Rewrite the card's rows in the tag index (the card row keeps the ordered list)."""
     await conn.execute(delete(card_tags).where(card_tags.c.card_id == card_id))
     unique = list(dict.fromkeys(tags))
@@ -87,7 +87,7 @@ async def replace_tags(conn: AsyncConnection, *, board_id: int, card_id: int, ta
         )
 
 
-async def insert_tags(conn: AsyncConnection, *, board_id: int, card_id: int, tags: Sequence[str]) -> None:
+async def insert_tags(conn: Connection, *, board_id: int, card_id: int, tags: Sequence[str]) -> None:
     unique = list(dict.fromkeys(tags))
     if unique:
         await conn.execute(
@@ -95,13 +95,13 @@ async def insert_tags(conn: AsyncConnection, *, board_id: int, card_id: int, tag
         )
 
 
-async def move_tags_to_board(conn: AsyncConnection, *, card_ids: Sequence[int], board_id: int) -> None:
+async def move_tags_to_board(conn: Connection, *, card_ids: Sequence[int], board_id: int) -> None:
     await conn.execute(
         update(card_tags).where(card_tags.c.card_id.in_(list(card_ids))).values(board_id=board_id)
     )
 
 
-async def replace_field_values(conn: AsyncConnection, *, card_id: int, values: dict[int, Any]) -> None:
+async def replace_field_values(conn: Connection, *, card_id: int, values: dict[int, Any]) -> None:
     """Set these fields' values on the card (None clears a field)."""
     if not values:
         return
@@ -115,13 +115,11 @@ async def replace_field_values(conn: AsyncConnection, *, card_id: int, values: d
         await conn.execute(insert(card_field_values), kept)
 
 
-async def clear_field_values(conn: AsyncConnection, *, card_ids: Sequence[int]) -> None:
+async def clear_field_values(conn: Connection, *, card_ids: Sequence[int]) -> None:
     await conn.execute(delete(card_field_values).where(card_field_values.c.card_id.in_(list(card_ids))))
 
 
-async def mark_deleted(
-    conn: AsyncConnection, *, card_ids: Sequence[int], now: datetime, user_id: int
-) -> None:
+async def mark_deleted(conn: Connection, *, card_ids: Sequence[int], now: datetime, user_id: int) -> None:
     await conn.execute(
         update(cards)
         .where(cards.c.id.in_(list(card_ids)), live())

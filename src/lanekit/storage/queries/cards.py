@@ -27,9 +27,9 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Subquery
 
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries import attachments as attachment_queries
 from lanekit.storage.queries import comments as comment_queries
 from lanekit.storage.queries import connections as connection_queries
@@ -272,7 +272,7 @@ _ASSIGNEES = PerDialect(
 )
 
 
-async def list_assignees(conn: AsyncConnection, *, card_ids: Sequence[int]) -> dict[int, list[UserRef]]:
+async def list_assignees(conn: Connection, *, card_ids: Sequence[int]) -> dict[int, list[UserRef]]:
     """Assigned users of many cards in one statement, in assignment order."""
     if not card_ids:
         return {}
@@ -303,7 +303,7 @@ _FIELD_VALUES = PerDialect(
 
 
 async def list_field_values(
-    conn: AsyncConnection, *, card_ids: Sequence[int]
+    conn: Connection, *, card_ids: Sequence[int]
 ) -> dict[int, list[CardFieldValueRecord]]:
     """Custom field values of many cards in one statement, in the board's field order."""
     if not card_ids:
@@ -343,7 +343,7 @@ def _page_indexes_select(dialect: str) -> Select[Any]:
 _PAGE_INDEXES = PerDialect(_page_indexes_select)
 
 
-async def _page_indexes(conn: AsyncConnection, rows: Sequence[Any]) -> dict[int, int]:
+async def _page_indexes(conn: Connection, rows: Sequence[Any]) -> dict[int, int]:
     """The lane indexes of a page of cards: one window over the page's lanes, in (lane_id, rank) order."""
     lane_ids = sorted({r.lane_id for r in rows})
     ids = [r.id for r in rows]
@@ -352,7 +352,7 @@ async def _page_indexes(conn: AsyncConnection, rows: Sequence[Any]) -> dict[int,
 
 
 async def _complete(
-    conn: AsyncConnection,
+    conn: Connection,
     rows: Sequence[Any],
     *,
     with_fields: bool = True,
@@ -382,7 +382,7 @@ async def _complete(
 
 
 async def _with_task_stats(
-    conn: AsyncConnection, rows: Sequence[Any], records: list[CardReadRecord]
+    conn: Connection, rows: Sequence[Any], records: list[CardReadRecord]
 ) -> list[CardReadRecord]:
     """`taskBoardStats` of the cards whose row counted live tasks: one aggregate, none if no card has any."""
     owners = [r.id for r in rows if r._mapping.get("x_tasks")]
@@ -393,7 +393,7 @@ async def _with_task_stats(
 
 
 async def fetch_read(
-    conn: AsyncConnection, *, account_id: int, card_id: int, viewer_id: int | None = None
+    conn: Connection, *, account_id: int, card_id: int, viewer_id: int | None = None
 ) -> tuple[CardReadRecord, str | None] | None:
     """A live card with everything its full shape shows, and the viewer's explicit role on its board.
 
@@ -424,7 +424,7 @@ async def fetch_read(
     return record, role
 
 
-async def fetch(conn: AsyncConnection, *, account_id: int, card_id: int) -> CardRecord | None:
+async def fetch(conn: Connection, *, account_id: int, card_id: int) -> CardRecord | None:
     row = (
         await conn.execute(
             select(cards).where(cards.c.id == card_id, cards.c.account_id == account_id, live())
@@ -444,7 +444,7 @@ _FOR_UPDATE = PerDialect(
 
 
 async def fetch_many_for_update(
-    conn: AsyncConnection, *, account_id: int, card_ids: Sequence[int]
+    conn: Connection, *, account_id: int, card_ids: Sequence[int]
 ) -> list[CardRecord]:
     """Live cards by id, row-locked in id order (PostgreSQL) so that concurrent writers queue on them.
 
@@ -459,7 +459,7 @@ async def fetch_many_for_update(
 # --- lists -----------------------------------------------------------------------------------------------
 
 
-async def count_where(conn: AsyncConnection, *, where: Sequence[ColumnElement[bool]]) -> int:
+async def count_where(conn: Connection, *, where: Sequence[ColumnElement[bool]]) -> int:
     return int((await conn.execute(select(func.count()).select_from(cards).where(*where))).scalar_one())
 
 
@@ -474,7 +474,7 @@ def _narrow_from(*, with_lanes: bool) -> Any:
 
 
 async def _page(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     where: Sequence[ColumnElement[bool]],
     order_by: Sequence[Any],
@@ -501,7 +501,7 @@ async def _page(
 
 
 async def _read_ids(
-    conn: AsyncConnection, ids: list[int], *, with_fields: bool, known_indexes: dict[int, int] | None = None
+    conn: Connection, ids: list[int], *, with_fields: bool, known_indexes: dict[int, int] | None = None
 ) -> list[CardReadRecord]:
     """The wide rows of these cards, in this order, with their lane indexes."""
     if not ids:
@@ -514,13 +514,13 @@ async def _read_ids(
     )
 
 
-async def list_read_ids(conn: AsyncConnection, *, ids: list[int], with_fields: bool) -> list[CardReadRecord]:
+async def list_read_ids(conn: Connection, *, ids: list[int], with_fields: bool) -> list[CardReadRecord]:
     """The cards with these ids (picked by an account-scoped query elsewhere), in this order."""
     return await _read_ids(conn, ids, with_fields=with_fields)
 
 
 async def list_read(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     where: Sequence[ColumnElement[bool]],
     sort: str,
@@ -543,7 +543,7 @@ async def list_read(
 
 
 async def list_tasks_read(
-    conn: AsyncConnection, *, account_id: int, owner_id: int, offset: int, limit: int
+    conn: Connection, *, account_id: int, owner_id: int, offset: int, limit: int
 ) -> tuple[int, list[CardReadRecord]]:
     """A card's live task cards in taskboard order (lane position, then rank), and how many it has."""
     where = [cards.c.containing_card_id == owner_id, cards.c.account_id == account_id, live()]
@@ -596,7 +596,7 @@ def _slices(tally: Sequence[Any], *, offset: int, limit: int) -> list[_LaneSlice
 
 
 async def list_board_faces(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     board_id: int,
     lane_ids: Sequence[int] | None,
@@ -670,7 +670,7 @@ async def list_board_faces(
 
 
 async def list_states(
-    conn: AsyncConnection, *, account_id: int, card_ids: Sequence[int]
+    conn: Connection, *, account_id: int, card_ids: Sequence[int]
 ) -> list[tuple[int, int, bool]]:
     """(card id, board id, deleted) for cards of the account with these ids, deleted ones included."""
     if not card_ids:
@@ -686,7 +686,7 @@ async def list_states(
 
 
 async def list_deleted_ids(
-    conn: AsyncConnection, *, where: Sequence[ColumnElement[bool]], offset: int, limit: int
+    conn: Connection, *, where: Sequence[ColumnElement[bool]], offset: int, limit: int
 ) -> tuple[int, list[int]]:
     total = await count_where(conn, where=where)
     rows = (
@@ -701,7 +701,7 @@ async def list_deleted_ids(
     return total, [r.id for r in rows]
 
 
-async def tag_usage(conn: AsyncConnection, *, board_id: int) -> dict[str, int]:
+async def tag_usage(conn: Connection, *, board_id: int) -> dict[str, int]:
     rows = (
         await conn.execute(
             select(card_tags.c.tag, func.count())
@@ -723,7 +723,7 @@ def sort_order(sort: str) -> list[Any]:
 
 
 async def first_archived_on(
-    conn: AsyncConnection, *, board_id: int, lane_ids: Sequence[int] | None, archived_after: datetime
+    conn: Connection, *, board_id: int, lane_ids: Sequence[int] | None, archived_after: datetime
 ) -> datetime | None:
     """The earliest `archived_on` at or after `archived_after` among the board's live cards (in these lanes):
     the next card to leave the board faces as its archive date ages out."""
@@ -736,7 +736,7 @@ async def first_archived_on(
     return value
 
 
-async def list_assigned_board_ids(conn: AsyncConnection, *, user_id: int) -> list[int]:
+async def list_assigned_board_ids(conn: Connection, *, user_id: int) -> list[int]:
     """The boards of the cards the user is assigned to (deleted cards included)."""
     rows = (
         await conn.execute(

@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lanekit.storage.executor import Connection
 from lanekit.storage.records import CommentRecord, UserRef
 from lanekit.storage.tables import card_connections, cards, comments, users
 
@@ -71,9 +71,7 @@ def _of_cards(account_id: int, card_ids: Sequence[int]) -> list[ColumnElement[bo
     return [comments.c.account_id == account_id, comments.c.card_id.in_(list(card_ids))]
 
 
-async def fetch(
-    conn: AsyncConnection, *, account_id: int, card_id: int, comment_id: int
-) -> CommentRecord | None:
+async def fetch(conn: Connection, *, account_id: int, card_id: int, comment_id: int) -> CommentRecord | None:
     """The comment `comment_id` if it is on card `card_id`."""
     row = (
         await conn.execute(
@@ -87,7 +85,7 @@ async def fetch(
     return _record(row) if row else None
 
 
-async def count_for_cards(conn: AsyncConnection, *, account_id: int, card_ids: Sequence[int]) -> int:
+async def count_for_cards(conn: Connection, *, account_id: int, card_ids: Sequence[int]) -> int:
     if not card_ids:
         return 0
     return int(
@@ -100,7 +98,7 @@ async def count_for_cards(conn: AsyncConnection, *, account_id: int, card_ids: S
 
 
 async def list_for_cards(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     account_id: int,
     card_ids: Sequence[int],
@@ -125,7 +123,7 @@ async def list_for_cards(
 
 
 async def list_live_children(
-    conn: AsyncConnection, *, account_id: int, parent_card_id: int
+    conn: Connection, *, account_id: int, parent_card_id: int
 ) -> list[tuple[int, int]]:
     """(card id, board id) of the live child cards of a card."""
     rows = (
@@ -144,7 +142,7 @@ async def list_live_children(
 
 
 async def insert_comment(
-    conn: AsyncConnection, *, account_id: int, card_id: int, text: str, user_id: int, now: datetime
+    conn: Connection, *, account_id: int, card_id: int, text: str, user_id: int, now: datetime
 ) -> CommentRecord:
     comment_id = (
         await conn.execute(
@@ -165,15 +163,15 @@ async def insert_comment(
     return found
 
 
-async def update_text(conn: AsyncConnection, *, comment_id: int, text: str, now: datetime) -> None:
+async def update_text(conn: Connection, *, comment_id: int, text: str, now: datetime) -> None:
     await conn.execute(update(comments).where(comments.c.id == comment_id).values(text=text, updated_on=now))
 
 
-async def delete_comment(conn: AsyncConnection, *, comment_id: int) -> None:
+async def delete_comment(conn: Connection, *, comment_id: int) -> None:
     await conn.execute(delete(comments).where(comments.c.id == comment_id))
 
 
-async def delete_for_cards(conn: AsyncConnection, *, card_ids: Sequence[int]) -> None:
+async def delete_for_cards(conn: Connection, *, card_ids: Sequence[int]) -> None:
     """Hard-delete the comments of these cards (the cards themselves are soft-deleted)."""
     if card_ids:
         await conn.execute(delete(comments).where(comments.c.card_id.in_(list(card_ids))))

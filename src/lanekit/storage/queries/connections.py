@@ -14,8 +14,8 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, delete, exists, false, func, insert, or_, select, true
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lanekit.storage.executor import Connection
 from lanekit.storage.records import CardRecord, ConnectedCardStats, ParentCardRef
 from lanekit.storage.rows import row_values
 from lanekit.storage.tables import accounts, boards, card_connections, cards, lanes
@@ -41,7 +41,7 @@ def _live_child() -> list[ColumnElement[bool]]:
 # --- writes ------------------------------------------------------------------------------------------------
 
 
-async def lock_graph(conn: AsyncConnection, *, account_id: int) -> None:
+async def lock_graph(conn: Connection, *, account_id: int) -> None:
     """Serialise connection writers of one account (the account row, FOR UPDATE on PostgreSQL; SQLite
     writers are serial already), so that two concurrent links cannot close a cycle that neither saw.
 
@@ -51,7 +51,7 @@ async def lock_graph(conn: AsyncConnection, *, account_id: int) -> None:
 
 
 async def list_existing(
-    conn: AsyncConnection, *, account_id: int, pairs: Sequence[tuple[int, int]]
+    conn: Connection, *, account_id: int, pairs: Sequence[tuple[int, int]]
 ) -> set[tuple[int, int]]:
     """Which of these (parent, child) pairs are connected already."""
     if not pairs:
@@ -70,7 +70,7 @@ async def list_existing(
 
 
 async def list_edges_above(
-    conn: AsyncConnection, *, account_id: int, card_ids: Sequence[int]
+    conn: Connection, *, account_id: int, card_ids: Sequence[int]
 ) -> list[tuple[int, int]]:
     """Every (parent, child) row on the way up from these cards: their parents, the parents' parents, and
     so on, in one recursive statement.  UNION (not UNION ALL) ends the walk even on a cyclic graph."""
@@ -100,7 +100,7 @@ async def list_edges_above(
 
 
 async def insert_connections(
-    conn: AsyncConnection, *, account_id: int, pairs: Sequence[tuple[int, int]], now: datetime
+    conn: Connection, *, account_id: int, pairs: Sequence[tuple[int, int]], now: datetime
 ) -> None:
     if pairs:
         await conn.execute(
@@ -112,9 +112,7 @@ async def insert_connections(
         )
 
 
-async def delete_connections(
-    conn: AsyncConnection, *, account_id: int, pairs: Sequence[tuple[int, int]]
-) -> None:
+async def delete_connections(conn: Connection, *, account_id: int, pairs: Sequence[tuple[int, int]]) -> None:
     if pairs:
         await conn.execute(
             delete(card_connections).where(
@@ -129,7 +127,7 @@ async def delete_connections(
         )
 
 
-async def delete_for_cards(conn: AsyncConnection, *, card_ids: Sequence[int]) -> None:
+async def delete_for_cards(conn: Connection, *, card_ids: Sequence[int]) -> None:
     """Remove every connection of these cards, as parent and as child."""
     if card_ids:
         ids = list(card_ids)
@@ -143,7 +141,7 @@ async def delete_for_cards(conn: AsyncConnection, *, card_ids: Sequence[int]) ->
 # --- reads -------------------------------------------------------------------------------------------------
 
 
-async def list_cards(conn: AsyncConnection, *, account_id: int, card_ids: Sequence[int]) -> list[CardRecord]:
+async def list_cards(conn: Connection, *, account_id: int, card_ids: Sequence[int]) -> list[CardRecord]:
     """Live cards of the account by id, without locking them (the cards a new or patched card links to)."""
     if not card_ids:
         return []
@@ -159,7 +157,7 @@ async def list_cards(conn: AsyncConnection, *, account_id: int, card_ids: Sequen
     return [CardRecord(**row_values(r, cards)) for r in rows]
 
 
-async def list_parent_ids(conn: AsyncConnection, *, account_id: int, card_id: int) -> list[int]:
+async def list_parent_ids(conn: Connection, *, account_id: int, card_id: int) -> list[int]:
     """The ids every connection row names as this card's parents, live or not."""
     rows = (
         await conn.execute(
@@ -171,9 +169,7 @@ async def list_parent_ids(conn: AsyncConnection, *, account_id: int, card_id: in
     return [int(r[0]) for r in rows]
 
 
-async def list_parent_refs(
-    conn: AsyncConnection, *, card_ids: Sequence[int]
-) -> dict[int, list[ParentCardRef]]:
+async def list_parent_refs(conn: Connection, *, card_ids: Sequence[int]) -> dict[int, list[ParentCardRef]]:
     """The live parents of many cards in one statement, in the order they were connected."""
     if not card_ids:
         return {}
@@ -207,7 +203,7 @@ def _parents_of() -> Any:
     )
 
 
-async def list_child_board_ids(conn: AsyncConnection, *, card_id: int) -> list[int]:
+async def list_child_board_ids(conn: Connection, *, card_id: int) -> list[int]:
     """The boards the card's live children are on."""
     rows = (
         await conn.execute(
@@ -220,7 +216,7 @@ async def list_child_board_ids(conn: AsyncConnection, *, card_id: int) -> list[i
     return [int(r[0]) for r in rows]
 
 
-async def list_parent_board_ids(conn: AsyncConnection, *, card_id: int) -> list[int]:
+async def list_parent_board_ids(conn: Connection, *, card_id: int) -> list[int]:
     """The boards the card's live parents are on."""
     rows = (
         await conn.execute(
@@ -244,7 +240,7 @@ class CardPage:
 
 
 async def list_children_page(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     card_id: int,
     readable_board_ids: Sequence[int],
@@ -267,7 +263,7 @@ async def list_children_page(
 
 
 async def list_parents_page(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     card_id: int,
     readable_board_ids: Sequence[int],
@@ -285,7 +281,7 @@ async def list_parents_page(
 
 
 async def _page(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     joined: Any,
     where: list[Any],
@@ -327,7 +323,7 @@ class ConnectedBoard:
     is_archived: bool
 
 
-async def list_boards(conn: AsyncConnection, *, board_ids: Sequence[int]) -> list[ConnectedBoard]:
+async def list_boards(conn: Connection, *, board_ids: Sequence[int]) -> list[ConnectedBoard]:
     """These live boards, by title then id."""
     if not board_ids:
         return []
@@ -341,7 +337,7 @@ async def list_boards(conn: AsyncConnection, *, board_ids: Sequence[int]) -> lis
     return [ConnectedBoard(int(r[0]), r[1], bool(r[2])) for r in rows]
 
 
-async def list_child_ids_on_board(conn: AsyncConnection, *, card_id: int, board_id: int) -> list[int]:
+async def list_child_ids_on_board(conn: Connection, *, card_id: int, board_id: int) -> list[int]:
     """The card's live children on one board."""
     rows = (
         await conn.execute(
@@ -422,7 +418,7 @@ def _stats(values: Sequence[Any]) -> ConnectedCardStats:
 
 
 async def list_stats(
-    conn: AsyncConnection, *, card_ids: Sequence[int], today: date, by_board: bool = False
+    conn: Connection, *, card_ids: Sequence[int], today: date, by_board: bool = False
 ) -> dict[tuple[int, int | None], ConnectedCardStats]:
     """The roll-up of each card's live children, in one statement: keyed (card id, None), or with
     `by_board` (card id, child board id)."""
@@ -451,7 +447,7 @@ async def list_stats(
     return found
 
 
-async def list_linked_board_ids(conn: AsyncConnection, *, card_ids: Sequence[int]) -> set[int]:
+async def list_linked_board_ids(conn: Connection, *, card_ids: Sequence[int]) -> set[int]:
     """The boards of every card connected to one of these, as parent or child, live or not (one statement;
     what a cached page of faces shows from other boards comes from these boards' cards)."""
     if not card_ids:

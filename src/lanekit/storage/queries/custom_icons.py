@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lanekit.storage.executor import Connection
 from lanekit.storage.records import CardRecord, CustomIconRecord
 from lanekit.storage.rows import row_values
 from lanekit.storage.tables import cards, custom_icons
@@ -17,7 +17,7 @@ def _icon(row: Any) -> CustomIconRecord:
     return CustomIconRecord(**row_values(row, custom_icons))
 
 
-async def list_for_board(conn: AsyncConnection, *, account_id: int, board_id: int) -> list[CustomIconRecord]:
+async def list_for_board(conn: Connection, *, account_id: int, board_id: int) -> list[CustomIconRecord]:
     rows = (
         await conn.execute(
             select(custom_icons)
@@ -28,14 +28,12 @@ async def list_for_board(conn: AsyncConnection, *, account_id: int, board_id: in
     return [_icon(r) for r in rows]
 
 
-async def insert_custom_icon(conn: AsyncConnection, **values: Any) -> CustomIconRecord:
+async def insert_custom_icon(conn: Connection, **values: Any) -> CustomIconRecord:
     row = (await conn.execute(insert(custom_icons).values(**values).returning(*custom_icons.c))).one()
     return _icon(row)
 
 
-async def fetch(
-    conn: AsyncConnection, *, account_id: int, board_id: int, icon_id: int
-) -> CustomIconRecord | None:
+async def fetch(conn: Connection, *, account_id: int, board_id: int, icon_id: int) -> CustomIconRecord | None:
     row = (
         await conn.execute(
             select(custom_icons).where(
@@ -48,7 +46,7 @@ async def fetch(
     return _icon(row) if row else None
 
 
-async def next_position(conn: AsyncConnection, *, board_id: int) -> int:
+async def next_position(conn: Connection, *, board_id: int) -> int:
     """One past the board's last custom icon."""
     last = select(func.max(custom_icons.c.position)).where(custom_icons.c.board_id == board_id)
     top = (await conn.execute(last)).scalar_one()
@@ -56,7 +54,7 @@ async def next_position(conn: AsyncConnection, *, board_id: int) -> int:
 
 
 async def update_custom_icon(
-    conn: AsyncConnection, *, account_id: int, board_id: int, icon_id: int, **values: Any
+    conn: Connection, *, account_id: int, board_id: int, icon_id: int, **values: Any
 ) -> CustomIconRecord:
     row = (
         await conn.execute(
@@ -74,7 +72,7 @@ async def update_custom_icon(
 
 
 async def clear_from_cards(
-    conn: AsyncConnection, *, board_id: int, icon_id: int, moment: datetime, user_id: int
+    conn: Connection, *, board_id: int, icon_id: int, moment: datetime, user_id: int
 ) -> list[CardRecord]:
     """Take the icon off every card that shows it, each card's version growing by one."""
     rows = (
@@ -88,7 +86,7 @@ async def clear_from_cards(
     return [CardRecord(**row_values(r, cards)) for r in rows]
 
 
-async def delete_custom_icon(conn: AsyncConnection, *, board_id: int, icon_id: int) -> None:
+async def delete_custom_icon(conn: Connection, *, board_id: int, icon_id: int) -> None:
     await conn.execute(
         delete(custom_icons).where(custom_icons.c.id == icon_id, custom_icons.c.board_id == board_id)
     )

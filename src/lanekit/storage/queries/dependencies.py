@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, insert, literal, or_, select, tuple_, union_all, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries.card_filters import live
 from lanekit.storage.records import DependencyLinkRecord, DependencyStateRecord
 from lanekit.storage.tables import card_dependencies, cards
@@ -46,9 +46,7 @@ def _links_of(card_ids: Sequence[int]) -> Any:
     return union_all(incoming, outgoing).subquery("links")
 
 
-async def list_links(
-    conn: AsyncConnection, *, card_ids: Sequence[int]
-) -> dict[int, list[DependencyLinkRecord]]:
+async def list_links(conn: Connection, *, card_ids: Sequence[int]) -> dict[int, list[DependencyLinkRecord]]:
     """Each card's links to live cards, both directions, oldest first, in one statement."""
     if not card_ids:
         return {}
@@ -78,7 +76,7 @@ async def list_links(
 _STATE = ("actual_start", "actual_finish", "archived_on", "is_blocked", "planned_start", "planned_finish")
 
 
-async def list_states(conn: AsyncConnection, *, card_ids: Sequence[int]) -> list[DependencyStateRecord]:
+async def list_states(conn: Connection, *, card_ids: Sequence[int]) -> list[DependencyStateRecord]:
     """Every link touching these cards between live cards, with what decides whether it is resolved: the
     progress, blocked state and planned dates of both ends (one statement)."""
     if not card_ids:
@@ -120,9 +118,7 @@ async def list_states(conn: AsyncConnection, *, card_ids: Sequence[int]) -> list
     return found
 
 
-async def list_existing(
-    conn: AsyncConnection, *, pairs: Sequence[tuple[int, int]]
-) -> dict[tuple[int, int], str]:
+async def list_existing(conn: Connection, *, pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], str]:
     """The (card, depends-on card) pairs among these that are stored, with their timing."""
     if not pairs:
         return {}
@@ -138,7 +134,7 @@ async def list_existing(
 
 
 async def insert_dependencies(
-    conn: AsyncConnection, *, account_id: int, rows: Sequence[tuple[int, int, str]], now: datetime
+    conn: Connection, *, account_id: int, rows: Sequence[tuple[int, int, str]], now: datetime
 ) -> None:
     """Store (card, depends-on card, timing) links, one statement."""
     if rows:
@@ -157,7 +153,7 @@ async def insert_dependencies(
         )
 
 
-async def update_timings(conn: AsyncConnection, *, rows: Sequence[tuple[int, int, str]]) -> None:
+async def update_timings(conn: Connection, *, rows: Sequence[tuple[int, int, str]]) -> None:
     """Set the timing of stored (card, depends-on card) links, one executemany."""
     if not rows:
         return
@@ -170,13 +166,13 @@ async def update_timings(conn: AsyncConnection, *, rows: Sequence[tuple[int, int
     )
 
 
-async def delete_pairs(conn: AsyncConnection, *, pairs: Sequence[tuple[int, int]]) -> None:
+async def delete_pairs(conn: Connection, *, pairs: Sequence[tuple[int, int]]) -> None:
     if pairs:
         d = card_dependencies
         await conn.execute(delete(d).where(tuple_(d.c.card_id, d.c.depends_on_card_id).in_(list(pairs))))
 
 
-async def delete_for_cards(conn: AsyncConnection, *, card_ids: Sequence[int]) -> None:
+async def delete_for_cards(conn: Connection, *, card_ids: Sequence[int]) -> None:
     """Every link of these cards, in both directions (a deleted card depends on nothing)."""
     if card_ids:
         d = card_dependencies

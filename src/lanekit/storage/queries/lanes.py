@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, case, delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lanekit.storage.executor import Connection
 from lanekit.storage.records import LaneRecord
 from lanekit.storage.rows import row_values
 from lanekit.storage.tables import cards, lanes
@@ -30,7 +30,7 @@ _OF_BOARD = (
 )
 
 
-async def list_for_board(conn: AsyncConnection, *, account_id: int, board_id: int) -> list[LaneRecord]:
+async def list_for_board(conn: Connection, *, account_id: int, board_id: int) -> list[LaneRecord]:
     """Every lane of the board, ordered by parent and position (rebuild the tree from parent_lane_id).
 
     Taskboard lanes (`task_card_id` set, queries/tasks.py) share the board id but are not the board's lanes.
@@ -39,7 +39,7 @@ async def list_for_board(conn: AsyncConnection, *, account_id: int, board_id: in
     return [_lane(r) for r in rows]
 
 
-async def fetch(conn: AsyncConnection, *, account_id: int, board_id: int, lane_id: int) -> LaneRecord | None:
+async def fetch(conn: Connection, *, account_id: int, board_id: int, lane_id: int) -> LaneRecord | None:
     row = (
         await conn.execute(
             select(lanes).where(
@@ -53,12 +53,12 @@ async def fetch(conn: AsyncConnection, *, account_id: int, board_id: int, lane_i
     return _lane(row) if row else None
 
 
-async def insert_lane(conn: AsyncConnection, **values: Any) -> LaneRecord:
+async def insert_lane(conn: Connection, **values: Any) -> LaneRecord:
     row = (await conn.execute(insert(lanes).values(**values).returning(*lanes.c))).one()
     return _lane(row)
 
 
-async def update_lane(conn: AsyncConnection, *, account_id: int, lane_id: int, **values: Any) -> LaneRecord:
+async def update_lane(conn: Connection, *, account_id: int, lane_id: int, **values: Any) -> LaneRecord:
     row = (
         await conn.execute(
             update(lanes)
@@ -70,7 +70,7 @@ async def update_lane(conn: AsyncConnection, *, account_id: int, lane_id: int, *
     return _lane(row)
 
 
-async def clear_default_drop_lane(conn: AsyncConnection, *, board_id: int, except_lane: int) -> None:
+async def clear_default_drop_lane(conn: Connection, *, board_id: int, except_lane: int) -> None:
     await conn.execute(
         update(lanes)
         .where(lanes.c.board_id == board_id, lanes.c.id != except_lane, lanes.c.is_default_drop_lane)
@@ -78,7 +78,7 @@ async def clear_default_drop_lane(conn: AsyncConnection, *, board_id: int, excep
     )
 
 
-async def clear_connection_done_lane(conn: AsyncConnection, *, board_id: int, except_lane: int) -> None:
+async def clear_connection_done_lane(conn: Connection, *, board_id: int, except_lane: int) -> None:
     await conn.execute(
         update(lanes)
         .where(lanes.c.board_id == board_id, lanes.c.id != except_lane, lanes.c.is_connection_done_lane)
@@ -86,14 +86,12 @@ async def clear_connection_done_lane(conn: AsyncConnection, *, board_id: int, ex
     )
 
 
-async def delete_lanes(conn: AsyncConnection, *, board_id: int, lane_ids: list[int]) -> None:
+async def delete_lanes(conn: Connection, *, board_id: int, lane_ids: list[int]) -> None:
     if lane_ids:
         await conn.execute(delete(lanes).where(lanes.c.board_id == board_id, lanes.c.id.in_(lane_ids)))
 
 
-async def move_deleted_cards(
-    conn: AsyncConnection, *, board_id: int, from_lanes: list[int], to_lane: int
-) -> None:
+async def move_deleted_cards(conn: Connection, *, board_id: int, from_lanes: list[int], to_lane: int) -> None:
     """Re-home soft-deleted cards of lanes about to be removed, so the lane rows can go."""
     if from_lanes:
         await conn.execute(
@@ -113,7 +111,7 @@ class LaneCounts:
 
 
 async def card_counts(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     board_id: int | None = None,
     lane_ids: Sequence[int] | None = None,

@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, union, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries.card_filters import live
 from lanekit.storage.queries.cards import card_record
 from lanekit.storage.records import CardRecord
@@ -20,7 +20,7 @@ _owner = cards.alias("m_owner")
 
 
 async def fetch_many_with_mirrors_for_update(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     account_id: int,
     card_ids: Sequence[int],
@@ -54,7 +54,7 @@ async def fetch_many_with_mirrors_for_update(
 
 
 async def copy_to_mirrors(
-    conn: AsyncConnection, *, source: CardRecord, now: datetime, user_id: int
+    conn: Connection, *, source: CardRecord, now: datetime, user_id: int
 ) -> list[CardRecord]:
     """Copy the source's title, description and header onto its live mirrors (one UPDATE)."""
     rows = (
@@ -80,7 +80,7 @@ async def copy_to_mirrors(
 
 
 async def clear_sources(
-    conn: AsyncConnection, *, source_ids: Sequence[int], now: datetime, user_id: int
+    conn: Connection, *, source_ids: Sequence[int], now: datetime, user_id: int
 ) -> list[CardRecord]:
     """End mirroring for the live mirrors of these cards (one UPDATE); versions grow."""
     if not source_ids:

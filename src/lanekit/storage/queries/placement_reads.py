@@ -7,15 +7,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lanekit.storage.executor import Connection
 from lanekit.storage.queries.card_filters import live
 from lanekit.storage.records import LaneRecord, UserRef
 from lanekit.storage.rows import row_values
 from lanekit.storage.tables import board_roles, card_assignments, cards, lanes, users
 
 
-async def fetch_lane(conn: AsyncConnection, *, account_id: int, lane_id: int) -> LaneRecord | None:
+async def fetch_lane(conn: Connection, *, account_id: int, lane_id: int) -> LaneRecord | None:
     """A lane of the account, whatever its board (a move names only the lane)."""
     row = (
         await conn.execute(select(lanes).where(lanes.c.id == lane_id, lanes.c.account_id == account_id))
@@ -24,7 +24,7 @@ async def fetch_lane(conn: AsyncConnection, *, account_id: int, lane_id: int) ->
 
 
 async def fetch_neighbour_ranks(
-    conn: AsyncConnection, *, lane_id: int, index: int | None, exclude: Sequence[int]
+    conn: Connection, *, lane_id: int, index: int | None, exclude: Sequence[int]
 ) -> tuple[str | None, str | None]:
     """The ranks a card placed at `index` (None = the end) goes between, the moving cards left out."""
     where: list[Any] = [cards.c.lane_id == lane_id, live()]
@@ -47,7 +47,7 @@ async def fetch_neighbour_ranks(
     return low, high
 
 
-async def list_lane_loads(conn: AsyncConnection, *, lane_ids: Sequence[int], by_size: bool) -> dict[int, int]:
+async def list_lane_loads(conn: Connection, *, lane_ids: Sequence[int], by_size: bool) -> dict[int, int]:
     """Each lane's live WIP load: a card count, or the sum of sizes with size 0 weighing 1."""
     if not lane_ids:
         return {}
@@ -63,7 +63,7 @@ async def list_lane_loads(conn: AsyncConnection, *, lane_ids: Sequence[int], by_
 
 
 async def fetch_assignable_users(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     account_id: int,
     board_id: int,

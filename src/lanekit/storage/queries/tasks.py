@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lanekit.storage.executor import Connection
 from lanekit.storage.records import CardRecord, LaneRecord, TaskBoardStats
 from lanekit.storage.rows import row_values
 from lanekit.storage.tables import cards, lanes
@@ -28,7 +28,7 @@ def _weight() -> Any:
     return case((cards.c.size < 1, 1), else_=cards.c.size)
 
 
-async def list_lanes(conn: AsyncConnection, *, account_id: int, card_id: int) -> list[LaneRecord]:
+async def list_lanes(conn: Connection, *, account_id: int, card_id: int) -> list[LaneRecord]:
     """The card's taskboard lanes in board order (empty: the card has no taskboard yet)."""
     rows = (
         await conn.execute(
@@ -40,14 +40,14 @@ async def list_lanes(conn: AsyncConnection, *, account_id: int, card_id: int) ->
     return [_lane(r) for r in rows]
 
 
-async def list_lanes_by_id(conn: AsyncConnection, *, lane_ids: Sequence[int]) -> dict[int, LaneRecord]:
+async def list_lanes_by_id(conn: Connection, *, lane_ids: Sequence[int]) -> dict[int, LaneRecord]:
     if not lane_ids:
         return {}
     rows = (await conn.execute(select(lanes).where(lanes.c.id.in_(list(lane_ids))))).all()
     return {int(r.id): _lane(r) for r in rows}
 
 
-async def insert_lanes(conn: AsyncConnection, *, rows: Sequence[dict[str, Any]]) -> list[LaneRecord]:
+async def insert_lanes(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[LaneRecord]:
     """Insert taskboard lanes in one statement; returns them in the order of `rows`."""
     result = await conn.execute(
         insert(lanes).returning(*lanes.c, sort_by_parameter_order=True), [dict(r) for r in rows]
@@ -66,7 +66,7 @@ def task_count_expression(owner_id: Any) -> Any:
     )
 
 
-async def fetch_stats(conn: AsyncConnection, *, owner_ids: Sequence[int]) -> dict[int, TaskBoardStats]:
+async def fetch_stats(conn: Connection, *, owner_ids: Sequence[int]) -> dict[int, TaskBoardStats]:
     """`taskBoardStats` of many cards in one aggregate; cards without live tasks are absent."""
     if not owner_ids:
         return {}
@@ -96,7 +96,7 @@ async def fetch_stats(conn: AsyncConnection, *, owner_ids: Sequence[int]) -> dic
     }
 
 
-async def list_live_tasks(conn: AsyncConnection, *, account_id: int, owner_id: int) -> list[CardRecord]:
+async def list_live_tasks(conn: Connection, *, account_id: int, owner_id: int) -> list[CardRecord]:
     """The card's live task cards, by lane and rank."""
     rows = (
         await conn.execute(
@@ -112,7 +112,7 @@ async def list_live_tasks(conn: AsyncConnection, *, account_id: int, owner_id: i
     return [CardRecord(**row_values(r, cards)) for r in rows]
 
 
-async def has_tasks(conn: AsyncConnection, *, card_ids: Sequence[int]) -> set[int]:
+async def has_tasks(conn: Connection, *, card_ids: Sequence[int]) -> set[int]:
     """Which of these cards own at least one live task."""
     if not card_ids:
         return set()
@@ -127,7 +127,7 @@ async def has_tasks(conn: AsyncConnection, *, card_ids: Sequence[int]) -> set[in
 
 
 async def mark_deleted_for_owners(
-    conn: AsyncConnection, *, owner_ids: Sequence[int], now: datetime, user_id: int
+    conn: Connection, *, owner_ids: Sequence[int], now: datetime, user_id: int
 ) -> None:
     """Soft-delete the live tasks of these cards, in one statement."""
     if owner_ids:
@@ -139,7 +139,7 @@ async def mark_deleted_for_owners(
 
 
 async def move_taskboards(
-    conn: AsyncConnection, *, owner_ids: Sequence[int], board_id: int, type_id: int | None
+    conn: Connection, *, owner_ids: Sequence[int], board_id: int, type_id: int | None
 ) -> list[int]:
     """Put these cards' taskboard lanes and task cards (deleted ones too) on another board; returns the
     tasks' ids.  The tasks take `type_id` and lose their custom icon."""

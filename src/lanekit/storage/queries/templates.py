@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lanekit.storage.executor import Connection
 from lanekit.storage.records import TemplateRecord
 from lanekit.storage.rows import row_values
 from lanekit.storage.tables import templates
@@ -20,7 +20,7 @@ def _template(row: Any) -> TemplateRecord:
     return TemplateRecord(**row_values(row, templates))
 
 
-async def fetch(conn: AsyncConnection, *, account_id: int, template_id: int) -> TemplateRecord | None:
+async def fetch(conn: Connection, *, account_id: int, template_id: int) -> TemplateRecord | None:
     row = (
         await conn.execute(
             select(templates).where(templates.c.id == template_id, templates.c.account_id == account_id)
@@ -29,7 +29,7 @@ async def fetch(conn: AsyncConnection, *, account_id: int, template_id: int) -> 
     return _template(row) if row else None
 
 
-async def list_for_account(conn: AsyncConnection, *, account_id: int) -> list[TemplateRecord]:
+async def list_for_account(conn: Connection, *, account_id: int) -> list[TemplateRecord]:
     """The account's templates, by name."""
     rows = (
         await conn.execute(
@@ -41,7 +41,7 @@ async def list_for_account(conn: AsyncConnection, *, account_id: int) -> list[Te
     return [_template(r) for r in rows]
 
 
-async def insert_template(conn: AsyncConnection, **values: Any) -> TemplateRecord:
+async def insert_template(conn: Connection, **values: Any) -> TemplateRecord:
     """Store a template under the next id at or above FIRST_STORED_ID.
 
     Two concurrent inserts that pick the same id make one of them fail on the primary key (an
@@ -53,7 +53,7 @@ async def insert_template(conn: AsyncConnection, **values: Any) -> TemplateRecor
     return _template(row)
 
 
-async def delete_template(conn: AsyncConnection, *, account_id: int, template_id: int) -> None:
+async def delete_template(conn: Connection, *, account_id: int, template_id: int) -> None:
     await conn.execute(
         delete(templates).where(templates.c.id == template_id, templates.c.account_id == account_id)
     )

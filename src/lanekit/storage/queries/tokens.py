@@ -3,8 +3,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete, false, insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lanekit.storage.executor import Connection
 from lanekit.storage.records import TokenRecord, UserRecord
 from lanekit.storage.tables import api_tokens, users
 
@@ -22,14 +22,14 @@ _USER_BY_TOKEN = (
 
 
 async def fetch_user_by_token_hash(
-    conn: AsyncConnection, *, account_id: int, token_hash: str
+    conn: Connection, *, account_id: int, token_hash: str
 ) -> UserRecord | None:
     """The live owner of a token, in one round trip."""
     row = (await conn.execute(_USER_BY_TOKEN, {"token_hash": token_hash, "account_id": account_id})).first()
     return UserRecord(**row._mapping) if row else None
 
 
-async def list_for_user(conn: AsyncConnection, *, account_id: int, user_id: int) -> list[TokenRecord]:
+async def list_for_user(conn: Connection, *, account_id: int, user_id: int) -> list[TokenRecord]:
     rows = (
         await conn.execute(
             select(api_tokens)
@@ -41,7 +41,7 @@ async def list_for_user(conn: AsyncConnection, *, account_id: int, user_id: int)
 
 
 async def insert_token(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     account_id: int,
     user_id: int,
@@ -65,7 +65,7 @@ async def insert_token(
     return TokenRecord(**row._mapping)
 
 
-async def delete_token(conn: AsyncConnection, *, account_id: int, user_id: int, token_id: int) -> bool:
+async def delete_token(conn: Connection, *, account_id: int, user_id: int, token_id: int) -> bool:
     result = await conn.execute(
         delete(api_tokens).where(
             api_tokens.c.id == token_id,

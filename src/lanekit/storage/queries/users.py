@@ -4,13 +4,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, false, func, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lanekit.storage.executor import Connection
 from lanekit.storage.records import UserRecord
 from lanekit.storage.tables import users
 
 
-async def fetch(conn: AsyncConnection, *, account_id: int, user_id: int) -> UserRecord | None:
+async def fetch(conn: Connection, *, account_id: int, user_id: int) -> UserRecord | None:
     """A live (not deleted) user of the account."""
     row = (
         await conn.execute(
@@ -30,7 +30,7 @@ _BY_LOGIN = select(users).where(
 )
 
 
-async def fetch_by_login(conn: AsyncConnection, *, account_id: int, login: str) -> UserRecord | None:
+async def fetch_by_login(conn: Connection, *, account_id: int, login: str) -> UserRecord | None:
     """The live user whose email or username is `login` (case-insensitive); email wins a tie."""
     key = login.strip().lower()
     rows = list((await conn.execute(_BY_LOGIN, {"account_id": account_id, "key": key})).all())
@@ -41,7 +41,7 @@ async def fetch_by_login(conn: AsyncConnection, *, account_id: int, login: str) 
 
 
 async def fetch_by_keys(
-    conn: AsyncConnection, *, account_id: int, email_key: str, username_key: str
+    conn: Connection, *, account_id: int, email_key: str, username_key: str
 ) -> list[UserRecord]:
     """Live users that already hold this email or username."""
     rows = (
@@ -90,7 +90,7 @@ def _search_filter(search: str | None) -> list[ColumnElement[bool]]:
 
 
 async def list_page(
-    conn: AsyncConnection, *, account_id: int, offset: int, limit: int, sort_by: str, search: str | None
+    conn: Connection, *, account_id: int, offset: int, limit: int, sort_by: str, search: str | None
 ) -> tuple[int, list[UserRecord]]:
     where = [users.c.account_id == account_id, users.c.deleted == false(), *_search_filter(search)]
     total = int((await conn.execute(select(func.count()).select_from(users).where(*where))).scalar_one())
@@ -102,14 +102,12 @@ async def list_page(
     return total, [UserRecord(**r._mapping) for r in rows]
 
 
-async def insert_user(conn: AsyncConnection, **values: Any) -> UserRecord:
+async def insert_user(conn: Connection, **values: Any) -> UserRecord:
     row = (await conn.execute(insert(users).values(**values).returning(*users.c))).one()
     return UserRecord(**row._mapping)
 
 
-async def update_user(
-    conn: AsyncConnection, *, account_id: int, user_id: int, **values: Any
-) -> UserRecord | None:
+async def update_user(conn: Connection, *, account_id: int, user_id: int, **values: Any) -> UserRecord | None:
     row = (
         await conn.execute(
             update(users)
@@ -121,9 +119,7 @@ async def update_user(
     return UserRecord(**row._mapping) if row else None
 
 
-async def touch_last_access(
-    conn: AsyncConnection, *, user_id: int, now: datetime, stale_before: datetime
-) -> None:
+async def touch_last_access(conn: Connection, *, user_id: int, now: datetime, stale_before: datetime) -> None:
     """Record a sign-in, at most once per staleness window so reads stay reads."""
     await conn.execute(
         update(users)
