@@ -4,7 +4,7 @@ attachments).
 An upload is parsed as a stream (web/multipart.py): the file part's bytes go to
 `domain.cards.attachments.upload_attachment`, which writes them to the blob store, stops at
 `LANEKIT_MAX_ATTACHMENT_BYTES` and keeps row and blob together; the general body limit does not apply to
-it (`UPLOAD_PATH`, matched by `TransportMiddleware`).  Deleting an attachment (or its card) deletes its blob
+it (`UPLOAD_PATH`, matched by `EdgeMiddleware`).  Deleting an attachment (or its card) deletes its blob
 after the commit, in the domain; no handler here deletes a blob.
 """
 
@@ -37,7 +37,7 @@ router = make_router("attachment")
 
 AttachmentId = Id
 
-# The upload route, as TransportMiddleware sees the path (after its trailing-slash and case fixes).
+# The upload route, as EdgeMiddleware sees the path (after its trailing-slash and case fixes).
 UPLOAD_PATH = re.compile(r"/io/card/[^/]+/attachment", re.IGNORECASE)
 
 # Form fields, by lower-cased name: the documented `file`/`description` and the node client's
