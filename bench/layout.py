@@ -84,8 +84,8 @@ def structure(
                     "lane_class_type": lane.class_type, "lane_type": lane.lane_type,
                     "card_status": lane.card_status, "orientation": lane.orientation, "columns": lane.columns,
                     "wip_limit": 0, "is_default_drop_lane": lane.is_default_drop_lane,
-                    "is_connection_done_lane": lane.is_connection_done_lane, "sort_by": None, "task_card_id": None,
-                    "created_on": EPOCH,
+                    "is_connection_done_lane": lane.is_connection_done_lane, "sort_by": None,
+                    "task_card_id": None, "created_on": EPOCH,
                 })  # fmt: skip
                 if lane.is_default_drop_lane:
                     drop_lane = lane_id
