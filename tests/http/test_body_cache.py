@@ -4,7 +4,6 @@ without access is still refused."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -13,43 +12,18 @@ import pytest
 
 from lanekit.domain import clock
 from lanekit.domain.body_cache import BodyCache
-from lanekit.storage.records import BoardRecord, CardRecord, UserRecord
+from lanekit.storage.records import BoardRecord, CardRecord
 from tests.factories.boards import grant_role, make_board
-from tests.factories.cards import board_lanes, make_card
-from tests.harness import Lanekit, Tenant
+from tests.factories.two_boards import World
+from tests.factories.two_boards import world as two_boards
+from tests.harness import Lanekit
 
 pytestmark = pytest.mark.anyio
 
 
-@dataclass
-class World:
-    """Boards `a` and `b` of one account; `user` is a boardUser on `a` with no role on `b`."""
-
-    tenant: Tenant
-    a: BoardRecord
-    b: BoardRecord
-    lanes_a: dict[str, Any]
-    lanes_b: dict[str, Any]
-    user: UserRecord
-    admin: httpx.AsyncClient
-    as_user: httpx.AsyncClient
-
-    async def card(self, lanekit: Lanekit, board: BoardRecord, **values: Any) -> CardRecord:
-        async with lanekit.db.begin() as conn:
-            return await make_card(conn, board, by=self.tenant.admin, **values)
-
-
 async def world(lanekit: Lanekit) -> World:
-    tenant = await lanekit.tenant()
-    user = await lanekit.user(tenant, first_name="Ann", last_name="Lee")
-    async with lanekit.db.begin() as conn:
-        a = await make_board(conn, tenant.account, creator=tenant.admin, title="Portfolio")
-        b = await make_board(conn, tenant.account, creator=tenant.admin, title="Team")
-        lanes_a, lanes_b = await board_lanes(conn, a), await board_lanes(conn, b)
-        await grant_role(conn, a, user, "boardUser")
-    return World(
-        tenant, a, b, lanes_a, lanes_b, user, lanekit.as_admin(tenant), lanekit.as_user(tenant, user)
-    )
+    """Two boards; the member is Ann Lee, whose name the tests look for."""
+    return await two_boards(lanekit, first_name="Ann", last_name="Lee")
 
 
 def cache_of(lanekit: Lanekit) -> BodyCache:

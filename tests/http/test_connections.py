@@ -4,7 +4,6 @@ the card shapes (`parentCards`, `connectedCardStats`)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,10 +12,11 @@ import pytest
 from sqlalchemy import select
 
 from lanekit.domain.cards import read as card_read
-from lanekit.storage.records import BoardRecord, CardRecord, UserRecord
+from lanekit.storage.records import BoardRecord, CardRecord
 from lanekit.storage.tables import boards, card_connections
 from tests.factories.boards import actor_of, grant_role, make_board
-from tests.factories.cards import board_lanes, make_card
+from tests.factories.cards import make_card
+from tests.factories.two_boards import world
 from tests.harness import Lanekit, Tenant
 from tests.statements import StatementCounter
 
@@ -78,37 +78,6 @@ DRILL_KEYS = (STATS_KEYS - {"totalCount", "totalSize"}) | {
     "hasCardProjectedLate",
     "progress",
 }
-
-
-@dataclass
-class World:
-    """Two boards of one account: the admin owns both; `user` is a boardUser on `a` and has no role on `b`."""
-
-    tenant: Tenant
-    a: BoardRecord
-    b: BoardRecord
-    lanes_a: dict[str, Any]
-    lanes_b: dict[str, Any]
-    user: UserRecord
-    admin: httpx.AsyncClient
-    as_user: httpx.AsyncClient
-
-    async def card(self, lanekit: Lanekit, board: BoardRecord, **values: Any) -> CardRecord:
-        async with lanekit.db.begin() as conn:
-            return await make_card(conn, board, by=self.tenant.admin, **values)
-
-
-async def world(lanekit: Lanekit) -> World:
-    tenant = await lanekit.tenant()
-    user = await lanekit.user(tenant)
-    async with lanekit.db.begin() as conn:
-        a = await make_board(conn, tenant.account, creator=tenant.admin, title="Portfolio")
-        b = await make_board(conn, tenant.account, creator=tenant.admin, title="Team")
-        lanes_a, lanes_b = await board_lanes(conn, a), await board_lanes(conn, b)
-        await grant_role(conn, a, user, "boardUser")
-    return World(
-        tenant, a, b, lanes_a, lanes_b, user, lanekit.as_admin(tenant), lanekit.as_user(tenant, user)
-    )
 
 
 def ids(*cards: CardRecord) -> list[str]:

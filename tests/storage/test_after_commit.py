@@ -4,26 +4,15 @@ in order, never after a rollback, and a failing callback neither fails the block
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import select
 
-from lanekit.settings import Settings
-from lanekit.storage.engine import Database, after_commit, make_engine
+from lanekit.storage.engine import Database, after_commit
 from lanekit.storage.tables import accounts
 from tests.factories.accounts import make_account
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def db(settings: Settings) -> AsyncIterator[Database]:
-    database = Database(make_engine(settings))
-    try:
-        yield database
-    finally:
-        await database.dispose()
 
 
 async def _account_exists(db: Database, account_id: int) -> bool:

@@ -8,28 +8,17 @@ wrong length, INSERT … RETURNING rows out of order, or a uniqueness race answe
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import func, insert, select, update
 
-from lanekit.settings import Settings
-from lanekit.storage.engine import Database, make_engine
+from lanekit.storage.engine import Database
 from lanekit.storage.rows import PerDialect, any_of
 from lanekit.storage.tables import accounts
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def db(settings: Settings) -> AsyncIterator[Database]:
-    database = Database(make_engine(settings))
-    try:
-        yield database
-    finally:
-        await database.dispose()
 
 
 def _account(**values: object) -> dict[str, object]:
