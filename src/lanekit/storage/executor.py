@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from operator import itemgetter
@@ -198,7 +199,9 @@ class Entry:
 
     def __init__(self, compiled: Any, many: bool) -> None:
         if compiled.insert_prefetch or compiled.update_prefetch or compiled.schema_translate_map:
-            raise NotImplementedError("Python-side column defaults and schema translation are not supported")
+            # No table has them (a test would fail on the first statement using one): refused loudly, as a
+            # statement this executor cannot run as SQLAlchemy would.
+            raise TypeError("a statement with Python-side column defaults or schema translation")
         self.compiled = compiled
         self.many = many
         self.sql: str = compiled.string
@@ -342,7 +345,7 @@ def _announce(engine: Engine, conn: Any, sql: str, args: Any, many: bool) -> Non
             listener(conn, None, sql, args, None, many)
 
 
-class Connection:
+class Connection(ABC):
     """One pooled connection, running statements on its driver connection.  See the module docstring."""
 
     __slots__ = (
@@ -390,17 +393,21 @@ class Connection:
         _announce(self._engine, self, sql, parameters, False)
         return await self._run(entry, sql, list(parameters or ()))
 
+    @abstractmethod
     async def _run(self, entry: Entry, sql: str, args: Any) -> Result:
-        raise NotImplementedError
+        """Per driver: `PgConnection` (asyncpg) and `SqliteConnection` (sqlite3)."""
 
+    @abstractmethod
     async def _begin(self) -> None:
-        raise NotImplementedError
+        """Per driver: `PgConnection` (asyncpg) and `SqliteConnection` (sqlite3)."""
 
+    @abstractmethod
     async def _commit(self) -> None:
-        raise NotImplementedError
+        """Per driver: `PgConnection` (asyncpg) and `SqliteConnection` (sqlite3)."""
 
+    @abstractmethod
     async def _rollback(self) -> None:
-        raise NotImplementedError
+        """Per driver: `PgConnection` (asyncpg) and `SqliteConnection` (sqlite3)."""
 
     def _wrap(self, error: Exception, sql: str | None, disconnect_check: Any) -> BaseException:
         dialect = self.dialect

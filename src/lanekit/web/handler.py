@@ -120,23 +120,14 @@ async def _solve(node: _Node, request: Request, cache: dict[Any, Any], errors: l
             values[child.name] = solved
         if key not in cache:
             cache[key] = solved
-    for fields, source in (
-        (node.path_params, "path"),
-        (node.query_params, "query"),
-        (node.header_params, "header"),
-        (node.cookie_params, "cookie"),
+    for fields, received in (
+        (node.path_params, "path_params"),
+        (node.query_params, "query_params"),
+        (node.header_params, "headers"),
+        (node.cookie_params, "cookies"),
     ):
         if fields:
-            received = (
-                request.path_params
-                if source == "path"
-                else request.query_params
-                if source == "query"
-                else request.headers
-                if source == "header"
-                else request.cookies
-            )
-            found, failed = request_params_to_args(list(fields), received)
+            found, failed = request_params_to_args(list(fields), getattr(request, received))
             values.update(found)
             errors.extend(failed)
     for name in node.request_names:
