@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
 import pytest
 
+from lanekit.storage import engine
 from lanekit.storage.migrate import upgrade
 from tests.conftest import PG_ADMIN_URL, _settings
 from tests.harness import Lanekit
@@ -98,6 +100,78 @@ async def test_lost_database_connections_fail_only_requests_in_flight(tmp_path: 
                 assert (await kit.client().get("/readyz")).status_code == 200
             # The fault did hit requests (or this test would prove nothing).
             assert refused_in_flight > 0
+        finally:
+            await kit.close()
+            await kit.db.dispose()
+
+
+class _PingCounter:
+    """Counts the checkout pings (`SELECT 1` as a simple query on the raw asyncpg connection)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.pings = 0
+        original = asyncpg.Connection.execute
+
+        async def execute(conn: asyncpg.Connection, query: str, *args: Any, **kwargs: Any) -> Any:
+            if query == "SELECT 1":
+                self.pings += 1
+            return await original(conn, query, *args, **kwargs)
+
+        monkeypatch.setattr(asyncpg.Connection, "execute", execute)
+
+
+async def test_a_connection_returned_a_moment_ago_is_not_pinged_and_one_idle_longer_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with scratch_database("postgresql", tmp_path) as url:
+        kit = Lanekit(_settings(url))
+        try:
+            await upgrade(kit.db.engine)
+            admin = kit.as_admin(await kit.tenant())
+            created = await admin.post("/io/board", json={"title": "Pings"})
+            assert created.status_code == 200, created.text
+            path = f"/io/board/{created.json()['id']}/card"
+            counter = _PingCounter(monkeypatch)
+            for _ in range(5):
+                assert (await admin.get(path)).status_code == 200
+            assert counter.pings == 0
+
+            monkeypatch.setattr(engine, "UNPINGED_IDLE_SECONDS", 0.0)
+            assert (await admin.get(path)).status_code == 200
+            assert counter.pings == 1
+        finally:
+            await kit.close()
+            await kit.db.dispose()
+
+
+async def test_dead_connections_handed_out_unpinged_are_replaced_at_their_first_statement(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every reused connection counts as returned a moment ago, so none is pinged: each request's first
+    # statement (a read, or the BEGIN of a write) meets the terminated backend and must be run again on a
+    # new connection rather than fail.
+    monkeypatch.setattr(engine, "UNPINGED_IDLE_SECONDS", 3600.0)
+    async with scratch_database("postgresql", tmp_path) as url:
+        kit = Lanekit(_settings(url))
+        try:
+            await upgrade(kit.db.engine)
+            admin = kit.as_admin(await kit.tenant())
+            created = await admin.post("/io/board", json={"title": "Unpinged"})
+            assert created.status_code == 200, created.text
+            board_id = created.json()["id"]
+            database = url.rsplit("/", 1)[1]
+            counter = _PingCounter(monkeypatch)
+            for send in (
+                lambda: admin.get(f"/io/board/{board_id}/card"),
+                lambda: admin.post("/io/card", json={"boardId": board_id, "title": "after"}),
+            ):
+                assert (await admin.get(f"/io/board/{board_id}")).status_code == 200  # a pooled connection
+                assert await _terminate_backends(database) > 0
+                response = await send()
+                assert response.status_code in (200, 201), response.text
+            assert counter.pings == 0
+            titles = [c["title"] for c in (await admin.get(f"/io/board/{board_id}/card")).json()["cards"]]
+            assert titles == ["after"]  # written once
         finally:
             await kit.close()
             await kit.db.dispose()

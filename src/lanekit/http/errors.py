@@ -23,6 +23,7 @@ from starlette.routing import compile_path
 from lanekit.domain import errors
 from lanekit.shapes.common import error_body, reason_phrase
 from lanekit.storage.engine import DatabaseUnavailable
+from lanekit.storage.executor import is_connection_lost, sqlstate
 
 log = logging.getLogger("lanekit.http")
 
@@ -118,24 +119,8 @@ def allowed_methods(request: Request) -> list[str]:
 _RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
 
 
-def _sqlstate(exc: BaseException) -> str | None:
-    orig = getattr(exc, "orig", None)
-    code = getattr(orig, "pgcode", None) or getattr(orig, "sqlstate", None)
-    return code if isinstance(code, str) else None
-
-
 def is_retryable(exc: BaseException) -> bool:
-    return _sqlstate(exc) in _RETRYABLE_SQLSTATES
-
-
-def is_connection_lost(exc: BaseException) -> bool:
-    """The database went away under the request: SQLAlchemy saw a disconnect (and dropped the connection
-    from the pool), or PostgreSQL said so: class 08 (connection exception) or 57P01 to 57P03 (administrator
-    or crash shutdown, cannot connect now; what `pg_terminate_backend` and a restart send)."""
-    if getattr(exc, "connection_invalidated", False):
-        return True
-    code = _sqlstate(exc) or ""
-    return code.startswith("08") or code in ("57P01", "57P02", "57P03")
+    return sqlstate(exc) in _RETRYABLE_SQLSTATES
 
 
 def install(app: FastAPI) -> None:

@@ -60,7 +60,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util.concurrency import await_, greenlet_spawn
 
 from lanekit.settings import Settings
-from lanekit.storage.executor import Compiler, Connection, PgConnection, SqliteConnection, make_threads
+from lanekit.storage.executor import (
+    UNPROVEN,
+    Compiler,
+    Connection,
+    PgConnection,
+    SqliteConnection,
+    make_threads,
+)
 
 _WRITE = "lanekit_write"
 _READ = "lanekit_read"
@@ -71,6 +78,8 @@ _CHECKED_IN_AT = "lanekit_checked_in_at"
 
 # How long a pooled PostgreSQL connection may take to answer the checkout ping before it is replaced.
 PING_TIMEOUT_SECONDS = 2.0
+# A pooled PostgreSQL connection returned less than this long ago is not pinged at checkout (`_on_checkout`).
+UNPINGED_IDLE_SECONDS = 1.0
 
 log = logging.getLogger("lanekit.storage")
 
@@ -159,15 +168,26 @@ def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
     Decision 153's guarantee (a restart costs only the requests in flight) at one round trip per request
     where `pool_pre_ping` took three per checkout (asyncpg pings inside BEGIN … ROLLBACK): a connection
     asyncpg already knows closed (the server's goodbye was read while it sat in the pool) is dropped with
-    no round trip, and any other reused connection answers `SELECT 1` as a simple query (no transaction
-    around it, nothing prepared) within `PING_TIMEOUT_SECONDS`.  A connection opened for this checkout is
-    not pinged.  Raising DisconnectionError makes the pool discard the connection and hand out a new one.
+    no round trip.  A connection returned less than `UNPINGED_IDLE_SECONDS` ago is handed out unpinged and
+    marked UNPROVEN: if its first statement (a read or BEGIN) finds the backend gone, the executor
+    replaces it and runs that statement again on a new connection (`PgConnection._proving`), so a
+    restart still costs only the requests in flight and a busy server pays no ping
+    (docs/decisions/167-first-statement-proof.md).  Any other reused connection answers `SELECT 1` as a
+    simple query (no transaction around it, nothing prepared) within `PING_TIMEOUT_SECONDS`, which also
+    bounds the wait on a connection whose server vanished without closing it.  A connection opened for
+    this checkout is not pinged.  Raising DisconnectionError makes the pool discard the connection and
+    hand out a new one.
     """
     raw = getattr(dbapi_connection, "_connection", None)
     if raw is None or _CHECKED_IN_AT not in record.info:
         return
     if raw.is_closed():
         raise sa_exc.DisconnectionError("the server closed this pooled connection")
+    if time.monotonic() - record.info[_CHECKED_IN_AT] < UNPINGED_IDLE_SECONDS:
+        # Returned a moment ago: under load every checkout is one of these, and a ping would be one round
+        # trip per request.  The request's first statement is the proof instead (`executor.UNPROVEN`).
+        record.info[UNPROVEN] = True
+        return
     try:
         await_(raw.execute("SELECT 1", timeout=PING_TIMEOUT_SECONDS))
     except Exception as exc:

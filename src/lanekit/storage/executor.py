@@ -27,18 +27,25 @@ BEGIN may wait for another process's lock for up to the busy timeout.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import weakref
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.compiler import NO_LINTING
 from sqlalchemy.util.concurrency import greenlet_spawn
+
+# Key, in a pooled connection's record, set by the checkout when it skipped the ping (engine._on_checkout).
+UNPROVEN = "lanekit_unproven"
+
+_T = TypeVar("_T")
+log = logging.getLogger("lanekit.storage")
 
 # A SQLite read whose CPU time averages more than this runs on a reader thread, not on the event loop.
 INLINE_LIMIT_SECONDS = 0.0005
@@ -271,6 +278,23 @@ class Entry:
         return out
 
 
+def sqlstate(exc: BaseException) -> str | None:
+    """PostgreSQL's SQLSTATE of a wrapped driver error, if it carries one."""
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "pgcode", None) or getattr(orig, "sqlstate", None)
+    return code if isinstance(code, str) else None
+
+
+def is_connection_lost(exc: BaseException) -> bool:
+    """The database went away under the statement: SQLAlchemy's dialect saw a disconnect, or PostgreSQL
+    said so: class 08 (connection exception) or 57P01 to 57P03 (administrator or crash shutdown, cannot
+    connect now; what `pg_terminate_backend` and a restart send)."""
+    if getattr(exc, "connection_invalidated", False):
+        return True
+    code = sqlstate(exc) or ""
+    return code.startswith("08") or code in ("57P01", "57P02", "57P03")
+
+
 def _raw_entry() -> Entry:
     entry = Entry.__new__(Entry)
     entry.compiled = None
@@ -440,13 +464,45 @@ class Connection(ABC):
 
 
 class PgConnection(Connection):
-    __slots__ = ("_adapter", "_in_tx")
+    __slots__ = ("_adapter", "_in_tx", "_unproven")
 
     def __init__(self, db: Any, fairy: Any) -> None:
         super().__init__(db, fairy)
         self._adapter = fairy.dbapi_connection
         self._raw = self._adapter._connection
         self._in_tx = False
+        # Handed out without the checkout ping (engine._on_checkout): the first statement proves it.
+        self._unproven: bool = fairy.info.pop(UNPROVEN, False)
+
+    async def _proving(self, run: Callable[[], Awaitable[_T]], *, repeatable: bool) -> _T:
+        """Run the statement; when it is the first on a connection that was not pinged and the backend
+        turns out to be gone, replace the connection and run it once more.
+
+        Only a statement that cannot have changed anything is run again (`repeatable`: a read, or the
+        BEGIN that opens a write), so nothing is ever done twice.  As SQLAlchemy does on a disconnect, every
+        pooled connection opened before this one is reopened at its next checkout: after a restart they
+        are all dead, and each would otherwise cost a request.
+        """
+        if not self._unproven:
+            return await run()
+        self._unproven = False
+        try:
+            return await run()
+        except sa_exc.DBAPIError as error:
+            if not (repeatable and is_connection_lost(error)):
+                raise
+            log.warning("a pooled connection's backend was gone at its first statement; reconnecting")
+            pool = self._engine.pool
+            fairy, self._fairy = self._fairy, None
+            await greenlet_spawn(pool._invalidate, fairy, error.orig)
+            self.invalidated = False
+            try:
+                self._fairy = await greenlet_spawn(pool.connect)
+            except Exception:
+                raise error from None
+            self._adapter = self._fairy.dbapi_connection
+            self._raw = self._adapter._connection
+            return await run()
 
     def _translate(self, error: Exception, sql: str | None) -> BaseException:
         adapter = self._adapter
@@ -459,6 +515,11 @@ class PgConnection(Connection):
         return self._wrap(error, sql, adapter)
 
     async def _run(self, entry: Entry, sql: str, args: Any) -> Result:
+        if self._unproven:
+            return await self._proving(lambda: self._run_once(entry, sql, args), repeatable=not entry.is_dml)
+        return await self._run_once(entry, sql, args)
+
+    async def _run_once(self, entry: Entry, sql: str, args: Any) -> Result:
         adapter = self._adapter
         try:
             if entry.many:
@@ -483,7 +544,7 @@ class PgConnection(Connection):
             raise self._translate(error, sql) from error
 
     async def _begin(self) -> None:
-        await self._simple("BEGIN")
+        await self._proving(lambda: self._simple("BEGIN"), repeatable=True)
         self._in_tx = True
 
     async def _commit(self) -> None:
