@@ -16,6 +16,9 @@ from lanekit.storage.tables import cards
 from tests.factories.boards import actor_of, make_board
 from tests.factories.cards import board_lanes, make_card
 from tests.harness import Lanekit, Tenant
+from tests.http.board_config_helpers import board_setup
+from tests.http.test_auth_cache import running
+from tests.http.test_custom_fields import add
 from tests.statements import StatementCounter
 
 pytestmark = pytest.mark.anyio
@@ -161,3 +164,67 @@ async def test_faces_and_deep_list_pages_cost_the_same_statements_on_any_board(l
     faces_count, list_count = large_counts
     assert faces_count <= 6
     assert list_count <= 6
+
+
+async def test_a_card_get_is_one_statement_on_postgresql_with_assignees_and_fields_in_order(
+    lanekit: Lanekit,
+) -> None:
+
+    s = await board_setup(lanekit, roles=False)
+    created = await s.admin.patch(f"{s.base}/customfield", json=[add("Zeta"), add("Alpha"), add("Mid")])
+    assert created.status_code == 200, created.text
+    # Reordered: the card shows its values in the board's field order, not in the order they were made.
+    zeta, alpha, mid = (f["id"] for f in created.json()["customFields"])
+    moved = await s.admin.patch(
+        f"{s.base}/customfield", json=[{"op": "replace", "path": f"/{zeta}", "value": {"index": 2}}]
+    )
+    assert moved.status_code == 200, moved.text
+    users = [await lanekit.user(s.tenant, first_name=f"U{n}") for n in range(3)]
+    card = await s.admin.post(
+        "/io/card",
+        json={
+            "boardId": str(s.board.id),
+            "title": "Counted",
+            "assignedUserIds": [str(users[2].id), str(users[0].id)],
+            "customFields": [
+                {"fieldId": zeta, "value": "z"},
+                {"fieldId": mid, "value": "m"},
+                {"fieldId": alpha, "value": "a"},
+            ],
+        },
+    )
+    assert card.status_code == 201, card.text
+    card_id = card.json()["id"]
+    third = await s.admin.post(
+        "/io/card/assign", json={"cardIds": [card_id], "userIdsToAssign": [str(users[1].id)]}
+    )
+    assert third.status_code == 200, third.text
+    bare = await s.admin.post("/io/card", json={"boardId": str(s.board.id), "title": "Bare"})
+    assert bare.status_code == 201, bare.text
+
+    counts = []
+    for path in (f"/io/card/{card_id}", f"/io/card/{bare.json()['id']}"):
+        # With the app running, its change notices let authentication answer from the credential cache
+        # once warm: what is counted is the card GET's own statements.
+        async with running(lanekit):
+            await s.admin.get(path)
+            with StatementCounter(lanekit) as counter:
+                response = await s.admin.get(path)
+        assert response.status_code == 200, response.text
+        counts.append(counter.count)
+        body = response.json()
+        if path.endswith(card_id):
+            # Assignment order (the two assigned together by id), whichever order the request named them in.
+            expected = [users[0], users[2], users[1]]
+            assert [u["id"] for u in body["assignedUsers"]] == [str(u.id) for u in expected]
+            assert [(f["fieldId"], f["value"]) for f in body["customFields"]] == [
+                (alpha, "a"),
+                (mid, "m"),
+                (zeta, "z"),
+            ]
+        else:
+            assert body["assignedUsers"] == [] and body["customFields"] == []
+    if lanekit.db.dialect == "postgresql":
+        assert counts == [1, 1]
+    else:
+        assert counts == [3, 1]
