@@ -36,7 +36,7 @@ def ids(body: Any) -> list[str]:
     return [c["id"] for c in body["cards"]]
 
 
-# --- hits -----------------------------------------------------------------------------------------------------
+# --- hits ---------------------------------------------------------------------------------------------------
 
 
 async def test_a_second_list_is_a_hit_byte_for_byte_and_the_post_form_shares_it(lanekit: Lanekit) -> None:
@@ -73,7 +73,7 @@ async def test_query_parameters_are_part_of_the_slot(lanekit: Lanekit) -> None:
     assert narrow["cards"][0] == {"id": str(first.id), "title": "Alpha"}
 
 
-# --- the board's own inputs -----------------------------------------------------------------------------------
+# --- the board's own inputs ---------------------------------------------------------------------------------
 
 
 async def test_cards_created_retitled_moved_and_deleted_show_in_the_next_list(lanekit: Lanekit) -> None:
@@ -189,7 +189,7 @@ async def test_board_settings_lanes_types_and_field_values_show_in_the_next_list
     assert item(await fresh(w.admin, path), card)["board"]["title"] == "Renamed board"
 
 
-# --- not cached -----------------------------------------------------------------------------------------------
+# --- not cached ---------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -225,7 +225,7 @@ async def test_a_parent_on_another_board_shows_at_once_with_include_parent_cards
     assert item(await fresh(w.as_user, path), child)["parentCards"] == []
 
 
-# --- access ---------------------------------------------------------------------------------------------------
+# --- access -------------------------------------------------------------------------------------------------
 
 
 async def test_who_cannot_read_the_board_gets_what_they_got_before_it_was_cached(lanekit: Lanekit) -> None:

@@ -249,8 +249,8 @@ CROSS_BOARD_INCLUDES = frozenset({"parentCards", "connectedCardStats", "dependen
 class ListCacheKey:
     """Where a cacheable card list is kept and what it must match (docs/decisions/166-card-list-cache.md).
 
-    `parameters`: the checked query as a hashable tuple.  `version`: the listed board's `boards.version`, read by
-    the authorisation; every input of such a page bumps it (decision 163's table)."""
+    `parameters`: the checked query as a hashable tuple.  `version`: the listed board's `boards.version`, read
+    by the authorisation; every input of such a page bumps it (decision 163's table)."""
 
     board_id: int
     parameters: tuple[Any, ...]
