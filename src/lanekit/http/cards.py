@@ -1,5 +1,7 @@
 """/io/card: create, get, list, JSON-Patch update, bulk, move, delete, assign (LeanKit API: cards),
-and the board-level card reads `GET /io/board/:boardId/card` (faces) and `GET /io/board/:boardId/tag`."""
+and the board-level card reads `GET /io/board/:boardId/card` (faces) and `GET /io/board/:boardId/tag`.
+Faces and one board's card lists are served from the body cache (docs/decisions/163-body-cache.md,
+166-card-list-cache.md)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,9 @@
 
 A list shows only cards on boards the caller can read.  Parameters arrive as a dict (query string or JSON
 body); a value outside a documented enum is refused with LeanKit's documented message form,
-`Invalid request: Failed "enum" criteria (pointer: #/select)`.
+`Invalid request: Failed "enum" criteria (pointer: #/select)`.  A list of one board that reads nothing of
+other boards is served from the body cache under that board's version (`open_list`,
+docs/decisions/166-card-list-cache.md).
 """
 
 from __future__ import annotations
