@@ -7,13 +7,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import httpx
 import pytest
 
 from lanekit.domain import clock
 from lanekit.domain.body_cache import BodyCache
 from lanekit.storage.records import BoardRecord, CardRecord
 from tests.factories.boards import grant_role, make_board
+from tests.factories.body_cache import cached, fresh
 from tests.factories.two_boards import World
 from tests.factories.two_boards import world as two_boards
 from tests.harness import Lanekit
@@ -24,30 +24,6 @@ pytestmark = pytest.mark.anyio
 async def world(lanekit: Lanekit) -> World:
     """Two boards; the member is Ann Lee, whose name the tests look for."""
     return await two_boards(lanekit, first_name="Ann", last_name="Lee")
-
-
-def cache_of(lanekit: Lanekit) -> BodyCache:
-    cache: BodyCache = lanekit.app.state.body_cache
-    return cache
-
-
-async def cached(lanekit: Lanekit, client: httpx.AsyncClient, path: str) -> Any:
-    """GET twice; the second answer comes from the cache, byte for byte the first."""
-    first = await client.get(path)
-    assert first.status_code == 200, first.text
-    hits = cache_of(lanekit).hits
-    second = await client.get(path)
-    assert cache_of(lanekit).hits == hits + 1, path
-    assert second.content == first.content
-    assert second.headers["content-type"] == first.headers["content-type"] == "application/json"
-    assert second.headers["content-length"] == first.headers["content-length"]
-    return second.json()
-
-
-async def fresh(client: httpx.AsyncClient, path: str) -> Any:
-    response = await client.get(path)
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def face(body: Any, card: CardRecord) -> dict[str, Any]:

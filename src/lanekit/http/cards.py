@@ -1,5 +1,7 @@
 """/io/card: create, get, list, JSON-Patch update, bulk, move, delete, assign (LeanKit API: cards),
-and the board-level card reads `GET /io/board/:boardId/card` (faces) and `GET /io/board/:boardId/tag`."""
+and the board-level card reads `GET /io/board/:boardId/card` (faces) and `GET /io/board/:boardId/tag`.
+Faces and one board's card lists are served from the body cache (docs/decisions/163-body-cache.md,
+166-card-list-cache.md)."""
 
 from __future__ import annotations
 
@@ -282,7 +284,7 @@ LIST_CARDS_PARAMETERS = [
 
 
 @router.get("/card", operation_id="listCards", openapi_extra={"parameters": LIST_CARDS_PARAMETERS})
-async def list_cards(actor: Actor, db: Db, base_url: BaseUrl, request: Request) -> JSONResponse:
+async def list_cards(actor: Actor, db: Db, base_url: BaseUrl, request: Request) -> Response:
     params = request.query_params
     raw: dict[str, Any] = {}
     for key in card_lists.SCALAR_PARAMS:
@@ -292,19 +294,42 @@ async def list_cards(actor: Actor, db: Db, base_url: BaseUrl, request: Request) 
         if key in params:
             raw[key] = _csv(params[key])
     query = card_lists.parse_query(raw, from_query_string=True)
-    async with db.read() as conn:
-        result = await card_lists.list_cards(conn, actor=actor, query=query)
-    return _list_response(result, base_url=base_url, query=query)
+    return await _list(actor, db, base_url, request, query)
 
 
 @router.post("/card/list", operation_id="listCardsByBody")
 async def list_cards_by_body(
-    actor: Actor, db: Db, base_url: BaseUrl, body: Annotated[dict[str, Any] | None, Body()] = None
-) -> JSONResponse:
+    actor: Actor,
+    db: Db,
+    base_url: BaseUrl,
+    request: Request,
+    body: Annotated[dict[str, Any] | None, Body()] = None,
+) -> Response:
     query = card_lists.parse_query(body or {}, from_query_string=False)
+    return await _list(actor, db, base_url, request, query)
+
+
+async def _list(
+    actor: Actor, db: Db, base_url: str, request: Request, query: card_lists.CardQuery
+) -> Response:
+    """Both list endpoints: a page of one board's cards that every reader of the board sees alike is served
+    from the body cache while the board's version is unchanged (docs/decisions/166-card-list-cache.md)."""
+    cache = body_cache(request)
+    slot = None
     async with db.read() as conn:
-        result = await card_lists.list_cards(conn, actor=actor, query=query)
-    return _list_response(result, base_url=base_url, query=query)
+        listing = await card_lists.open_list(conn, actor=actor, query=query)
+        key = listing.cache_key
+        if cache is not None and key is not None:
+            # The caller is not in the slot: the page shows nothing per caller (the decision's audit).
+            slot = ("cards", actor.account_id, key.board_id, base_url, key.parameters)
+            body = cache.get(slot, key=key.version)
+            if body is not None:
+                return cached_json(body)
+        result = await card_lists.read_list(conn, listing=listing)
+    response = _list_response(result, base_url=base_url, query=query)
+    if cache is not None and slot is not None and key is not None:
+        cache.put(slot, bytes(response.body), key=key.version)
+    return response
 
 
 # --- writes on many cards --------------------------------------------------------------------------------

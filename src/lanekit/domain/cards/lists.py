@@ -2,12 +2,14 @@
 
 A list shows only cards on boards the caller can read.  Parameters arrive as a dict (query string or JSON
 body); a value outside a documented enum is refused with LeanKit's documented message form,
-`Invalid request: Failed "enum" criteria (pointer: #/select)`.
+`Invalid request: Failed "enum" criteria (pointer: #/select)`.  A list of one board that reads nothing of
+other boards is served from the body cache under that board's version (`open_list`,
+docs/decisions/166-card-list-cache.md).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -210,7 +212,11 @@ def parse_query(raw: dict[str, Any], *, from_query_string: bool) -> CardQuery:
     )
 
 
-async def readable_board_ids(conn: Connection, *, actor: Actor, board_ids: list[int] | None) -> set[int]:
+async def readable_board_versions(
+    conn: Connection, *, actor: Actor, board_ids: list[int] | None
+) -> dict[int, int]:
+    """The boards (of `board_ids`, or all) the caller can read, each with its `version`: one statement, whose
+    board rows already carry the version a cached card list is keyed on."""
     candidates = await board_queries.list_visible_candidates(
         conn,
         account_id=actor.account_id,
@@ -220,7 +226,7 @@ async def readable_board_ids(conn: Connection, *, actor: Actor, board_ids: list[
         board_ids=board_ids,
     )
     return {
-        c.board.id
+        c.board.id: c.board.version
         for c in candidates
         if effective_role(
             explicit=c.explicit_role,
@@ -232,10 +238,86 @@ async def readable_board_ids(conn: Connection, *, actor: Actor, board_ids: list[
     }
 
 
-async def list_cards(conn: Connection, *, actor: Actor, query: CardQuery) -> CardPage:
-    boards = await readable_board_ids(
+async def readable_board_ids(conn: Connection, *, actor: Actor, board_ids: list[int] | None) -> set[int]:
+    return set(await readable_board_versions(conn, actor=actor, board_ids=board_ids))
+
+
+# `include` blocks that read other boards (parents, children, dependencies, and which of those boards the
+# caller can read): a list asking for one is not cached (docs/decisions/166-card-list-cache.md).
+CROSS_BOARD_INCLUDES = frozenset({"parentCards", "connectedCardStats", "dependencies"})
+
+
+@dataclass(frozen=True, slots=True)
+class ListCacheKey:
+    """Where a cacheable card list is kept and what it must match (docs/decisions/166-card-list-cache.md).
+
+    `parameters`: the checked query as a hashable tuple.  `version`: the listed board's `boards.version`, read
+    by the authorisation; every input of such a page bumps it (decision 163's table)."""
+
+    board_id: int
+    parameters: tuple[Any, ...]
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class CardListing:
+    """A card list after its authorisation: the boards it may show and, when its page is the same for every
+    caller who can read them and changes only with the board's version, the cache key."""
+
+    actor: Actor
+    query: CardQuery
+    readable: frozenset[int]
+    cache_key: ListCacheKey | None
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(value)
+    if isinstance(value, frozenset):
+        return tuple(sorted(value))
+    return value
+
+
+def _cache_parameters(query: CardQuery) -> tuple[Any, ...]:
+    """Every field of the checked query, lists as tuples: a field added to CardQuery is part of the slot
+    without a change here.  Lists keep their order (another order is another slot, never a wrong page)."""
+    return tuple(_hashable(getattr(query, f.name)) for f in fields(query))
+
+
+def _cacheable(query: CardQuery, readable: dict[int, int]) -> bool:
+    """One readable board, no `cards` (its `inaccessibleCards` reads other boards and the caller's access to
+    them) and no block that reads other boards.  Every other parameter is a filter or a shape over the
+    board's own rows, or a constant the caller gave (`since`), so the board's version covers the page."""
+    return (
+        query.board_id is not None
+        and query.board_id in readable
+        and query.card_ids is None
+        and not query.include & CROSS_BOARD_INCLUDES
+    )
+
+
+async def open_list(conn: Connection, *, actor: Actor, query: CardQuery) -> CardListing:
+    """The authorisation of a card list, checked on every request before any part of the page is read: one
+    statement, which also gives the version a cacheable page is keyed on (so a page is never older than the
+    key it is stored under)."""
+    readable = await readable_board_versions(
         conn, actor=actor, board_ids=None if query.board_id is None else [query.board_id]
     )
+    cache_key = None
+    if _cacheable(query, readable):
+        assert query.board_id is not None
+        cache_key = ListCacheKey(query.board_id, _cache_parameters(query), readable[query.board_id])
+    return CardListing(actor, query, frozenset(readable), cache_key)
+
+
+async def list_cards(conn: Connection, *, actor: Actor, query: CardQuery) -> CardPage:
+    return await read_list(conn, listing=await open_list(conn, actor=actor, query=query))
+
+
+async def read_list(conn: Connection, *, listing: CardListing) -> CardPage:
+    """The page of an opened card list."""
+    actor, query = listing.actor, listing.query
+    boards = set(listing.readable)
     card_filter = card_filters.CardFilter(
         account_id=actor.account_id,
         board_ids=sorted(boards),
