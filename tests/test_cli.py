@@ -4,6 +4,7 @@ the environment, against a fresh database of each backend."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -141,3 +142,16 @@ async def test_init_rejects_bad_input_naming_it(database_url: str) -> None:
         assert code == 1, args
         assert err.startswith(f"lanekit init: {named}:"), err
     assert (await snapshot(database_url)) == {"accounts": [], "users": []}
+
+
+def test_the_serving_worker_freezes_what_start_up_built(tmp_path: Path) -> None:
+    # In a process of its own: a freeze is for the life of the process.
+    code = (
+        "import gc; from lanekit.cli import app_from_environment; "
+        "before = gc.get_freeze_count(); app_from_environment(); print(before, gc.get_freeze_count())"
+    )
+    env = {**os.environ, "LANEKIT_DATABASE_URL": f"sqlite:///{tmp_path / 'frozen.sqlite3'}"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    before, after = (int(n) for n in done.stdout.split())
+    assert before == 0 and after > 50_000
