@@ -9,18 +9,27 @@ has not expired and the variant is present; a new key replaces the entry.
 
 Each process has its own cache.  Correctness never depends on invalidating it: the key is read from the
 database on each request, so a change committed by any process is seen by the next request everywhere.
+
+A body is built once however many requests miss it together (`filler`, `wait_for_fill`): after a change to a
+board, every open view of it misses at once, and each building the same body would take the CPU of all of
+them (on the bench's largest board, 32 concurrent misses of a 200-card page held every request for over a
+second).  The others wait for the builder, then read the key again and take its body.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 # Bookkeeping bytes charged per entry and per body on top of the body's own length.
 _OVERHEAD = 256
+# How long a request waits for another request building the body it needs before building it itself.
+FILL_WAIT_SECONDS = 10.0
 
 
 @dataclass(slots=True)
@@ -38,6 +47,8 @@ class BodyCache:
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self._entries: OrderedDict[Hashable, Entry] = OrderedDict()
+        # slot → set when the request building that slot's body is done (event-loop side only).
+        self._fills: dict[Hashable, asyncio.Event] = {}
         self._size = 0
         self.hits = 0
         self.misses = 0
@@ -105,6 +116,29 @@ class BodyCache:
         while self._size > self.max_bytes and self._entries:
             self._drop(next(iter(self._entries)))
 
+    def filling(self, slot: Hashable) -> bool:
+        """Whether a request is building this slot's body now."""
+        return slot in self._fills
+
+    @contextmanager
+    def filler(self, slot: Hashable) -> Iterator[None]:
+        """Mark the block as the one request building this slot's body (check `filling` first, with no
+        await in between)."""
+        done = self._fills[slot] = asyncio.Event()
+        try:
+            yield
+        finally:
+            if self._fills.get(slot) is done:
+                del self._fills[slot]
+            done.set()
+
+    async def wait_for_fill(self, slot: Hashable) -> None:
+        """Until the request building this slot's body is done (at most FILL_WAIT_SECONDS)."""
+        done = self._fills.get(slot)
+        if done is not None:
+            with suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), FILL_WAIT_SECONDS)
+
     def _drop(self, slot: Hashable) -> None:
         entry = self._entries.pop(slot)
         self._size -= entry.size
@@ -112,3 +146,8 @@ class BodyCache:
     def clear(self) -> None:
         self._entries.clear()
         self._size = 0
+
+
+def filler(cache: BodyCache | None, slot: Hashable) -> AbstractContextManager[None]:
+    """`cache.filler(slot)`, or nothing to mark when the cache is turned off."""
+    return nullcontext() if cache is None else cache.filler(slot)

@@ -3,6 +3,7 @@ boards)."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Annotated
 
 from fastapi import Body, Query, Request
@@ -11,11 +12,12 @@ from pydantic import BaseModel, StrictBool
 
 from lanekit.domain.boards import boards
 from lanekit.domain.boards import reads as board_reads
-from lanekit.domain.body_cache import BodyCache
+from lanekit.domain.body_cache import BodyCache, filler
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import BoardId, Id, parse_digits
 from lanekit.shapes import boards as shapes
 from lanekit.shapes.common import page_meta
+from lanekit.storage.engine import Database
 from lanekit.web.deps import Actor, BaseUrl, Db, PageParams, paging
 from lanekit.web.fields import Int32, LongText, Text32, Text255
 from lanekit.web.routing import make_router, no_content, ok
@@ -160,25 +162,49 @@ def cached_json(body: bytes) -> Response:
     return Response(content=body, media_type="application/json")
 
 
+# How many times a request that missed the cache waits for another request building the same body, then
+# reads the key again, before it builds the body itself (each wait means a newer change came meanwhile).
+FILL_WAITS = 2
+
+
+def must_wait(cache: BodyCache | None, slot: Hashable, body: bytes | None, waits: int) -> bool:
+    """Whether a request that found no body should wait for the one building it instead of building it too
+    (docs/decisions/169-single-fill.md)."""
+    return body is None and cache is not None and waits < FILL_WAITS and cache.filling(slot)
+
+
+async def wait_for_builder(db: Database, cache: BodyCache | None, slot: Hashable) -> None:
+    """Give the request's connection back while another request builds the body, and wait for it."""
+    assert cache is not None
+    await db.release()
+    await cache.wait_for_fill(slot)
+
+
 @router.get("/board/{boardId:id}", operation_id="getBoard")
 async def get_board(actor: Actor, db: Db, base_url: BaseUrl, boardId: BoardId, request: Request) -> Response:
     cache = body_cache(request)
-    view = None
-    async with db.read() as conn:
-        probe = await board_reads.probe_board(conn, actor=actor, board_id=boardId)
-        slot = ("board", actor.account_id, boardId, base_url, probe.variant)
-        body = cache.get(slot, key=probe.key) if cache is not None else None
-        if body is None:
-            view = await board_reads.board_view(conn, found=probe.access, probe=probe)
+    for waits in range(FILL_WAITS + 1):
+        response: Response | None = None
+        async with db.read() as conn:
+            probe = await board_reads.probe_board(conn, actor=actor, board_id=boardId)
+            slot = ("board", actor.account_id, boardId, base_url, probe.variant)
+            body = cache.get(slot, key=probe.key) if cache is not None else None
+            waiting = must_wait(cache, slot, body, waits)
+            if body is None and not waiting:
+                with filler(cache, slot):
+                    view = await board_reads.board_view(conn, found=probe.access, probe=probe)
+                    response = ok(shapes.board_detail(view, base_url=base_url))
+                    if cache is not None:
+                        cache.put(slot, bytes(response.body), key=probe.key)
+        if not waiting:
+            break
+        await wait_for_builder(db, cache, slot)
     if probe.visit_due:
         async with db.begin() as conn:
             await board_reads.record_visit(conn, actor=actor, board_id=boardId)
-    if view is None:
+    if response is None:
         assert body is not None
         return cached_json(body)
-    response = ok(shapes.board_detail(view, base_url=base_url))
-    if cache is not None:
-        cache.put(slot, bytes(response.body), key=probe.key)
     return response
 
 

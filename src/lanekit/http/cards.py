@@ -5,6 +5,7 @@ Faces and one board's card lists are served from the body cache (docs/decisions/
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Annotated, Any
 
 from fastapi import Body, Header, Query, Request
@@ -12,6 +13,8 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 
 from lanekit.domain import clock
+from lanekit.domain.access import BoardAccess
+from lanekit.domain.body_cache import BodyCache, filler
 from lanekit.domain.cards import assignees, delete, moves
 from lanekit.domain.cards import create as cards
 from lanekit.domain.cards import lists as card_lists
@@ -21,9 +24,10 @@ from lanekit.domain.cards.values import check_index
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import BoardId, CardId, Id
 from lanekit.http.attachments import Blobs
-from lanekit.http.boards import body_cache, cached_json
+from lanekit.http.boards import FILL_WAITS, body_cache, cached_json, must_wait, wait_for_builder
 from lanekit.shapes import cards as shapes
 from lanekit.shapes.common import ident, page_meta
+from lanekit.storage.executor import Connection
 from lanekit.web.deps import Actor, BaseUrl, Db, PageParams, paging
 from lanekit.web.fields import IdList, LongText, OpList
 from lanekit.web.routing import make_router, no_content, ok
@@ -315,21 +319,27 @@ async def _list(
     """Both list endpoints: a page of one board's cards that every reader of the board sees alike is served
     from the body cache while the board's version is unchanged (docs/decisions/166-card-list-cache.md)."""
     cache = body_cache(request)
-    slot = None
-    async with db.read() as conn:
-        listing = await card_lists.open_list(conn, actor=actor, query=query)
-        key = listing.cache_key
-        if cache is not None and key is not None:
+    for waits in range(FILL_WAITS + 1):
+        slot = None
+        async with db.read() as conn:
+            listing = await card_lists.open_list(conn, actor=actor, query=query)
+            key = listing.cache_key
+            if cache is None or key is None:
+                return _list_response(await card_lists.read_list(conn, listing=listing), base_url=base_url,
+                                      query=query)  # fmt: skip
             # The caller is not in the slot: the page shows nothing per caller (the decision's audit).
             slot = ("cards", actor.account_id, key.board_id, base_url, key.parameters)
             body = cache.get(slot, key=key.version)
             if body is not None:
                 return cached_json(body)
-        result = await card_lists.read_list(conn, listing=listing)
-    response = _list_response(result, base_url=base_url, query=query)
-    if cache is not None and slot is not None and key is not None:
-        cache.put(slot, bytes(response.body), key=key.version)
-    return response
+            if not must_wait(cache, slot, body, waits):
+                with cache.filler(slot):
+                    result = await card_lists.read_list(conn, listing=listing)
+                    response = _list_response(result, base_url=base_url, query=query)
+                    cache.put(slot, bytes(response.body), key=key.version)
+                return response
+        await wait_for_builder(db, cache, slot)
+    raise AssertionError("unreachable: the last round builds the page")
 
 
 # --- writes on many cards --------------------------------------------------------------------------------
@@ -446,33 +456,57 @@ async def list_board_cards(
     lane_ids = card_lists.ids_of(_csv(lanes), "lanes")
     card_ids = card_lists.ids_of(_csv(cards_param), "cards")
     cache = body_cache(request)
-    async with db.read() as conn:
-        access = await card_lists.open_faces(conn, actor=actor, board_id=boardId)
-        slot = (
-            "faces",
-            actor.account_id,
-            boardId,
-            base_url,
-            None if lane_ids is None else tuple(lane_ids),
-            None if card_ids is None else tuple(card_ids),
-            ignoreArchiveDate,
-            page.offset,
-            page.limit,
-        )
-        if cache is not None and (linked := cache.deps(slot)) is not None:
-            key = await card_lists.faces_key(conn, access=access, linked=linked)
-            body = cache.get(slot, key=key.shared, variant=key.variant, now=clock.now())
-            if body is not None:
-                return cached_json(body)
-        found = await card_lists.read_faces(
-            conn,
-            access=access,
-            lane_ids=lane_ids,
-            card_ids=card_ids,
-            ignore_archive_date=ignoreArchiveDate,
-            offset=page.offset,
-            limit=page.limit,
-        )
+    for waits in range(FILL_WAITS + 1):
+        async with db.read() as conn:
+            access = await card_lists.open_faces(conn, actor=actor, board_id=boardId)
+            slot = (
+                "faces",
+                actor.account_id,
+                boardId,
+                base_url,
+                None if lane_ids is None else tuple(lane_ids),
+                None if card_ids is None else tuple(card_ids),
+                ignoreArchiveDate,
+                page.offset,
+                page.limit,
+            )
+            body = None
+            if cache is not None and (linked := cache.deps(slot)) is not None:
+                key = await card_lists.faces_key(conn, access=access, linked=linked)
+                body = cache.get(slot, key=key.shared, variant=key.variant, now=clock.now())
+                if body is not None:
+                    return cached_json(body)
+            if not must_wait(cache, slot, body, waits):
+                with filler(cache, slot):
+                    return await _build_faces(
+                        conn, cache, slot, access, base_url=base_url, page=page, lane_ids=lane_ids,
+                        card_ids=card_ids, ignore_archive_date=ignoreArchiveDate,
+                    )  # fmt: skip
+        await wait_for_builder(db, cache, slot)
+    raise AssertionError("unreachable: the last round builds the page")
+
+
+async def _build_faces(
+    conn: Connection,
+    cache: BodyCache | None,
+    slot: Hashable,
+    access: BoardAccess,
+    *,
+    base_url: str,
+    page: PageParams,
+    lane_ids: list[int] | None,
+    card_ids: list[int] | None,
+    ignore_archive_date: bool,
+) -> Response:
+    found = await card_lists.read_faces(
+        conn,
+        access=access,
+        lane_ids=lane_ids,
+        card_ids=card_ids,
+        ignore_archive_date=ignore_archive_date,
+        offset=page.offset,
+        limit=page.limit,
+    )
     faces = [shapes.card_face(r, base_url=base_url) for r in found.cards]
     response = ok(
         {
