@@ -10,6 +10,8 @@ a PostgreSQL that other test runs share.  SQLite has no server to lose, so this 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -120,28 +122,35 @@ class _PingCounter:
         monkeypatch.setattr(asyncpg.Connection, "execute", execute)
 
 
-async def test_a_connection_returned_a_moment_ago_is_not_pinged_and_one_idle_longer_is(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@asynccontextmanager
+async def _served_board(tmp_path: Path, title: str) -> AsyncIterator[tuple[str, httpx.AsyncClient, str]]:
+    """A scratch PostgreSQL database served by an app: its name, an administrator's client, a board's id."""
     async with scratch_database("postgresql", tmp_path) as url:
         kit = Lanekit(_settings(url))
         try:
             await upgrade(kit.db.engine)
             admin = kit.as_admin(await kit.tenant())
-            created = await admin.post("/io/board", json={"title": "Pings"})
+            created = await admin.post("/io/board", json={"title": title})
             assert created.status_code == 200, created.text
-            path = f"/io/board/{created.json()['id']}/card"
-            counter = _PingCounter(monkeypatch)
-            for _ in range(5):
-                assert (await admin.get(path)).status_code == 200
-            assert counter.pings == 0
-
-            monkeypatch.setattr(engine, "UNPINGED_IDLE_SECONDS", 0.0)
-            assert (await admin.get(path)).status_code == 200
-            assert counter.pings == 1
+            yield url.rsplit("/", 1)[1], admin, created.json()["id"]
         finally:
             await kit.close()
             await kit.db.dispose()
+
+
+async def test_a_connection_returned_a_moment_ago_is_not_pinged_and_one_idle_longer_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with _served_board(tmp_path, "Pings") as (_database, admin, board_id):
+        path = f"/io/board/{board_id}/card"
+        counter = _PingCounter(monkeypatch)
+        for _ in range(5):
+            assert (await admin.get(path)).status_code == 200
+        assert counter.pings == 0
+
+        monkeypatch.setattr(engine, "UNPINGED_IDLE_SECONDS", 0.0)
+        assert (await admin.get(path)).status_code == 200
+        assert counter.pings == 1
 
 
 async def test_dead_connections_handed_out_unpinged_are_replaced_at_their_first_statement(
@@ -151,27 +160,16 @@ async def test_dead_connections_handed_out_unpinged_are_replaced_at_their_first_
     # statement (a read, or the BEGIN of a write) meets the terminated backend and must be run again on a
     # new connection rather than fail.
     monkeypatch.setattr(engine, "UNPINGED_IDLE_SECONDS", 3600.0)
-    async with scratch_database("postgresql", tmp_path) as url:
-        kit = Lanekit(_settings(url))
-        try:
-            await upgrade(kit.db.engine)
-            admin = kit.as_admin(await kit.tenant())
-            created = await admin.post("/io/board", json={"title": "Unpinged"})
-            assert created.status_code == 200, created.text
-            board_id = created.json()["id"]
-            database = url.rsplit("/", 1)[1]
-            counter = _PingCounter(monkeypatch)
-            for send in (
-                lambda: admin.get(f"/io/board/{board_id}/card"),
-                lambda: admin.post("/io/card", json={"boardId": board_id, "title": "after"}),
-            ):
-                assert (await admin.get(f"/io/board/{board_id}")).status_code == 200  # a pooled connection
-                assert await _terminate_backends(database) > 0
-                response = await send()
-                assert response.status_code in (200, 201), response.text
-            assert counter.pings == 0
-            titles = [c["title"] for c in (await admin.get(f"/io/board/{board_id}/card")).json()["cards"]]
-            assert titles == ["after"]  # written once
-        finally:
-            await kit.close()
-            await kit.db.dispose()
+    async with _served_board(tmp_path, "Unpinged") as (database, admin, board_id):
+        counter = _PingCounter(monkeypatch)
+        for send in (
+            lambda: admin.get(f"/io/board/{board_id}/card"),
+            lambda: admin.post("/io/card", json={"boardId": board_id, "title": "after"}),
+        ):
+            assert (await admin.get(f"/io/board/{board_id}")).status_code == 200  # a pooled connection
+            assert await _terminate_backends(database) > 0
+            response = await send()
+            assert response.status_code in (200, 201), response.text
+        assert counter.pings == 0
+        titles = [c["title"] for c in (await admin.get(f"/io/board/{board_id}/card")).json()["cards"]]
+        assert titles == ["after"]  # written once

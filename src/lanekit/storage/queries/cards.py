@@ -157,6 +157,12 @@ def _build_read_select(*, with_index: bool, with_viewer: bool) -> Select[Any]:
     return select(*columns).select_from(joined)
 
 
+def _json_list(columns: list[Any], *, order_by: list[Any], source: Any, card_id: Any) -> Any:
+    """PostgreSQL: a JSON array of `[columns…]` arrays, one per row of `source` for the outer card."""
+    items = aggregate_order_by(func.json_build_array(*columns), *order_by)
+    return select(func.json_agg(items)).select_from(source).where(card_id == cards.c.id).scalar_subquery()
+
+
 def _folded_lists() -> list[Any]:
     """PostgreSQL: the card's assignees and custom field values as two JSON arrays in the card's own row,
     in the orders of `_ASSIGNEES` and `_FIELD_VALUES`, so that a card GET is one round trip, not three.
@@ -167,36 +173,18 @@ def _folded_lists() -> list[Any]:
     assignee = users.alias("u_assignee")
     valued = card_field_values.alias("cfv_listed")
     field = custom_fields.alias("cf_listed")
-    assignees = (
-        select(
-            func.json_agg(
-                aggregate_order_by(
-                    func.json_build_array(assignee.c.id, assignee.c.email, assignee.c.first_name,
-                                          assignee.c.last_name),
-                    assigned.c.assigned_on,
-                    assignee.c.id,
-                )
-            )
-        )
-        .select_from(assigned.join(assignee, assignee.c.id == assigned.c.user_id))
-        .where(assigned.c.card_id == cards.c.id)
-        .scalar_subquery()
-    )  # fmt: skip
-    values = (
-        select(
-            func.json_agg(
-                aggregate_order_by(
-                    func.json_build_array(valued.c.field_id, field.c.type, field.c.label, field.c.position,
-                                          valued.c.value),
-                    field.c.position,
-                    field.c.id,
-                )
-            )
-        )
-        .select_from(valued.join(field, field.c.id == valued.c.field_id))
-        .where(valued.c.card_id == cards.c.id)
-        .scalar_subquery()
-    )  # fmt: skip
+    assignees = _json_list(
+        [assignee.c.id, assignee.c.email, assignee.c.first_name, assignee.c.last_name],
+        order_by=[assigned.c.assigned_on, assignee.c.id],
+        source=assigned.join(assignee, assignee.c.id == assigned.c.user_id),
+        card_id=assigned.c.card_id,
+    )
+    values = _json_list(
+        [valued.c.field_id, field.c.type, field.c.label, field.c.position, valued.c.value],
+        order_by=[field.c.position, field.c.id],
+        source=valued.join(field, field.c.id == valued.c.field_id),
+        card_id=valued.c.card_id,
+    )
     return [assignees.label("x_assignee_list"), values.label("x_field_list")]
 
 
