@@ -34,6 +34,7 @@ from lanekit.http import (
     templates,
     users,
 )
+from lanekit.scim import routes as scim
 from lanekit.settings import Settings
 from lanekit.storage import notify
 from lanekit.storage.blobs import LocalBlobStore
@@ -116,6 +117,7 @@ def create_app(settings: Settings) -> FastAPI:
     for router in AUTHENTICATED_ROUTERS:
         schemas.document(router)
         io.include_router(router, dependencies=[Depends(require_actor)])
+    io.include_router(scim.router, dependencies=[Depends(require_actor)])  # SCIM 1.1 (scim/routes.py)
     app.include_router(io, prefix="/io")
     app.include_router(health.router)
     docs.install(app)
