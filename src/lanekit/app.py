@@ -34,6 +34,7 @@ from lanekit.http import (
     templates,
     users,
 )
+from lanekit.scim import errors as scim_errors
 from lanekit.scim import routes as scim
 from lanekit.settings import Settings
 from lanekit.storage import notify
@@ -135,6 +136,7 @@ def create_app(settings: Settings) -> FastAPI:
         resolver=AccountResolver(db, default_account=settings.default_account),
         max_body_bytes=settings.max_body_bytes,
         streamed_uploads=attachments.UPLOAD_PATH,
+        error_bodies=(("/io/scim/", scim_errors.error_body),),
     )
     return app
 

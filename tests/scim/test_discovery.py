@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
+from lanekit.settings import Settings
 from tests.harness import Lanekit
 
 pytestmark = pytest.mark.anyio
 
 CORE = "urn:scim:schemas:core:1.0"
 EXT = "urn:scim:schemas:extension:leankit:user:1.0"
+MakeSettings = Callable[..., Settings]
 
 
 async def test_service_provider_configs_reports_leankits_capabilities(lanekit: Lanekit) -> None:
@@ -80,3 +84,37 @@ async def test_a_missing_user_id_is_404(lanekit: Lanekit) -> None:
     response = await lanekit.as_admin(tenant).get("/io/scim/v1/Users/987654321")
     assert response.status_code == 404
     assert response.json() == {"Errors": [{"description": "Resource 987654321 not found", "code": "404"}]}
+
+
+async def test_a_body_over_the_limit_is_413_in_the_scim_error_body(make_settings: MakeSettings) -> None:
+    kit = Lanekit(make_settings(max_body_bytes=200))
+    try:
+        tenant = await kit.tenant()
+        response = await kit.as_admin(tenant).post(
+            "/io/SCIM/v1/Users", json={"userName": "x@example.com", "padding": "x" * 300}
+        )
+        assert response.status_code == 413
+        [error] = response.json()["Errors"]
+        assert error["code"] == "413"
+        assert "larger than the limit of 200 bytes" in error["description"]
+        # /io keeps its own body.
+        elsewhere = await kit.as_admin(tenant).post("/io/board", json={"title": "x" * 300})
+        assert elsewhere.json()["statusCode"] == 413
+    finally:
+        await kit.close()
+
+
+async def test_a_spent_rate_limit_is_429_in_the_scim_error_body(make_settings: MakeSettings) -> None:
+    kit = Lanekit(make_settings(rate_limit="2/minute"))
+    try:
+        tenant = await kit.tenant()
+        admin = kit.as_admin(tenant)
+        statuses = [(await admin.get("/io/scim/v1/Users")).status_code for _ in range(2)]
+        assert statuses == [200, 200]
+        refused = await admin.get("/io/scim/v1/Users")
+        assert refused.status_code == 429
+        assert refused.headers["retry-after"]
+        assert refused.headers["x-ratelimit-remaining"] == "0"
+        assert refused.json()["Errors"][0]["code"] == "429"
+    finally:
+        await kit.close()

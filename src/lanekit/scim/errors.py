@@ -61,8 +61,12 @@ SCIM_FIELDS = {
 }
 
 
+def error_body(status: int, description: str) -> dict[str, Any]:
+    return {"Errors": [{"description": description, "code": str(status)}]}
+
+
 def error_response(status: int, description: str, *, headers: dict[str, str] | None = None) -> JSONResponse:
-    body = {"Errors": [{"description": description, "code": str(status)}]}
+    body = error_body(status, description)
     return JSONResponse(body, status_code=status, headers=headers, media_type=SCIM_CONTENT_TYPE)
 
 
