@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from lanekit.domain.people import provisioning
 from lanekit.storage.tables import users as users_table
 from tests.harness import Lanekit, Tenant, basic, bearer
 
@@ -385,3 +386,18 @@ async def test_bearer_token_works(lanekit: Lanekit) -> None:
     response = await lanekit.client(tenant, headers=bearer(token)).get("/io/scim/v1/Users")
     assert response.status_code == 200
     assert response.json()["totalResults"] == 1
+
+
+async def test_an_unexpected_failure_is_a_500_in_the_scim_error_body_without_details(
+    lanekit: Lanekit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(provisioning, "get_user", broken)
+    tenant = await lanekit.tenant()
+    response = await lanekit.as_admin(tenant).get(f"/io/scim/v1/Users/{tenant.admin.id}")
+    assert response.status_code == 500
+    assert response.json() == {
+        "Errors": [{"description": "internal error; the request was not completed", "code": "500"}]
+    }
