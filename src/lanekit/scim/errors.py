@@ -1,6 +1,6 @@
 """The one place where errors on /io/scim/v1 become SCIM 1.1 error bodies:
-`{"Errors": [{"description": "…", "code": "404"}]}` (SCIM 1.1 core schema §3.2.1; `code` is the HTTP status
-as a string), with the matching status.
+`{"Errors": [{"description": "…", "code": "404"}]}` (SCIM 1.1 protocol, "HTTP Response Codes"; `code` is
+the HTTP status as a string), with the matching status.
 
 The same domain hierarchy as /io (domain/errors.py), mapped here instead of in http/errors.py: SCIM routes
 are `ScimRoute`s, whose handler turns any error raised while the request is handled (authentication and rate

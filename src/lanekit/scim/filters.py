@@ -1,6 +1,6 @@
 """SCIM 1.1 filters (`GET /Users?filter=`) → a user filter tree (storage/queries/user_search.py).
 
-The grammar is SCIM 1.1's (core schema §9.3): comparisons `attr op value` with `eq co sw gt ge lt le`,
+The grammar is SCIM 1.1's (protocol, "Filtering"): comparisons `attr op value` with `eq co sw gt ge lt le`,
 presence `attr pr`, `and`/`or` in any case (`and` binds tighter) and parentheses.  Attribute names are
 matched ignoring case, extension attributes in the 1.1 dot form
 (`urn:scim:schemas:extension:leankit:user:1.0.lastAccess`, as LeanKit's search examples write them) and, for

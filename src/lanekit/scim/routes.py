@@ -215,7 +215,7 @@ async def patch_user(
 async def delete_user(actor: Actor, db: Db, userId: UserId) -> Response:
     async with db.begin() as conn:
         await provisioning.delete_user(conn, actor=actor, user_id=userId)
-    # SCIM 1.1 (§3.4): a deleted resource is answered 200 OK, with no body.
+    # SCIM 1.1 (protocol, "Deleting Resources"): a deleted resource is answered 200 OK, with no body.
     return Response(status_code=200)
 
 

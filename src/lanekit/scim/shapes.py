@@ -71,7 +71,8 @@ def list_response(
 
 
 def service_provider_config() -> dict[str, Any]:
-    """What this server supports (SCIM 1.1 core schema §5), with the values LeanKit reports."""
+    """What this server supports (SCIM 1.1 core schema, "Service Provider Configuration Schema"), with
+    the values LeanKit reports."""
     return {
         "schemas": [CORE_SCHEMA],
         "documentationUrl": None,
