@@ -80,18 +80,17 @@ def _values(body: ScimUser) -> provisioning.UserValues:
     """Every value of a create or replace; what the body leaves out takes its default."""
     name = body.name or ScimName()
     extension = body.extension or ScimExtension()
-    defaults = provisioning.UserValues(user_name="", given_name="", family_name="")
     return provisioning.UserValues(
         user_name=_required(body.userName, "userName"),
         given_name=_required(name.givenName, "name.givenName"),
         family_name=_required(name.familyName, "name.familyName"),
         external_id=body.externalId,
-        time_zone=body.timezone if body.timezone is not None else defaults.time_zone,
-        enabled=body.active if body.active is not None else defaults.enabled,
-        administrator=bool(extension.administrator),
-        board_creator=bool(extension.boardCreator),
-        date_format=_date_format(extension.dateFormat) or defaults.date_format,
-        license_type=extension.licenseType or defaults.license_type,
+        time_zone=body.timezone or provisioning.DEFAULT_TIME_ZONE,
+        enabled=body.active is not False,
+        administrator=extension.administrator is True,
+        board_creator=extension.boardCreator is True,
+        date_format=_date_format(extension.dateFormat) or provisioning.DEFAULT_DATE_FORMAT,
+        license_type=extension.licenseType or provisioning.DEFAULT_LICENSE_TYPE,
     )
 
 
