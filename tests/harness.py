@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +15,7 @@ import httpx
 from fastapi import FastAPI
 
 from lanekit.app import create_app
+from lanekit.domain.people.auth import CredentialCache
 from lanekit.settings import Settings
 from lanekit.storage.engine import Database
 from lanekit.storage.records import AccountRecord, UserRecord
@@ -90,3 +95,18 @@ class Lanekit:
         for client in self._clients:
             await client.aclose()
         await self.db.dispose()
+
+
+@asynccontextmanager
+async def running(kit: Lanekit) -> AsyncIterator[Lanekit]:
+    """`kit` with its lifespan started and its notice listener connected (bounded wait)."""
+    app = kit.app
+    async with app.router.lifespan_context(app):
+        credentials: CredentialCache = app.state.ctx.credentials
+        notifier = credentials._notifier
+        assert notifier is not None
+        deadline = time.monotonic() + 10
+        while not notifier.live:
+            assert time.monotonic() < deadline, "the notice listener did not connect"
+            await asyncio.sleep(0.02)
+        yield kit

@@ -34,6 +34,8 @@ from lanekit.http import (
     templates,
     users,
 )
+from lanekit.scim import errors as scim_errors
+from lanekit.scim import routes as scim
 from lanekit.settings import Settings
 from lanekit.storage import notify
 from lanekit.storage.blobs import LocalBlobStore
@@ -116,6 +118,7 @@ def create_app(settings: Settings) -> FastAPI:
     for router in AUTHENTICATED_ROUTERS:
         schemas.document(router)
         io.include_router(router, dependencies=[Depends(require_actor)])
+    io.include_router(scim.router, dependencies=[Depends(require_actor)])  # SCIM 1.1 (scim/routes.py)
     app.include_router(io, prefix="/io")
     app.include_router(health.router)
     docs.install(app)
@@ -133,6 +136,7 @@ def create_app(settings: Settings) -> FastAPI:
         resolver=AccountResolver(db, default_account=settings.default_account),
         max_body_bytes=settings.max_body_bytes,
         streamed_uploads=attachments.UPLOAD_PATH,
+        error_bodies=(("/io/scim/", scim_errors.error_body),),
     )
     return app
 

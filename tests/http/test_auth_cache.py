@@ -8,31 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import pytest
 
-from lanekit.domain.people.auth import CredentialCache
-from tests.harness import Lanekit, Tenant, basic, bearer
+from tests.harness import Lanekit, Tenant, basic, bearer, running
 from tests.statements import StatementCounter
 
 pytestmark = pytest.mark.anyio
-
-
-@asynccontextmanager
-async def running(kit: Lanekit) -> AsyncIterator[Lanekit]:
-    """`kit` with its lifespan started and its notice listener connected (bounded wait)."""
-    app = kit.app
-    async with app.router.lifespan_context(app):
-        credentials: CredentialCache = app.state.ctx.credentials
-        notifier = credentials._notifier
-        assert notifier is not None
-        deadline = time.monotonic() + 10
-        while not notifier.live:
-            assert time.monotonic() < deadline, "the notice listener did not connect"
-            await asyncio.sleep(0.02)
-        yield kit
 
 
 async def _token(kit: Lanekit, tenant: Tenant, headers: dict[str, str] | None = None) -> tuple[str, str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -24,8 +25,16 @@ from lanekit.storage.engine import Database
 OVERRIDABLE = {"PUT", "PATCH", "DELETE", "GET"}
 
 
-async def _send_json(send: Send, status: int, message: str) -> None:
-    body = json.dumps(error_body(status, reason_phrase(status), message)).encode()
+# A surface whose errors have another body than /io's: (lower-cased path prefix, body builder).
+ErrorBodies = tuple[tuple[str, Callable[[int, str], dict[str, Any]]], ...]
+
+
+def _io_error_body(status: int, message: str) -> dict[str, Any]:
+    return error_body(status, reason_phrase(status), message)
+
+
+async def _send_json(send: Send, status: int, message: str, build: Callable[[int, str], Any]) -> None:
+    body = json.dumps(build(status, message)).encode()
     await send(
         {
             "type": "http.response.start",
@@ -84,7 +93,8 @@ class EdgeMiddleware:
        Content-Length when given (a malformed one is a 400), else while it streams in (it is buffered up to
        the limit, which is small).  POSTs to a path that `streamed_uploads` matches (attachment uploads)
        are passed on unbuffered and unlimited: their handler streams the body and enforces its own, larger
-       limit.
+       limit.  These refusals use /io's error body, or the body `error_bodies` gives for the path's surface
+       (SCIM's `Errors` under /io/scim).
     3. **Tenancy** (docs/conventions.md §7): the request's state receives its Host header and the
        `AccountResolver`; the account is looked up lazily (`deps.account_of`), so probes, the OpenAPI
        document and unknown routes never touch the database and `/readyz` can report an unmigrated or
@@ -104,12 +114,14 @@ class EdgeMiddleware:
         resolver: AccountResolver,
         max_body_bytes: int,
         streamed_uploads: re.Pattern[str] | None = None,
+        error_bodies: ErrorBodies = (),
     ) -> None:
         self.app = app
         self.db = db
         self.resolver = resolver
         self.max_body_bytes = max_body_bytes
         self.streamed_uploads = streamed_uploads
+        self.error_bodies = error_bodies
         self.path_case = PathCase()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -186,7 +198,7 @@ class EdgeMiddleware:
                 chunk = message.get("body", b"")
                 size += len(chunk)
                 if size > self.max_body_bytes:
-                    await _send_json(send_out, 413, self._too_large())
+                    await _send_json(send_out, 413, self._too_large(), self._error_body_for(path))
                     return
                 chunks.append(chunk)
                 if not message.get("more_body", False):
@@ -196,10 +208,10 @@ class EdgeMiddleware:
             try:
                 declared = int(length)
             except ValueError:
-                await _send_json(send_out, 400, "Content-Length is not a number")
+                await _send_json(send_out, 400, "Content-Length is not a number", self._error_body_for(path))
                 return
             if declared > self.max_body_bytes:
-                await _send_json(send_out, 413, self._too_large())
+                await _send_json(send_out, 413, self._too_large(), self._error_body_for(path))
                 return
         inner_receive = receive
 
@@ -211,6 +223,14 @@ class EdgeMiddleware:
 
         async with db.request_scope():
             await self.app(scope, receive_in, send_out)
+
+    def _error_body_for(self, path: str) -> Callable[[int, str], Any]:
+        """The error body of the surface serving `path`: /io's unless `error_bodies` names another."""
+        lowered = path.lower()
+        for prefix, build in self.error_bodies:
+            if lowered.startswith(prefix):
+                return build
+        return _io_error_body
 
     def _too_large(self) -> str:
         return f"request body is larger than the limit of {self.max_body_bytes} bytes"
