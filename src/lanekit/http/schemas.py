@@ -1057,6 +1057,35 @@ class Statistics(Doc):
     boards: list[BoardStats]
 
 
+# --- /io/reporting (issue 13; its routes are in reporting/routes.py) -------------------------------------
+
+
+class ReportingToken(Doc):
+    token: str = Field(description="An HS256 JWT: send it as `?token=` or as a Bearer token to the exports.")
+    expires: Instant
+
+
+REPORTING_EXPORT: dict[str, Any] = {
+    "description": "The export's rows: CSV (default), tab-separated, or a JSON array of flat objects.",
+    "content": {
+        "text/csv": {"schema": {"type": "string"}},
+        "text/tab-separated-values": {"schema": {"type": "string"}},
+        "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+    },
+}
+REPORTING_EXPORTS = (
+    "exportBoards",
+    "exportLanes",
+    "exportCards",
+    "exportTasks",
+    "exportTags",
+    "exportComments",
+    "exportConnections",
+    "exportCustomfields",
+    "exportUserassignmentsCurrent",
+    "exportUsertaskassignmentsCurrent",
+)
+
 # --- the table -------------------------------------------------------------------------------------------
 
 NO_BODY = None
@@ -1160,6 +1189,8 @@ SUCCESS: dict[str, type[BaseModel] | dict[str, Any] | None] = {
         "description": "The user's initials on a colour of their own, as an SVG image.",
         "content": {"image/svg+xml": {"schema": {"type": "string"}}},
     },
+    "reportingAuth": ReportingToken,
+    **{name: REPORTING_EXPORT for name in REPORTING_EXPORTS},
 }
 
 ERRORS: dict[int | str, dict[str, Any]] = {
