@@ -132,7 +132,7 @@ async def test_an_export_also_takes_basic_credentials_and_v2_tokens(lanekit: Lan
 
 async def test_a_token_ends_with_a_password_change_a_disabled_or_deleted_user(lanekit: Lanekit) -> None:
     tenant = await lanekit.tenant()
-    cases = [
+    cases: list[dict[str, Any]] = [
         {"password_hash": await hash_password("another-password-1")},
         {"enabled": False},
         {"deleted": True},
