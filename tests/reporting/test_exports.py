@@ -43,6 +43,22 @@ COLUMNS = {
     "priority cardTypeId cardTypeTitle currentBoardId currentBoardTitle",
 }
 COLUMNS["usertaskassignments/current"] = COLUMNS["userassignments/current"]
+COLUMNS["cardpositions"] = (
+    "cardId externalCardId cardTitle laneEntryDate laneExitDate laneId laneTitle boardId boardTitle"
+)
+COLUMNS["cards/blockedhistory"] = (
+    "cardId cardTitle cardSize priority cardTypeId cardTypeTitle currentBoardId currentBoardTitle "
+    "blockedStartDate blockedEndDate blockedByUserId blockedByUserFullName blockedByUserEmailAddress "
+    "unblockedByUserId unblockedByUserFullName unblockedByUserEmailAddress totalDurationDays "
+    "totalDurationHours totalDurationMinusWeekendsDays"
+)
+COLUMNS["userassignments/history"] = COLUMNS["usertaskassignments/history"] = (
+    "cardId assignedUserId assignedUserFullName assignedUserEmailAddress assignedByUserId "
+    "assignedByUserFullName assignedByUserEmailAddress unassignedByUserId unassignedByUserFullName "
+    "unassignedByUserEmailAddress assignedToDate assignedFromDate cardTitle cardSize priority cardTypeId "
+    "cardTypeTitle currentBoardId currentBoardTitle totalDurationDays totalDurationHours "
+    "totalDurationMinusWeekendsDays"
+)
 
 HOSTILE = ['Comma, "quoted" title', "two\nlines\r\nand CRLF", "ünïcödé — 日本語 🚀", "tab\there", "=1+2"]
 

@@ -1084,6 +1084,10 @@ REPORTING_EXPORTS = (
     "exportCustomfields",
     "exportUserassignmentsCurrent",
     "exportUsertaskassignmentsCurrent",
+    "exportCardpositions",
+    "exportCardsBlockedhistory",
+    "exportUserassignmentsHistory",
+    "exportUsertaskassignmentsHistory",
 )
 
 # --- the table -------------------------------------------------------------------------------------------

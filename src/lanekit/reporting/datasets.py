@@ -59,6 +59,13 @@ _CURRENT_ASSIGNMENTS = (
     "assignedByUserFullName s, assignedByUserEmailAddress s, assignedToDate dt, cardTitle s, cardSize i, "
     "priority s, cardTypeId s, cardTypeTitle s, currentBoardId s, currentBoardTitle s"
 )
+_ASSIGNMENT_HISTORY = (
+    "cardId s, assignedUserId s, assignedUserFullName s, assignedUserEmailAddress s, assignedByUserId s, "
+    "assignedByUserFullName s, assignedByUserEmailAddress s, unassignedByUserId s, "
+    "unassignedByUserFullName s, unassignedByUserEmailAddress s, assignedToDate dt, assignedFromDate dt, "
+    "cardTitle s, cardSize i, priority s, cardTypeId s, cardTypeTitle s, currentBoardId s, "
+    "currentBoardTitle s, totalDurationDays i, totalDurationHours i, totalDurationMinusWeekendsDays i"
+)
 
 DATASETS: dict[str, tuple[Column, ...]] = {
     "boards": _columns("boardId s, boardTitle s"),
@@ -99,6 +106,19 @@ DATASETS: dict[str, tuple[Column, ...]] = {
     ),
     "userassignments/current": _columns(_CURRENT_ASSIGNMENTS),
     "usertaskassignments/current": _columns(_CURRENT_ASSIGNMENTS),
+    "cardpositions": _columns(
+        "cardId s, externalCardId s, cardTitle s, laneEntryDate dt, laneExitDate dt, laneId s, laneTitle s, "
+        "boardId s, boardTitle s"
+    ),
+    "cards/blockedhistory": _columns(
+        "cardId s, cardTitle s, cardSize i, priority s, cardTypeId s, cardTypeTitle s, currentBoardId s, "
+        "currentBoardTitle s, blockedStartDate dt, blockedEndDate dt, blockedByUserId s, "
+        "blockedByUserFullName s, blockedByUserEmailAddress s, unblockedByUserId s, "
+        "unblockedByUserFullName s, unblockedByUserEmailAddress s, totalDurationDays i, "
+        "totalDurationHours i, totalDurationMinusWeekendsDays i"
+    ),
+    "userassignments/history": _columns(_ASSIGNMENT_HISTORY),
+    "usertaskassignments/history": _columns(_ASSIGNMENT_HISTORY),
 }
 
 

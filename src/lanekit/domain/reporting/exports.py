@@ -21,12 +21,13 @@ from typing import Any
 from lanekit.domain import events
 from lanekit.domain.cards.lists import readable_board_ids
 from lanekit.domain.errors import Invalid
+from lanekit.domain.reporting.history import HISTORY_EXPORTS, history_rows
 from lanekit.domain.types import MAX_ID, Actor, parse_digits
 from lanekit.storage.engine import Database
 from lanekit.storage.executor import Connection, Row
 from lanekit.storage.queries import reporting as reporting_queries
 
-EXPORTS = tuple(reporting_queries.EXPORT_QUERIES)
+EXPORTS = (*reporting_queries.EXPORT_QUERIES, *HISTORY_EXPORTS)
 BATCH_SIZE = 500
 # `boardId` lists longer than this are refused: a Tableau multi-select sends a handful.
 MAX_BOARD_IDS = 1000
@@ -75,6 +76,12 @@ async def export_rows(
     batch_size = batch_size or BATCH_SIZE
     if not plan.board_ids or limit == 0:
         return
+    if plan.export in HISTORY_EXPORTS:
+        async for batch in history_rows(
+            db, export=plan.export, board_ids=plan.board_ids, offset=offset, limit=limit
+        ):
+            yield batch
+        return
     width = reporting_queries.key_width(plan.export)
     remaining = limit
     after: tuple[Any, ...] | None = None
@@ -115,7 +122,7 @@ async def _complete(conn: Connection, export: str, rows: list[Row], values: list
         found = await reporting_queries.list_card_events(
             conn, card_ids=[v[card] for v in values], types=[events.USER_ASSIGNED]
         )
-        actor_of = {(c, str(data.get("user", {}).get("id"))): u for c, _t, u, data in found}
+        actor_of = {(e.card_id, str(e.data.get("user", {}).get("id"))): e.user_id for e in found}
         people = await reporting_queries.list_user_refs(
             conn, user_ids=[u for u in actor_of.values() if u is not None]
         )
@@ -134,6 +141,6 @@ async def _complete(conn: Connection, export: str, rows: list[Row], values: list
         found = await reporting_queries.list_card_events(
             conn, card_ids=[v[child] for v in values], types=[events.CARD_PARENT_CONNECTION_CREATED]
         )
-        actor_of = {(c, str(data.get("parentCard", {}).get("id"))): u for c, _t, u, data in found}
+        actor_of = {(e.card_id, str(e.data.get("parentCard", {}).get("id"))): e.user_id for e in found}
         for value in values:
             value[by] = actor_of.get((value[child], str(value[parent])))

@@ -476,20 +476,126 @@ def key_width(export: str) -> int:
     return EXPORT_QUERIES[export].key_width
 
 
+@dataclass(frozen=True, slots=True)
+class LoggedEvent:
+    card_id: int
+    type: str
+    user_id: int | None
+    occurred_on: datetime
+    data: dict[str, Any]
+
+
 async def list_card_events(
     conn: Connection, *, card_ids: Sequence[int], types: Sequence[str]
-) -> list[tuple[int, str, int | None, dict[str, Any]]]:
-    """(card id, type, acting user id, data) of these cards' events of these types, oldest first."""
+) -> list[LoggedEvent]:
+    """These cards' events of these types, oldest first (by id: the order they were written in)."""
     if not card_ids:
         return []
     rows = (
         await conn.execute(
-            select(events.c.card_id, events.c.type, events.c.user_id, events.c.data)
+            select(events.c.card_id, events.c.type, events.c.user_id, events.c.occurred_on, events.c.data)
             .where(events.c.card_id.in_(sorted(set(card_ids))), events.c.type.in_(list(types)))
             .order_by(events.c.id)
         )
     ).all()
-    return [(int(r[0]), str(r[1]), None if r[2] is None else int(r[2]), dict(r[3] or {})) for r in rows]
+    return [
+        LoggedEvent(int(r[0]), str(r[1]), None if r[2] is None else int(r[2]), r[3], dict(r[4] or {}))
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryCard:
+    """What the history exports show of a card (its current state)."""
+
+    id: int
+    custom_id: str | None
+    title: str
+    size: int
+    priority: str
+    type_id: int
+    type_name: str
+    board_id: int
+    board_title: str
+    lane_id: int
+    created_on: datetime
+
+
+def _history_cards(tasks: bool) -> Callable[[str], Select[Any]]:
+    def build(dialect: str) -> Select[Any]:
+        return (
+            select(
+                cards.c.id,
+                cards.c.custom_id,
+                cards.c.title,
+                cards.c.size,
+                cards.c.priority,
+                cards.c.type_id,
+                card_types.c.name,
+                cards.c.board_id,
+                boards.c.title,
+                cards.c.lane_id,
+                cards.c.created_on,
+            )
+            .select_from(
+                cards.join(card_types, card_types.c.id == cards.c.type_id).join(
+                    boards, boards.c.id == cards.c.board_id
+                )
+            )
+            .where(
+                any_of(dialect, cards.c.board_id, "board_ids"),
+                _live_card(),
+                cards.c.containing_card_id.is_not(None) if tasks else cards.c.containing_card_id.is_(None),
+                cards.c.id > bindparam("after"),
+            )
+            .order_by(cards.c.id)
+            .limit(bindparam("size"))
+        )
+
+    return build
+
+
+_HISTORY_CARDS = {tasks: PerDialect(_history_cards(tasks)) for tasks in (False, True)}
+
+
+async def list_history_cards(
+    conn: Connection, *, board_ids: Sequence[int], tasks: bool, after: int, size: int
+) -> list[HistoryCard]:
+    """Up to `size` live cards (or task cards) of these boards with ids above `after`, by id."""
+    stmt = _HISTORY_CARDS[tasks](conn)
+    rows = (await conn.execute(stmt, {"board_ids": list(board_ids), "after": after, "size": size})).all()
+    return [HistoryCard(*r) for r in rows]
+
+
+async def list_lane_places(conn: Connection, *, lane_ids: Sequence[int]) -> dict[int, tuple[str, int, str]]:
+    """lane id → (lane title, board id, board title), for these lanes."""
+    if not lane_ids:
+        return {}
+    rows = (
+        await conn.execute(
+            select(lanes.c.id, lanes.c.title, lanes.c.board_id, boards.c.title)
+            .select_from(lanes.join(boards, boards.c.id == lanes.c.board_id))
+            .where(lanes.c.id.in_(sorted(set(lane_ids))))
+        )
+    ).all()
+    return {int(r[0]): (str(r[1]), int(r[2]), str(r[3])) for r in rows}
+
+
+async def list_assignments(conn: Connection, *, card_ids: Sequence[int]) -> dict[int, dict[int, datetime]]:
+    """card id → {user id: assigned on} of these cards' current assignments."""
+    if not card_ids:
+        return {}
+    rows = (
+        await conn.execute(
+            select(
+                card_assignments.c.card_id, card_assignments.c.user_id, card_assignments.c.assigned_on
+            ).where(card_assignments.c.card_id.in_(sorted(set(card_ids))))
+        )
+    ).all()
+    found: dict[int, dict[int, datetime]] = {}
+    for card_id, user_id, assigned_on in rows:
+        found.setdefault(int(card_id), {})[int(user_id)] = assigned_on
+    return found
 
 
 async def list_user_refs(conn: Connection, *, user_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
