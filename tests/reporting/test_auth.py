@@ -10,6 +10,7 @@ import pytest
 
 from lanekit.domain import clock
 from lanekit.domain.people.passwords import hash_password
+from lanekit.reporting.routes import EXPORT_COST
 from lanekit.settings import Settings
 from lanekit.storage.queries import accounts as account_queries
 from lanekit.storage.queries import users as user_queries
@@ -172,3 +173,25 @@ async def test_the_signing_key_is_shared_by_every_process_and_survives_restarts(
         assert (await export_status(restarted, tenant, token))[0] == 200
     finally:
         await restarted.close()
+
+
+async def test_an_export_costs_more_rate_limit_points_than_a_read(
+    make_settings: Any,
+) -> None:
+    kit = Lanekit(make_settings(rate_limit="20/minute"))
+    try:
+        tenant = await kit.tenant()
+        token = (await sign_in(kit, tenant)).json()["token"]
+        admin = kit.as_admin(tenant)
+        read = await admin.get("/io/user/me")
+        assert read.headers["x-ratelimit-remaining"] == "19"
+        basic_export = await admin.get("/io/reporting/export/boards")
+        assert basic_export.headers["x-ratelimit-remaining"] == str(19 - EXPORT_COST)
+        token_export = await kit.client(tenant).get("/io/reporting/export/boards", params={"token": token})
+        assert token_export.status_code == 200
+        assert token_export.headers["x-ratelimit-remaining"] == str(19 - 2 * EXPORT_COST)
+        for _ in range(5):
+            last = await kit.client(tenant).get("/io/reporting/export/boards", params={"token": token})
+        assert last.status_code == 429
+    finally:
+        await kit.close()

@@ -30,6 +30,11 @@ from lanekit.web.routing import make_router, ok
 
 router = make_router("reporting")
 
+# Rate-limit points an export costs (a plain read costs 1): it may stream every row of every readable
+# board, yet a BI client paging `limit=500` must still get through a large export within the default
+# 120-point window (docs/decisions/171-reporting-exports.md).
+EXPORT_COST = 3
+
 
 class ReportingSignIn(BaseModel):
     email: StrictStr
@@ -50,7 +55,10 @@ def _signing_keys(request: Request) -> tokens.SigningKeys:
     return keys
 
 
-@router.post("/auth", operation_id="reportingAuth", openapi_extra=request_body(ReportingSignIn))
+# Public: the credentials are in the body (`security: []` in the OpenAPI document).
+@router.post(
+    "/auth", operation_id="reportingAuth", openapi_extra={**request_body(ReportingSignIn), "security": []}
+)
 async def sign_in(request: Request, ctx: Ctx, body: SignInBody) -> JSONResponse:
     account_id = await account_of(request)
     if account_id is None:
@@ -70,24 +78,24 @@ async def sign_in(request: Request, ctx: Ctx, body: SignInBody) -> JSONResponse:
 async def reporting_actor(request: Request) -> ActorValue:
     """The caller of an export: a reporting token in `?token=` (which wins: clients send it together with
     their usual Authorization header) or as a Bearer JWT; otherwise a v2 API token or Basic credentials,
-    checked as on every /io request.  Either way the caller's rate-limit window is charged."""
+    checked as on every /io request.  Either way the caller's rate-limit window is charged EXPORT_COST."""
     token = request.query_params.get("token")
     header = request.headers.get("authorization", "")
     if token is None:
         scheme, _, value = header.strip().partition(" ")
         if scheme.lower() == "bearer" and tokens.looks_like_token(value.strip()):
             token = value.strip()
-    if token is None:
-        return await require_actor(request)
     ctx = request.app.state.ctx
+    if token is None:
+        # require_actor charged the one point of any request.
+        actor = await require_actor(request)
+        await _charge(request, actor.account_id, actor.user_id, cost=EXPORT_COST - 1)
+        return actor
     account_id = await account_of(request)
     if account_id is None:
         raise Unauthenticated(tokens.INVALID_TOKEN)
     user = await tokens.verify_token(ctx.db, account_id=account_id, token=token, keys=_signing_keys(request))
-    window = await ctx.rate_limiter.charge(account_id, user.id)
-    request.state.rate_limit = (window.limit, window.remaining, window.reset)
-    if not window.allowed:
-        raise window.refusal()
+    await _charge(request, account_id, user.id, cost=EXPORT_COST)
     request.state.user = user
     actor = ActorValue(
         account_id=account_id,
@@ -97,6 +105,13 @@ async def reporting_actor(request: Request) -> ActorValue:
     )
     request.state.actor = actor
     return actor
+
+
+async def _charge(request: Request, account_id: int, user_id: int, *, cost: int) -> None:
+    window = await request.app.state.ctx.rate_limiter.charge(account_id, user_id, cost=cost)
+    request.state.rate_limit = (window.limit, window.remaining, window.reset)
+    if not window.allowed:
+        raise window.refusal()
 
 
 ReportingActor = Annotated[ActorValue, Depends(reporting_actor)]
@@ -113,7 +128,9 @@ def _export_handler(export: str, suffix: str | None) -> Callable[..., Coroutine[
         quotedString: Annotated[bool, Query(description="Quote every non-numeric CSV value")] = True,
         limit: Annotated[int | None, Query(ge=0, description="At most this many rows")] = None,
         offset: Annotated[int, Query(ge=0, description="Rows to skip")] = 0,
+        token: Annotated[str | None, Query(description="A token from POST /io/reporting/auth")] = None,
     ) -> Response:
+        del token  # read by reporting_actor; a parameter here so that the OpenAPI document lists it
         fmt = (format or suffix or "csv").strip().lower()
         if fmt not in writers.FORMATS:
             raise Invalid("format", f"{format!r} is not one of {', '.join(writers.FORMATS)}")
