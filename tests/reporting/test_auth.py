@@ -195,3 +195,17 @@ async def test_an_export_costs_more_rate_limit_points_than_a_read(
         assert last.status_code == 429
     finally:
         await kit.close()
+
+
+async def test_the_account_reports_the_token_lifetime_it_applies(lanekit: Lanekit) -> None:
+    tenant = await lanekit.tenant()
+    admin = lanekit.as_admin(tenant)
+    assert (await admin.get("/io/account")).json()["reportingApiTokenExpirationInMinutes"] == 10080
+    async with lanekit.db.begin() as conn:
+        await account_queries.update_account(
+            conn,
+            tenant.account.id,
+            title=tenant.account.title,
+            settings={"reportingApiTokenExpirationInMinutes": 60},
+        )
+    assert (await admin.get("/io/account")).json()["reportingApiTokenExpirationInMinutes"] == 60

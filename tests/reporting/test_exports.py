@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from lanekit.domain.reporting import exports
-from tests.factories.boards import grant_role, make_board
+from tests.factories.boards import actor_of, grant_role, make_board
 from tests.factories.cards import make_card
 from tests.factories.two_boards import World, world
 from tests.harness import Lanekit
@@ -358,3 +358,16 @@ async def test_a_granted_role_opens_a_board_to_the_export(lanekit: Lanekit) -> N
     async with lanekit.db.begin() as conn:
         await grant_role(conn, w.b, w.user, "boardReader")
     assert await ids(w.as_user, "cards", "cardTitle", boardId=str(w.b.id)) == ["on b"]
+
+
+async def test_an_export_is_produced_batch_by_batch(lanekit: Lanekit) -> None:
+    """The rows reach the response a batch at a time, never as one list of the whole export."""
+    w = await world(lanekit)
+    made = [await w.card(lanekit, w.a, title=f"b{i}") for i in range(5)]
+    async with lanekit.db.read() as conn:
+        plan = await exports.plan_export(conn, actor=actor_of(w.tenant.admin), export="cards", board_ids=None)
+    batches = [
+        batch async for batch in exports.export_rows(lanekit.db, plan, offset=1, limit=None, batch_size=2)
+    ]
+    assert [len(batch) for batch in batches] == [2, 2]
+    assert [row[0] for batch in batches for row in batch] == [c.id for c in made[1:]]
