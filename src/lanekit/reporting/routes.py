@@ -24,6 +24,7 @@ from lanekit.domain.types import Actor as ActorValue
 from lanekit.reporting import writers
 from lanekit.reporting.datasets import DATASETS
 from lanekit.shapes.common import instant
+from lanekit.storage.engine import Database, make_engine
 from lanekit.web.bodies import json_or_form, request_body
 from lanekit.web.deps import Ctx, Db, account_of, client_address, require_actor
 from lanekit.web.routing import make_router, ok
@@ -34,6 +35,9 @@ router = make_router("reporting")
 # board, yet a BI client paging `limit=500` must still get through a large export within the default
 # 120-point window (docs/decisions/171-reporting-exports.md).
 EXPORT_COST = 3
+# Seconds the exported rows may lag behind the database: 0 when they are read from it, the replica's replay
+# lag when LANEKIT_REPORTING_DATABASE_URL names a standby (docs/decisions/173-reporting-replica.md).
+DATA_AGE_HEADER = "X-Data-Age"
 
 
 class ReportingSignIn(BaseModel):
@@ -114,6 +118,21 @@ async def _charge(request: Request, account_id: int, user_id: int, *, cost: int)
         raise window.refusal()
 
 
+def _rows_source(request: Request) -> Database:
+    """Where an export reads its rows: the reporting replica when LANEKIT_REPORTING_DATABASE_URL is set
+    (one `Database` per app, made on first use), else the database itself."""
+    ctx = request.app.state.ctx
+    url = ctx.settings.reporting_database_url
+    if url is None:
+        db: Database = ctx.db
+        return db
+    replica: Database | None = getattr(request.app.state, "reporting_db", None)
+    if replica is None:
+        replica_settings = ctx.settings.model_copy(update={"database_url": url.get_secret_value()})
+        replica = request.app.state.reporting_db = Database(make_engine(replica_settings))
+    return replica
+
+
 ReportingActor = Annotated[ActorValue, Depends(reporting_actor)]
 
 
@@ -121,6 +140,7 @@ def _export_handler(export: str, suffix: str | None) -> Callable[..., Coroutine[
     columns = DATASETS[export]
 
     async def export_handler(
+        request: Request,
         actor: ReportingActor,
         db: Db,
         format: Annotated[str | None, Query(description="csv (default), tab or json")] = None,
@@ -137,8 +157,9 @@ def _export_handler(export: str, suffix: str | None) -> Callable[..., Coroutine[
         board_ids = exports.parse_board_ids(boardId)
         async with db.read() as conn:
             plan = await exports.plan_export(conn, actor=actor, export=export, board_ids=board_ids)
-        rows = exports.export_rows(db, plan, offset=offset, limit=limit)
-        headers = {}
+        source = _rows_source(request)
+        headers = {DATA_AGE_HEADER: f"{await exports.data_age_seconds(source):.3f}"}
+        rows = exports.export_rows(source, plan, offset=offset, limit=limit)
         if fmt != "json":
             name = export.replace("/", "-")
             headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'

@@ -69,6 +69,12 @@ async def plan_export(
     return ExportPlan(export, tuple(sorted(chosen)), tuple(sorted(readable)))
 
 
+async def data_age_seconds(db: Database) -> float:
+    """How old the rows `db` serves may be: 0 for the database itself, a standby's replay lag otherwise."""
+    async with db.read() as conn:
+        return await reporting_queries.fetch_replay_lag_seconds(conn)
+
+
 async def export_rows(
     db: Database, plan: ExportPlan, *, offset: int, limit: int | None, batch_size: int | None = None
 ) -> AsyncIterator[list[list[Any]]]:

@@ -82,6 +82,23 @@ async def insert_signing_key_once(conn: Connection, *, secret: str, now: datetim
     return stored
 
 
+# --- freshness ----------------------------------------------------------------------------------------------
+
+
+async def fetch_replay_lag_seconds(conn: Connection) -> float:
+    """How far behind its primary this database is, in seconds: 0 on a primary (and on SQLite), else the
+    time since the last transaction a PostgreSQL standby replayed."""
+    if conn.dialect.name != "postgresql":
+        return 0.0
+    lag = (
+        await conn.exec_driver_sql(
+            "SELECT CASE WHEN pg_is_in_recovery() THEN"
+            " COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) ELSE 0 END"
+        )
+    ).scalar()
+    return max(0.0, float(lag or 0))
+
+
 # --- exports -----------------------------------------------------------------------------------------------
 
 
