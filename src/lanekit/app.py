@@ -34,6 +34,7 @@ from lanekit.http import (
     templates,
     users,
 )
+from lanekit.reporting import metrics as reporting_metrics
 from lanekit.reporting import routes as reporting
 from lanekit.settings import Settings
 from lanekit.storage import notify
@@ -118,9 +119,10 @@ def create_app(settings: Settings) -> FastAPI:
         schemas.document(router)
         io.include_router(router, dependencies=[Depends(require_actor)])
     app.include_router(io, prefix="/io")
-    # The reporting API authenticates each export itself (a reporting token, else /io credentials).
-    schemas.document(reporting.router)
-    app.include_router(reporting.router, prefix="/io/reporting")
+    # The reporting API authenticates each request itself (a reporting token, else /io credentials).
+    for reporting_router in (reporting.router, reporting_metrics.router):
+        schemas.document(reporting_router)
+        app.include_router(reporting_router, prefix="/io/reporting")
     app.include_router(health.router)
     docs.install(app)
     _declare_security(app)

@@ -1073,6 +1073,58 @@ REPORTING_EXPORT: dict[str, Any] = {
         "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
     },
 }
+
+
+class FlowCount(Doc):
+    cardCount: int
+    cardSize: str = Field(description="The sum of the cards' sizes, as a string.")
+
+
+class ThroughputWeek(Doc):
+    startOfWeekDate: Instant
+    started: FlowCount
+    completed: FlowCount
+
+
+class Throughput(Doc):
+    throughput: list[ThroughputWeek] = Field(
+        description="The current week and the eight before, oldest first."
+    )
+
+
+class WipWeek(Doc):
+    startOfWeekDate: Instant
+    wip: FlowCount
+
+
+class WorkInProcess(Doc):
+    workInProcess: list[WipWeek]
+
+
+class LaneFlow(Doc):
+    laneId: IdText
+    # `in` is a Python keyword: the field is named by its alias.
+    in_: FlowCount = Field(alias="in")
+    out: FlowCount
+
+
+class LaneBottlenecks(Doc):
+    lanes: list[LaneFlow]
+
+
+class LaneTally(FlowCount):
+    laneId: IdText
+
+
+class FlowDay(Doc):
+    date: Day
+    lanes: list[LaneTally]
+
+
+class CumulativeFlow(Doc):
+    cumulativeFlow: list[FlowDay]
+
+
 REPORTING_EXPORTS = (
     "exportBoards",
     "exportLanes",
@@ -1194,6 +1246,10 @@ SUCCESS: dict[str, type[BaseModel] | dict[str, Any] | None] = {
         "content": {"image/svg+xml": {"schema": {"type": "string"}}},
     },
     "reportingAuth": ReportingToken,
+    "getBoardThroughput": Throughput,
+    "getBoardWip": WorkInProcess,
+    "getBoardLaneBottlenecks": LaneBottlenecks,
+    "getBoardCumulativeFlow": CumulativeFlow,
     **{name: REPORTING_EXPORT for name in REPORTING_EXPORTS},
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lanekit.domain.people.accounts import AccountView
-from lanekit.domain.reporting.tokens import expiration_minutes
+from lanekit.domain.reporting.tokens import DEFAULT_EXPIRATION_MINUTES, expiration_minutes
 from lanekit.shapes.common import ident
 
 # Features Lanekit has or reports as on; LeanKit's `GET /io/account` lists them as flags.
@@ -37,6 +37,8 @@ _FEATURE_FLAGS: dict[str, Any] = {
     "allowCardsInBoardTemplates": True,
     "allowBoardCreationFromTemplates": True,
     "expiresOn": None,
+    # The default; account_settings shows the account's own value.
+    "reportingApiTokenExpirationInMinutes": DEFAULT_EXPIRATION_MINUTES,
     "reportingApiResponseCacheDurationInMinutes": 1440,
     "enableReportingApiCardExport": True,
     "enableReportingApiCardLaneHistory": True,

@@ -33,7 +33,7 @@ HISTORY_EXPORTS = (
 CARD_BATCH = 200
 
 # Events that put a card into a board lane (`toLane`, or `lane` on creation) or take it out of one.
-_LANE_EVENTS = (
+LANE_EVENTS = (
     events.CARD_CREATED,
     events.CARD_MOVED,
     events.CARD_MOVED_OFF_BOARD,
@@ -174,7 +174,7 @@ async def _card_rows(
 ) -> list[list[Any]]:
     ids = [c.id for c in cards]
     if export == "cardpositions":
-        logged = await reporting_queries.list_card_events(conn, card_ids=ids, types=_LANE_EVENTS)
+        logged = await reporting_queries.list_card_events(conn, card_ids=ids, types=LANE_EVENTS)
         by_card = _grouped(logged)
         visits = {c.id: lane_visits(c, by_card.get(c.id, [])) for c in cards}
         places = await reporting_queries.list_lane_places(
