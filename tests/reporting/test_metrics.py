@@ -77,3 +77,38 @@ async def test_board_health_needs_read_access_and_valid_parameters(lanekit: Lane
         response = await w.admin.get(path, params=params)
         assert response.status_code == 422, (path, params)
         assert response.json()["message"].startswith(field), response.json()
+
+
+async def test_speed_reports_cycle_and_lead_time(lanekit: Lanekit) -> None:
+    w = await world(lanekit)
+    doing, done = w.lanes_a["Doing Now"], w.lanes_a["Recently Finished"]
+    card = await w.card(lanekit, w.a, title="Fast", size=2)
+    for lane in (doing, done):
+        body = {"cardIds": [str(card.id)], "destination": {"laneId": str(lane.id)}}
+        assert (await w.admin.post("/io/card/move", json=body)).status_code == 200
+    await w.card(lanekit, w.a, title="Not finished")
+    today = (await w.admin.get(f"/io/reporting/boardHealth/{w.a.id}/cfd")).json()["cumulativeFlow"][-1][
+        "date"
+    ]
+    query = {
+        "boardId": str(w.a.id),
+        "startLanes": [str(doing.id)],
+        "finishLanes": [str(done.id)],
+        "startDate": "2026-01-01",
+        "endDate": today,
+    }
+    response = await w.admin.post("/io/reporting/speed", json=query)
+    assert response.status_code == 200, response.text
+    [row] = response.json()
+    assert (row["cardId"], row["cardTitle"], row["cardSize"]) == (str(card.id), "Fast", 2)
+    assert row["createdDate"] <= row["startDate"] <= row["finishDate"]
+    assert (row["cycleTimeDays"], row["leadTimeDays"], row["leadTimeHours"]) == (0, 0, 0)
+    hidden = await w.as_user.post("/io/reporting/speed", json={**query, "boardId": str(w.b.id)})
+    assert hidden.status_code == 404
+    foreign = await w.admin.post(
+        "/io/reporting/speed", json={**query, "finishLanes": [str(w.lanes_b["Doing Now"].id)]}
+    )
+    assert foreign.status_code == 422
+    assert foreign.json()["message"].startswith("finishLanes")
+    missing = await w.admin.post("/io/reporting/speed", json={"boardId": str(w.a.id)})
+    assert missing.status_code == 422

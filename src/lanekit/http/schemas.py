@@ -1125,6 +1125,23 @@ class CumulativeFlow(Doc):
     cumulativeFlow: list[FlowDay]
 
 
+class SpeedRow(Doc):
+    cardId: IdText
+    cardTitle: str
+    cardSize: int
+    createdDate: Instant
+    startDate: Instant | None = Field(
+        description="First entry into a start lane; null if it never entered one."
+    )
+    finishDate: Instant
+    cycleTimeDays: int | None
+    cycleTimeHours: int | None
+    cycleTimeMinusWeekendsDays: int | None
+    leadTimeDays: int
+    leadTimeHours: int
+    leadTimeMinusWeekendsDays: int
+
+
 REPORTING_EXPORTS = (
     "exportBoards",
     "exportLanes",
@@ -1250,6 +1267,10 @@ SUCCESS: dict[str, type[BaseModel] | dict[str, Any] | None] = {
     "getBoardWip": WorkInProcess,
     "getBoardLaneBottlenecks": LaneBottlenecks,
     "getBoardCumulativeFlow": CumulativeFlow,
+    "getReportingSpeed": {
+        "description": "One row per card that finished in the range, by finish time.",
+        "content": {"application/json": {"schema": {"type": "array", "items": SpeedRow.model_json_schema()}}},
+    },
     **{name: REPORTING_EXPORT for name in REPORTING_EXPORTS},
 }
 

@@ -14,11 +14,13 @@ from typing import Annotated, Any
 
 from fastapi import Query
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, StrictInt, StrictStr
 
 from lanekit.domain import clock
 from lanekit.domain.errors import Invalid
 from lanekit.domain.reporting import flow
-from lanekit.domain.types import BoardId
+from lanekit.domain.reporting.history import durations
+from lanekit.domain.types import BoardId, Id
 from lanekit.reporting.routes import ReportingActor
 from lanekit.shapes.common import ident, instant_ms, plain_date
 from lanekit.web.deps import Db
@@ -87,9 +89,7 @@ async def get_lane_bottlenecks(actor: ReportingActor, db: Db, boardId: BoardId) 
     )
 
 
-def _day(value: str | None, field: str) -> date | None:
-    if value is None:
-        return None
+def _day(value: str, field: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -109,8 +109,8 @@ async def get_cumulative_flow(
 ) -> JSONResponse:
     offset = flow.check_offset(timeOffset)
     today = (clock.now() + timedelta(minutes=offset)).date()
-    last = _day(endDate, "endDate") or today
-    first = _day(startDate, "startDate") or last - timedelta(days=CFD_DEFAULT_DAYS - 1)
+    last = today if endDate is None else _day(endDate, "endDate")
+    first = last - timedelta(days=CFD_DEFAULT_DAYS - 1) if startDate is None else _day(startDate, "startDate")
     flow.check_range(first, last)
     board = await flow.board_flow(db, actor=actor, board_id=boardId)
     days = flow.cumulative_flow(board, first=first, last=last, offset_minutes=offset)
@@ -125,3 +125,51 @@ async def get_cumulative_flow(
             ]
         }
     )
+
+
+class SpeedQuery(BaseModel):
+    boardId: Id
+    startLanes: list[Id]
+    finishLanes: list[Id]
+    startDate: StrictStr
+    endDate: StrictStr
+    timeOffset: StrictInt = 0
+
+
+@router.post("/speed", operation_id="getReportingSpeed")
+async def get_speed(actor: ReportingActor, db: Db, body: SpeedQuery) -> JSONResponse:
+    """Cycle and lead time of the cards that reached a finish lane in the date range."""
+    offset = flow.check_offset(body.timeOffset)
+    first, last = _day(body.startDate, "startDate"), _day(body.endDate, "endDate")
+    flow.check_range(first, last)
+    board = await flow.board_flow(db, actor=actor, board_id=body.boardId)
+    found = flow.speed(
+        board,
+        start_lanes=flow.check_lanes(board, body.startLanes, "startLanes"),
+        finish_lanes=flow.check_lanes(board, body.finishLanes, "finishLanes"),
+        first=first,
+        last=last,
+        offset_minutes=offset,
+    )
+    now = clock.now()
+    rows = []
+    for item in found:
+        cycle = durations(item.started, item.finished, now=now) if item.started else None
+        lead = durations(item.created, item.finished, now=now)
+        rows.append(
+            {
+                "cardId": ident(item.card.card_id),
+                "cardTitle": item.card.title,
+                "cardSize": item.card.size,
+                "createdDate": instant_ms(item.created),
+                "startDate": instant_ms(item.started),
+                "finishDate": instant_ms(item.finished),
+                "cycleTimeDays": None if cycle is None else cycle[0],
+                "cycleTimeHours": None if cycle is None else cycle[1],
+                "cycleTimeMinusWeekendsDays": None if cycle is None else cycle[2],
+                "leadTimeDays": lead[0],
+                "leadTimeHours": lead[1],
+                "leadTimeMinusWeekendsDays": lead[2],
+            }
+        )
+    return ok(rows)

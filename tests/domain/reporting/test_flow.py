@@ -14,6 +14,7 @@ from lanekit.domain.reporting.flow import (
     check_offset,
     cumulative_flow,
     lane_bottlenecks,
+    speed,
     throughput,
     week_starts,
     work_in_process,
@@ -148,3 +149,37 @@ def test_cumulative_flow_counts_each_lane_at_each_days_end() -> None:
     assert table[date(2026, 11, 10)][DONE] == Tally(1, 2)
     with pytest.raises(Invalid):
         cumulative_flow(BOARD, first=date(2026, 11, 10), last=date(2026, 11, 8), offset_minutes=0)
+
+
+def test_speed_measures_cycle_and_lead_time_to_the_first_finish() -> None:
+    board = BoardFlow(
+        LANES,
+        (
+            # Created 20 Oct, started 3 Nov, finished 10 Nov.
+            CardFlow(
+                1,
+                2,
+                card(1, 2, (BACKLOG, day(10, 20)), (DOING, day(11, 3)), (DONE, day(11, 10))).visits,
+                "A",
+                day(10, 20),
+            ),
+            # Finished without passing a start lane: no cycle time, but a lead time.
+            CardFlow(2, 1, card(2, 1, (BACKLOG, day(11, 2)), (DONE, day(11, 4))).visits, "B", day(11, 2)),
+            # Finished before the range.
+            CardFlow(3, 1, card(3, 1, (DOING, day(10, 1)), (DONE, day(10, 2))).visits, "C", day(10, 1)),
+            # Not finished.
+            CardFlow(4, 1, card(4, 1, (DOING, day(11, 5))).visits, "D", day(11, 5)),
+        ),
+    )
+    found = speed(
+        board,
+        start_lanes=frozenset({DOING, REVIEW}),
+        finish_lanes=frozenset({DONE, ARCHIVE}),
+        first=date(2026, 11, 1),
+        last=date(2026, 11, 10),
+        offset_minutes=0,
+    )
+    assert [(s.card.card_id, s.started, s.finished, s.created) for s in found] == [
+        (2, None, day(11, 4), day(11, 2)),
+        (1, day(11, 3), day(11, 10), day(10, 20)),
+    ]

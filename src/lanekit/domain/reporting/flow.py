@@ -42,6 +42,8 @@ class CardFlow:
     card_id: int
     size: int
     visits: tuple[LaneVisit, ...]
+    title: str = ""
+    created_on: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +184,53 @@ def cumulative_flow(
     return days
 
 
+@dataclass(frozen=True, slots=True)
+class CardSpeed:
+    card: CardFlow
+    started: datetime | None
+    finished: datetime
+    created: datetime
+
+
+def check_lanes(flow: BoardFlow, lane_ids: Sequence[int], field: str) -> frozenset[int]:
+    if not lane_ids:
+        raise Invalid(field, "must name at least one lane")
+    known = {lane.id for lane in flow.lanes}
+    for lane_id in lane_ids:
+        if lane_id not in known:
+            raise Invalid(field, f"lane {lane_id} is not a lane of this board")
+    return frozenset(lane_ids)
+
+
+def speed(
+    flow: BoardFlow,
+    *,
+    start_lanes: frozenset[int],
+    finish_lanes: frozenset[int],
+    first: date,
+    last: date,
+    offset_minutes: int,
+) -> list[CardSpeed]:
+    """The cards that first reached a finish lane during the local days `first` to `last`, with when they
+    first entered a start lane before that (None if they never did) and when they were created.  Cycle
+    time runs from the start, lead time from creation, to the finish."""
+    check_range(first, last)
+    shift = timedelta(minutes=offset_minutes)
+    begin = datetime.combine(first, datetime.min.time(), UTC) - shift
+    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), UTC) - shift
+    found = []
+    for card in flow.cards:
+        finished = next((v.entered for v in card.visits if v.lane_id in finish_lanes), None)
+        if finished is None or not begin <= finished < end:
+            continue
+        started = next(
+            (v.entered for v in card.visits if v.lane_id in start_lanes and v.entered <= finished), None
+        )
+        created = card.created_on or (card.visits[0].entered if card.visits else finished)
+        found.append(CardSpeed(card, started, finished, created))
+    return sorted(found, key=lambda s: (s.finished, s.card.card_id))
+
+
 async def board_flow(db: Database, *, actor: Actor, board_id: int) -> BoardFlow:
     """The board's lanes (its layout, without taskboard lanes) and the lane history of its live cards, for a
     caller who can read the board (NotFound otherwise)."""
@@ -208,7 +257,10 @@ async def board_flow(db: Database, *, actor: Actor, board_id: int) -> BoardFlow:
         by_card: dict[int, list[reporting_queries.LoggedEvent]] = {}
         for event in logged:
             by_card.setdefault(event.card_id, []).append(event)
-        cards += [CardFlow(c.id, c.size, tuple(lane_visits(c, by_card.get(c.id, [])))) for c in batch]
+        cards += [
+            CardFlow(c.id, c.size, tuple(lane_visits(c, by_card.get(c.id, []))), c.title, c.created_on)
+            for c in batch
+        ]
         if len(batch) < _CARD_BATCH:
             return BoardFlow(tuple(lanes), tuple(cards))
         after = batch[-1].id
