@@ -2,7 +2,8 @@
 
 LeanKit's Advanced Reporting API ("Advanced Reporting API: Getting Started"); the export columns are those of
 LeanKit's Tableau web data connectors.  Decisions: docs/decisions/170-reporting-tokens.md (tokens and how an
-export authenticates) and 171-reporting-exports.md (boards, paging, formats, streaming).
+export authenticates), 171-reporting-exports.md (boards, paging, formats, streaming) and
+173-reporting-replica.md (where rows are read, `X-Data-Age`).  The flow metrics are in `metrics.py`.
 
 Errors are the /io body `{statusCode, error, message}` through `http/errors.py`'s handlers, which the whole
 app shares: a bad sign-in is 401 "Login failed: email or password is incorrect", a bad token 401 "Invalid
@@ -33,7 +34,7 @@ router = make_router("reporting")
 
 # Rate-limit points an export costs (a plain read costs 1): it may stream every row of every readable
 # board, yet a BI client paging `limit=500` must still get through a large export within the default
-# 120-point window (docs/decisions/171-reporting-exports.md).
+# 120-point window (docs/decisions/170-reporting-tokens.md).
 EXPORT_COST = 3
 # Seconds the exported rows may lag behind the database: 0 when they are read from it, the replica's replay
 # lag when LANEKIT_REPORTING_DATABASE_URL names a standby (docs/decisions/173-reporting-replica.md).
