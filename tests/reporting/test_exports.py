@@ -371,3 +371,38 @@ async def test_an_export_is_produced_batch_by_batch(lanekit: Lanekit) -> None:
     ]
     assert [len(batch) for batch in batches] == [2, 2]
     assert [row[0] for batch in batches for row in batch] == [c.id for c in made[1:]]
+
+
+async def test_a_tableau_style_client_pages_every_export_as_json_and_csv(
+    lanekit: Lanekit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages of `limit` rows with `boardId=a,b` until a short page: every row once, in the unpaged order."""
+    monkeypatch.setattr(exports, "BATCH_SIZE", 2)
+    w = await world(lanekit)
+    for board in (w.a, w.b, w.a):
+        card = await w.card(lanekit, board, title='paged, "x"', tags=["p", "q"], block_reason="held")
+        await w.admin.post(f"/io/card/{card.id}/comment", json={"text": "c"})
+        await w.admin.post(
+            "/io/card/assign", json={"cardIds": [str(card.id)], "userIdsToAssign": [str(w.user.id)]}
+        )
+        await w.admin.post(f"/io/card/{card.id}/tasks", json={"title": "t"})
+    boards = {"boardId": f"{w.a.id},{w.b.id}"}
+    limit = 2
+    for export in exports.EXPORTS:
+        whole = await as_json(w.admin, export, **boards)
+        paged: list[dict[str, Any]] = []
+        while True:
+            page = await as_json(w.admin, export, limit=limit, offset=len(paged), **boards)
+            paged += page
+            if len(page) < limit:
+                break
+        assert paged == whole, export
+        table = await as_table(w.admin, f"{export}.csv", **boards)
+        rows: list[list[str]] = []
+        while True:
+            page_table = await as_table(w.admin, f"{export}.csv", limit=limit, offset=len(rows), **boards)
+            assert page_table[0] == table[0], export
+            rows += page_table[1:]
+            if len(page_table) - 1 < limit:
+                break
+        assert rows == table[1:], export
