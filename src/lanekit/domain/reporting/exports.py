@@ -6,10 +6,10 @@ board it names that the caller cannot read (or that does not exist) is left out 
 rows, so an export never tells which boards exist.  A row that names another card (a parent connection) is
 exported only when that card's board is readable too.
 
-Rows are read in batches ordered by each export's key (`storage/queries/reporting.py`): the first batch skips
-`offset` rows, each next one starts after the last key read, and at most `limit` rows are produced.  Each
-batch is its own statement on a connection returned to the pool between batches, so a slow client never
-holds a connection and a large export never sits in memory.
+Rows are read in batches ordered by each export's key (`storage/queries/reporting_exports.py`): the first
+batch skips `offset` rows, each next one starts after the last key read, and at most `limit` rows are
+produced.  Each batch is its own statement on a connection returned to the pool between batches, so a
+slow client never holds a connection and a large export never sits in memory.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ from lanekit.domain.types import MAX_ID, Actor, parse_digits
 from lanekit.storage.engine import Database
 from lanekit.storage.executor import Connection, Row
 from lanekit.storage.queries import reporting as reporting_queries
+from lanekit.storage.queries import reporting_exports as export_queries
 
-EXPORTS = (*reporting_queries.EXPORT_QUERIES, *HISTORY_EXPORTS)
+EXPORTS = (*export_queries.EXPORT_QUERIES, *HISTORY_EXPORTS)
 BATCH_SIZE = 500
 # `boardId` lists longer than this are refused: a Tableau multi-select sends a handful.
 MAX_BOARD_IDS = 1000
@@ -88,13 +89,13 @@ async def export_rows(
         ):
             yield batch
         return
-    width = reporting_queries.key_width(plan.export)
+    width = export_queries.key_width(plan.export)
     remaining = limit
     after: tuple[Any, ...] | None = None
     while True:
         size = batch_size if remaining is None else min(batch_size, remaining)
         async with db.read() as conn:
-            rows = await reporting_queries.list_export_batch(
+            rows = await export_queries.list_export_batch(
                 conn,
                 export=plan.export,
                 board_ids=plan.board_ids,
