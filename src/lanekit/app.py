@@ -34,6 +34,8 @@ from lanekit.http import (
     templates,
     users,
 )
+from lanekit.reporting import metrics as reporting_metrics
+from lanekit.reporting import routes as reporting
 from lanekit.scim import errors as scim_errors
 from lanekit.scim import routes as scim
 from lanekit.settings import Settings
@@ -120,6 +122,10 @@ def create_app(settings: Settings) -> FastAPI:
         io.include_router(router, dependencies=[Depends(require_actor)])
     io.include_router(scim.router, dependencies=[Depends(require_actor)])  # SCIM 1.1 (scim/routes.py)
     app.include_router(io, prefix="/io")
+    # The reporting API authenticates each request itself (a reporting token, else /io credentials).
+    for reporting_router in (reporting.router, reporting_metrics.router):
+        schemas.document(reporting_router)
+        app.include_router(reporting_router, prefix="/io/reporting")
     app.include_router(health.router)
     docs.install(app)
     _declare_security(app)

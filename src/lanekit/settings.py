@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     # Encoded board bodies and pages of card faces kept per process, by total size in bytes; 0 turns the
     # cache off (docs/decisions/163-body-cache.md).
     body_cache_bytes: int = 64 * 1024 * 1024
+    # Where reporting exports read their rows (LANEKIT_REPORTING_DATABASE_URL): a PostgreSQL read replica of
+    # the database, or unset for the database itself.  Authorisation always reads the database itself
+    # (docs/decisions/173-reporting-replica.md).
+    reporting_database_url: SecretStr | None = None
 
     @field_validator("rate_limit")
     @classmethod

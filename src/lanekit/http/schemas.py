@@ -1057,6 +1057,108 @@ class Statistics(Doc):
     boards: list[BoardStats]
 
 
+# --- /io/reporting (issue 13; its routes are in reporting/routes.py) -------------------------------------
+
+
+class ReportingToken(Doc):
+    token: str = Field(description="An HS256 JWT: send it as `?token=` or as a Bearer token to the exports.")
+    expires: Instant
+
+
+REPORTING_EXPORT: dict[str, Any] = {
+    "description": "The export's rows: CSV (default), tab-separated, or a JSON array of flat objects.",
+    "content": {
+        "text/csv": {"schema": {"type": "string"}},
+        "text/tab-separated-values": {"schema": {"type": "string"}},
+        "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+    },
+}
+
+
+class FlowCount(Doc):
+    cardCount: int
+    cardSize: str = Field(description="The sum of the cards' sizes, as a string.")
+
+
+class ThroughputWeek(Doc):
+    startOfWeekDate: Instant
+    started: FlowCount
+    completed: FlowCount
+
+
+class Throughput(Doc):
+    throughput: list[ThroughputWeek] = Field(
+        description="The current week and the eight before, oldest first."
+    )
+
+
+class WipWeek(Doc):
+    startOfWeekDate: Instant
+    wip: FlowCount
+
+
+class WorkInProcess(Doc):
+    workInProcess: list[WipWeek]
+
+
+class LaneFlow(Doc):
+    laneId: IdText
+    # `in` is a Python keyword: the field is named by its alias.
+    in_: FlowCount = Field(alias="in")
+    out: FlowCount
+
+
+class LaneBottlenecks(Doc):
+    lanes: list[LaneFlow]
+
+
+class LaneTally(FlowCount):
+    laneId: IdText
+
+
+class FlowDay(Doc):
+    date: Day
+    lanes: list[LaneTally]
+
+
+class CumulativeFlow(Doc):
+    cumulativeFlow: list[FlowDay]
+
+
+class SpeedRow(Doc):
+    cardId: IdText
+    cardTitle: str
+    cardSize: int
+    createdDate: Instant
+    startDate: Instant | None = Field(
+        description="First entry into a start lane; null if it never entered one."
+    )
+    finishDate: Instant
+    cycleTimeDays: int | None
+    cycleTimeHours: int | None
+    cycleTimeMinusWeekendsDays: int | None
+    leadTimeDays: int
+    leadTimeHours: int
+    leadTimeMinusWeekendsDays: int
+
+
+REPORTING_EXPORTS = (
+    "exportBoards",
+    "exportLanes",
+    "exportCards",
+    "exportTasks",
+    "exportTags",
+    "exportComments",
+    "exportConnections",
+    "exportCustomfields",
+    "exportUserassignmentsCurrent",
+    "exportUsertaskassignmentsCurrent",
+    "exportCardpositions",
+    "exportCardsBlockedhistory",
+    "exportUserassignmentsHistory",
+    "exportUsertaskassignmentsHistory",
+)
+
 # --- the table -------------------------------------------------------------------------------------------
 
 NO_BODY = None
@@ -1160,6 +1262,16 @@ SUCCESS: dict[str, type[BaseModel] | dict[str, Any] | None] = {
         "description": "The user's initials on a colour of their own, as an SVG image.",
         "content": {"image/svg+xml": {"schema": {"type": "string"}}},
     },
+    "reportingAuth": ReportingToken,
+    "getBoardThroughput": Throughput,
+    "getBoardWip": WorkInProcess,
+    "getBoardLaneBottlenecks": LaneBottlenecks,
+    "getBoardCumulativeFlow": CumulativeFlow,
+    "getReportingSpeed": {
+        "description": "One row per card that finished in the range, by finish time.",
+        "content": {"application/json": {"schema": {"type": "array", "items": SpeedRow.model_json_schema()}}},
+    },
+    **{name: REPORTING_EXPORT for name in REPORTING_EXPORTS},
 }
 
 ERRORS: dict[int | str, dict[str, Any]] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lanekit.domain.people.accounts import AccountView
+from lanekit.domain.reporting.tokens import DEFAULT_EXPIRATION_MINUTES, expiration_minutes
 from lanekit.shapes.common import ident
 
 # Features Lanekit has or reports as on; LeanKit's `GET /io/account` lists them as flags.
@@ -36,7 +37,8 @@ _FEATURE_FLAGS: dict[str, Any] = {
     "allowCardsInBoardTemplates": True,
     "allowBoardCreationFromTemplates": True,
     "expiresOn": None,
-    "reportingApiTokenExpirationInMinutes": 60,
+    # The default; account_settings shows the account's own value.
+    "reportingApiTokenExpirationInMinutes": DEFAULT_EXPIRATION_MINUTES,
     "reportingApiResponseCacheDurationInMinutes": 1440,
     "enableReportingApiCardExport": True,
     "enableReportingApiCardLaneHistory": True,
@@ -65,6 +67,8 @@ def account_settings(view: AccountView) -> dict[str, Any]:
     return {
         "id": ident(view.account.id),
         **_FEATURE_FLAGS,
+        # What POST /io/reporting/auth gives its tokens (docs/decisions/170-reporting-tokens.md).
+        "reportingApiTokenExpirationInMinutes": expiration_minutes(view.account),
         "defaultNewBoardRole": BOARD_ROLES.index(view.settings["defaultNewBoardRole"]),
     }
 

@@ -434,3 +434,16 @@ card_dependencies = Table(
     Column("created_on", UtcDateTime(), nullable=False),
 )
 Index("ix_card_dependencies_depends_on", card_dependencies.c.depends_on_card_id)
+
+# --- Reporting API (issue 13) --------------------------------------------------------------------------
+
+# The HS256 key that signs reporting tokens (docs/decisions/170-reporting-tokens.md): one row, written once by
+# the first process that needs it, so every worker signs and verifies with the same key across restarts.
+reporting_signing_keys = Table(
+    "reporting_signing_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    # URL-safe base64 of 32 random bytes.
+    Column("secret", String(64), nullable=False),
+    Column("created_on", UtcDateTime(), nullable=False),
+)

@@ -168,10 +168,10 @@ class RateLimiter:
         """Whether the configured Redis answers a ping now (False when none is configured)."""
         return isinstance(self.storage, FallbackStorage) and await self.storage.check()
 
-    async def charge(self, account_id: int, user_id: int) -> Window:
-        """Spend one point of the user's window and report what is left."""
+    async def charge(self, account_id: int, user_id: int, *, cost: int = 1) -> Window:
+        """Spend `cost` points (one for most requests) of the user's window and report what is left."""
         key = (str(account_id), str(user_id))
-        allowed = await self.limiter.hit(self.item, *key)
+        allowed = await self.limiter.hit(self.item, *key, cost=cost)
         stats = await self.limiter.get_window_stats(self.item, *key)
         reset = math.ceil(stats.reset_time)
         return Window(allowed, self.item.amount, stats.remaining, reset)

@@ -1,0 +1,1 @@
+"""The Reporting API's rules: its tokens and what each export may read."""
