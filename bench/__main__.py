@@ -11,6 +11,7 @@ from bench import report
 from bench.run import Options, Result, results_path, run_backend
 from bench.scenarios import SCENARIOS, by_keys
 from bench.setup import ensure_wrk
+from bench.timed import Timing
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -26,6 +27,7 @@ def _parser() -> argparse.ArgumentParser:
         "--scenarios", help=f"comma-separated subset of {','.join(s.key for s in SCENARIOS)} (default all)"
     )
     parser.add_argument("--keep-data", action="store_true", help="reuse the loaded data set when it matches")
+    parser.add_argument("--no-timed", action="store_true", help="skip the timed sequences (exports, SCIM)")
     parser.add_argument("--no-doc", action="store_true", help="do not rewrite docs/benchmarks.md")
     parser.add_argument("--note", default="", help="a paragraph to put above the table in docs/benchmarks.md")
     return parser
@@ -43,17 +45,22 @@ def main(argv: list[str] | None = None) -> int:
         warmup=args.warmup if args.warmup is not None else (1.0 if args.quick else 3.0),
         scenarios=by_keys(args.scenarios.split(",") if args.scenarios else None),
         keep_data=args.keep_data,
+        timed=not args.no_timed,
     )
     wrk = ensure_wrk()
     started = time.monotonic()
     results: list[Result] = []
+    timings: list[Timing] = []
     for backend in options.backends:
-        results.extend(asyncio.run(run_backend(backend, options, wrk)))
+        measured, timed = asyncio.run(run_backend(backend, options, wrk))
+        results += measured
+        timings += timed
     print()
     print(report.table(results))
-    report.write_json(results_path(), options, results)
+    print(report.timed_table(timings))
+    report.write_json(results_path(), options, results, timings)
     if not args.no_doc:
-        report.write_doc(options, results, args.note)
+        report.write_doc(options, results, args.note, timings)
     print(f"\nbench: done in {time.monotonic() - started:.0f}s; wrote {results_path()}", file=sys.stderr)
     return 0
 

@@ -26,7 +26,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from bench.layout import board_roles, structure
-from bench.model import EPOCH, FULL, QUICK, BoardInfo, Dataset, Spec
+from bench.model import EPOCH, FULL, QUICK, BoardInfo, Dataset, Spec, user_email
 from bench.sinks import Sink, open_sink
 from lanekit.domain.cards import positions
 from lanekit.domain.people.auth import token_digest
@@ -104,11 +104,12 @@ async def _load(sink: Sink, spec: Spec, rng: random.Random, *, account_name: str
 
     password_hash = await hash_password(BENCH_PASSWORD)  # once: Argon2 is slow on purpose
     user_ids = [base["users"] + 1 + i for i in range(spec.users)]
-    email = f"bench@{account_name}.example"
+    email = user_email(0, account_name)
 
-    def users() -> Iterator[dict[str, Any]]:
-        for i, uid in enumerate(user_ids):
-            mail = email if i == 0 else f"user{i}@{account_name}.example"
+    def users(indexes: range) -> Iterator[dict[str, Any]]:
+        for i in indexes:
+            uid = base["users"] + 1 + i
+            mail = user_email(i, account_name)
             yield {
                 "id": uid, "account_id": account_id, "username": mail, "email": mail,
                 "username_key": mail, "email_key": mail, "first_name": f"User{i}", "last_name": "Bench",
@@ -119,7 +120,7 @@ async def _load(sink: Sink, spec: Spec, rng: random.Random, *, account_name: str
                 "created_on": EPOCH, "updated_on": EPOCH,
             }  # fmt: skip
 
-    counts["users"] = await sink.load(t.users, users())
+    counts["users"] = await sink.load(t.users, users(range(spec.users)))
     token = bench_token(spec.seed, account_name)
     counts["api_tokens"] = await sink.load(
         t.api_tokens,
@@ -261,6 +262,8 @@ async def _load(sink: Sink, spec: Spec, rng: random.Random, *, account_name: str
 
     counts["events"] = await sink.load(t.events, event_rows())
     await sink.set_board_versions(board_versions)
+    # Last, so that nothing above depends on how many there are: the rest of the directory (SCIM reads it).
+    counts["users"] += await sink.load(t.users, users(range(spec.users, spec.directory)))
 
     return Dataset(
         spec=spec, account_name=account_name, account_id=account_id, user_id=user_ids[0], email=email,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.run import Options, Result
+from bench.timed import Timing
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
@@ -94,13 +95,34 @@ def meta(options: Options) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def write_json(path: Path, options: Options, results: list[Result]) -> None:
+def timed_table(timings: list[Timing]) -> str:
+    """The timed sequences (`bench/timed.py`) against their targets."""
+    if not timings:
+        return ""
+    lines = ["| sequence | backend | measured | target | met | note |", "|---|---|---:|---:|---|---|"]
+    for t in timings:
+        value = "-" if t.value is None else f"{t.value:,} {t.unit}"
+        target = "-" if t.target is None else f"≤ {t.target:,} {t.unit}"
+        met = {True: "yes", False: "no", None: "-"}[t.met]
+        lines.append(f"| {t.title} | {t.backend} | {value} | {target} | {met} | {t.note} |")
+    return "\n".join(lines)
+
+
+def write_json(
+    path: Path, options: Options, results: list[Result], timings: list[Timing] | None = None
+) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    body = {**meta(options), "results": [r.to_json() for r in results]}
+    body = {
+        **meta(options),
+        "results": [r.to_json() for r in results],
+        "timed": [t.to_json() for t in timings or []],
+    }
     path.write_text(json.dumps(body, indent=2) + "\n")
 
 
-def write_doc(options: Options, results: list[Result], note: str) -> None:
+def write_doc(
+    options: Options, results: list[Result], note: str, timings: list[Timing] | None = None
+) -> None:
     m = meta(options)
     hw = m["machine"]
     ds = m["dataset"]
@@ -129,5 +151,15 @@ the run (n/a on SQLite); CPU ms/req is the CPU time of the server's processes pl
 (sampled every 0.5 s from `/proc`) divided by the requests completed, with the two parts in brackets
 (on SQLite the database runs inside the worker and is part of its figure). Peak RSS is the VmHWM of each
 worker process since it started, read after each scenario, so it only grows through a run.
+"""
+    if timings:
+        text += f"""
+## Timed sequences
+
+What one client waits for, measured after the scenarios against the same server (`bench/timed.py`): full
+exports of the reporting API read to the end, the card GET's p99 while exports stream beside it, and SCIM
+lookups and a full import the way an identity provider sends them.
+
+{timed_table(timings)}
 """
     DOC.write_text(text)

@@ -31,6 +31,7 @@ from bench.driver import (
 from bench.generate import FULL, QUICK, Dataset, Spec, generate
 from bench.probe import Costs, Probe, enable_statement_log
 from bench.scenarios import FLOOR_TITLE, Context, Request, Scenario, available, floor_requests
+from bench.timed import Timing, run_timed
 
 VAR = databases.REPO / "var" / "bench"
 Load = Callable[[list[Request], dict[str, str]], Awaitable[Measurement]]
@@ -47,6 +48,7 @@ class Options:
     warmup: float
     scenarios: list[Scenario]
     keep_data: bool
+    timed: bool = True  # the timed sequences of `bench/timed.py` after the scenarios
 
     @property
     def spec(self) -> Spec:
@@ -295,7 +297,7 @@ def _via_wrk(
     return load
 
 
-async def run_backend(backend: str, options: Options, wrk: str) -> list[Result]:
+async def run_backend(backend: str, options: Options, wrk: str) -> tuple[list[Result], list[Timing]]:
     url, dataset = await load_dataset(backend, options.spec, keep=options.keep_data)
     (VAR / backend).mkdir(parents=True, exist_ok=True)
     loader = WrkLoader(wrk, connections=options.connections, threads=options.threads, work_dir=VAR / backend)
@@ -310,7 +312,7 @@ async def run_backend(backend: str, options: Options, wrk: str) -> list[Result]:
 
 async def _run_servers(
     backend: str, url: str, dataset: Dataset, options: Options, loader: WrkLoader, *, statements: bool
-) -> list[Result]:
+) -> tuple[list[Result], list[Timing]]:
     floor_result = await _measure_floor(backend, url, dataset, options, loader, statements=statements)
 
     server, openapi = await _start_lanekit(backend, url, dataset, options, loader)
@@ -360,10 +362,19 @@ async def _run_servers(
             result.note = "; ".join(notes)
             print(f"bench: {backend}: ({scenario.key}) {result.rps} req/s, {result.errors} errors "
                   f"{result.note}", flush=True)  # fmt: skip
+        timings: list[Timing] = []
+        if options.timed:
+            idle = next((r.p99_ms for r in results if r.scenario == "a" and r.available), None)
+            timings = await run_timed(
+                server, loader, dataset, backend=backend, duration=options.duration, idle_card_p99_ms=idle
+            )
+            for t in timings:
+                print(f"bench: {backend}: {t.key} {t.value} {t.unit} (target {t.target}) {t.note}",
+                      flush=True)  # fmt: skip
     finally:
         server.stop()
     with_floor([floor_result, *results], floor_result.rps)
-    return [floor_result, *results]
+    return [floor_result, *results], timings
 
 
 async def run_in_process(

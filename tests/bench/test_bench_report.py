@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bench.probe import Costs
 from bench.run import Result
+from bench.timed import Timing
 
 from bench import report
 
@@ -36,3 +37,20 @@ def test_a_run_without_a_probe_shows_dashes() -> None:
     result = Result("a", "GET /io/card/:id", "test", available=True, rps=100.0, requests=10, rss_mb=99.0)
 
     assert _row(result)[6:10] == ["-", "-", "-", "99"]
+
+
+def test_timed_sequences_are_shown_against_their_targets() -> None:
+    timings = [
+        Timing("export-cards", "full `cards` CSV export, total", "postgresql", 10.22, "s", 4.0, "200 rows"),
+        Timing("scim-lookup", "SCIM lookup, p50", "postgresql", 2.72, "ms", 5.0),
+        Timing("export-card-p99", "card GET p99 while exporting", "sqlite", 80.0, "ms", None),
+    ]
+    lines = report.timed_table(timings).splitlines()[2:]
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+
+    assert rows == [
+        ["full `cards` CSV export, total", "postgresql", "10.22 s", "≤ 4.0 s", "no", "200 rows"],
+        ["SCIM lookup, p50", "postgresql", "2.72 ms", "≤ 5.0 ms", "yes", ""],
+        ["card GET p99 while exporting", "sqlite", "80.0 ms", "-", "-", ""],
+    ]
+    assert report.timed_table([]) == ""
