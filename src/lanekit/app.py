@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import Depends, FastAPI
 
 from lanekit import __version__
+from lanekit.legacy import api as legacy_api
 from lanekit.domain.people.accounts import AccountResolver
 from lanekit.domain.people.auth import CredentialCache
 from lanekit.domain.people.throttle import SignInThrottle
@@ -118,6 +119,8 @@ def create_app(settings: Settings) -> FastAPI:
         io.include_router(router, dependencies=[Depends(require_actor)])
     app.include_router(io, prefix="/io")
     app.include_router(health.router)
+    # The legacy v1 API: outside /io, authenticated per call (Basic, Bearer or Token), enveloped replies.
+    app.include_router(legacy_api.router, prefix=legacy_api.PREFIX)
     docs.install(app)
     _declare_security(app)
     # Last: the table indexes every route above (docs included).
