@@ -12,8 +12,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from fastapi import Request
+from typing import Any
+
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 
 from lanekit.domain.errors import LanekitError
 from lanekit.domain.types import Actor
@@ -22,11 +25,25 @@ from lanekit.shapes.legacy import Dates
 from lanekit.storage.engine import Database
 from lanekit.storage.records import UserRecord
 from lanekit.web.deps import LEGACY_TOKEN_SCHEMES, authenticate, get_base_url
-from lanekit.web.routing import make_router
+from lanekit.web.handler import Handler as PlannedHandler
+from lanekit.web.handler import compile_handler
+from lanekit.web.routing import LenientRoute, refuse_unstorable
 
 PREFIX = "/kanban/api"
 
-router = make_router("legacy")
+
+class LegacyRoute(LenientRoute):
+    """A case-insensitive route whose unstorable-input check (`refuse_unstorable`) runs inside the call's
+    envelope (`call`), so that a NUL in a body is a ReplyCode 502 like any other bad input, not an /io 422."""
+
+    def get_route_handler(self) -> Any:
+        return APIRoute.get_route_handler(self)
+
+    def planned_handler(self, route: Any) -> PlannedHandler | None:
+        return compile_handler(route)
+
+
+router = APIRouter(route_class=LegacyRoute, tags=["legacy"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +65,7 @@ def call(method: str, path: str) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         async def endpoint(request: Request) -> Response:
             try:
+                await refuse_unstorable(request)
                 actor = await authenticate(request, token_schemes=LEGACY_TOKEN_SCHEMES)
                 user: UserRecord = request.state.user
                 context = Call(
