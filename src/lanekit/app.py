@@ -10,7 +10,6 @@ from typing import Any
 from fastapi import Depends, FastAPI
 
 from lanekit import __version__
-from lanekit.legacy import api as legacy_api
 from lanekit.domain.people.accounts import AccountResolver
 from lanekit.domain.people.auth import CredentialCache
 from lanekit.domain.people.throttle import SignInThrottle
@@ -35,6 +34,7 @@ from lanekit.http import (
     templates,
     users,
 )
+from lanekit.legacy import api as legacy_api
 from lanekit.settings import Settings
 from lanekit.storage import notify
 from lanekit.storage.blobs import LocalBlobStore

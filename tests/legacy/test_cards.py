@@ -268,7 +268,7 @@ async def test_comments_are_saved_sanitised_and_listed(lanekit: Lanekit) -> None
     )
     payload(by_external, 202)
     listed = payload(await s.admin.get(f"{API}/card/GetComments/{s.board.id}/{card.id}"))
-    assert [c["Id"] for c in listed][0] == comment_id
+    assert listed[0]["Id"] == comment_id
     assert [c["Text"] for c in listed] == ["first ", "second"]
     assert listed[0]["PostedById"] == s.tenant.admin.id and listed[0]["Editable"] is True
     io = (await s.admin.get(f"/io/card/{card.id}/comment")).json()
