@@ -29,6 +29,8 @@
  *   {"ok": true,  "status": 201, "statusText": "Created", "data": {...}}
  *   {"ok": false, "status": 404, "statusText": "Not Found", "data": {...error body...}, "message": "Not Found"}
  *   {"ok": false, "status": null, "data": null, "message": "..."}   // no HTTP answer: bad call, bad ref, network
+ *   {"ok": true,  "status": null, "replyCode": 202, "data": [...ReplyData...]}   // a legacy envelope resolved whole
+ *   {"ok": false, "status": null, "replyCode": 900, "data": null, "message": "...ReplyText..."}   // a legacy apiError
  * The exit status is 0 whatever the calls returned; it is 2 when the program itself cannot be read.
  */
 
@@ -118,6 +120,10 @@ const clientFor = ( account, auth ) => {
 };
 
 const describeFailure = err => {
+	if ( err && err.name === "apiError" ) {
+		// A legacy (/kanban/api) reply whose ReplyCode is 300 or more: HTTP 200, refused by the envelope.
+		return { ok: false, status: null, data: err.replyData === undefined ? null : err.replyData, message: err.replyText, replyCode: err.replyCode };
+	}
 	if ( err instanceof StepError || err.status === undefined ) {
 		return { ok: false, status: null, data: null, message: String( err && err.message || err ) };
 	}
@@ -146,6 +152,10 @@ const runStep = async ( program, spec, results, step ) => {
 			throw new StepError( `call '${ spec.call }' is not a function of the client` );
 		}
 		const res = await fn.apply( owner, args );
+		if ( res && res.ReplyCode !== undefined ) {
+			// A legacy reply the client resolves whole (ReplyCode 100, 202, 203…): its ReplyCode and ReplyData.
+			return { ok: true, status: null, statusText: res.ReplyText, data: res.ReplyData, replyCode: res.ReplyCode };
+		}
 		return { ok: true, status: res.status, statusText: res.statusText, data: res.data === undefined ? null : res.data };
 	} finally {
 		// A download's promise settles when the response ends, possibly before its file is flushed.

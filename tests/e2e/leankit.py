@@ -54,6 +54,8 @@ class Result:
     data: Any
     message: str | None = None
     status_text: str | None = None
+    # Legacy (/kanban/api) calls the client resolves or rejects by their envelope's ReplyCode.
+    reply_code: int | None = None
 
 
 def cache_dir() -> Path:
@@ -156,6 +158,7 @@ def run_program(program: Mapping[str, Any]) -> list[Result]:
             data=item["data"],
             message=item.get("message"),
             status_text=item.get("statusText"),
+            reply_code=item.get("replyCode"),
         )
         for item in json.loads(done.stdout)
     ]
