@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
+
+from lanekit.domain import clock
+from lanekit.storage.tables import events
 
 from tests.factories.boards import make_board
 from tests.factories.cards import make_card
@@ -244,14 +249,23 @@ async def test_history_is_newest_first_and_last_move_agrees(lanekit: Lanekit) ->
         "/io/card/move", json={"cardIds": [str(card.id)], "destination": {"laneId": str(doing.id)}}
     )
     await s.admin.post(f"/io/card/{card.id}/comment", json={"text": "hello"})
+    # The comment came an hour later: a comment does not change the card, yet it is its last activity.
+    async with lanekit.db.begin() as conn:
+        await conn.execute(
+            update(events)
+            .where(events.c.card_id == card.id, events.c.type == "commentAdded")
+            .values(occurred_on=clock.now() + timedelta(hours=1))
+        )
     history = payload(await s.admin.get(f"{API}/card/history/{s.board.id}/{card.id}"))
     assert [e["Type"] for e in history] == ["CommentPostEventDTO", "CardMoveEventDTO", "CardCreationEventDTO"]
+    assert history[0]["TimeDifference"] == "1 hour later"
     comment, move = history[0], history[1]
     assert comment["CommentText"] == "hello" and comment["ToLaneId"] == 0 and comment["ToLaneTitle"] is None
     assert move["FromLaneTitle"] == "New Requests" and move["ToLaneId"] == doing.id
     assert move["UserId"] == str(s.tenant.admin.id) and " at " in move["DateTime"]
     card_view = payload(await s.admin.get(f"{API}/board/{s.board.id}/getcard/{card.id}"))
     assert card_view["LastMove"] == move["DateTime"].replace(" at ", " ")
+    assert card_view["LastActivity"] == comment["DateTime"].replace(" at ", " ")
 
 
 async def test_comments_are_saved_sanitised_and_listed(lanekit: Lanekit) -> None:

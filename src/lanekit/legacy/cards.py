@@ -250,7 +250,16 @@ async def get_card(c: Call) -> Reply:
     card_id = path_id(c.request, "cardId", "card")
     async with c.db.read() as conn:
         read = await card_on_board(conn, c, board_id=board_id, card_id=card_id)
-    body = shapes.card_view(read, dates=c.dates, base_url=c.base_url, in_lane=False)
+        newest = await activity.card_activity(
+            conn, actor=c.actor, card_id=card_id, cursor=None, direction="older", limit=1
+        )
+    body = shapes.card_view(
+        read,
+        dates=c.dates,
+        base_url=c.base_url,
+        in_lane=False,
+        last_event=newest[0].occurred_on if newest else None,
+    )
     return Reply(body, ReplyCode.DATA_RETRIEVAL_SUCCESS, "Card successfully retrieved.")
 
 

@@ -113,9 +113,20 @@ def assigned_user(user: UserRef, *, base_url: str) -> dict[str, Any]:
     }
 
 
-def card_view(read: CardReadRecord, *, dates: Dates, base_url: str, in_lane: bool) -> dict[str, Any]:
+def card_view(
+    read: CardReadRecord,
+    *,
+    dates: Dates,
+    base_url: str,
+    in_lane: bool,
+    last_event: datetime | None = None,
+) -> dict[str, Any]:
     """CardView: the card read shape of lanes, GetCard and CardDTO.  Empty dates are `""` inside a board's
-    lanes and null elsewhere, as LeanKit answers."""
+    lanes and null elsewhere, as LeanKit answers.
+
+    `LastActivity` is the card's last change, or `last_event` (the newest event of its history, which a
+    comment or an attachment adds without changing the card) when that is later: GetCard reads it, so that
+    LastActivity is the DateTime of the history's first item."""
     card, kind, icon = read.card, read.card_type, read.icon
     empty = "" if in_lane else None
     link = card.external_links[0] if card.external_links else {}
@@ -159,7 +170,7 @@ def card_view(read: CardReadRecord, *, dates: Dates, base_url: str, in_lane: boo
         "ClassOfServiceColorHex": icon.icon_color if icon else None,
         "CountOfOldCards": 0,
         "LastMove": dates.stamp(card.moved_on or card.created_on),
-        "LastActivity": dates.stamp(card.updated_on),
+        "LastActivity": dates.stamp(max(card.updated_on, last_event or card.updated_on)),
         "DateArchived": dates.day(card.archived_on) or empty,
         "LastComment": dates.day(read.comments[-1].created_on) if read.comments else empty,
         "CommentsCount": read.comments_count,
