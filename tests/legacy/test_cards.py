@@ -10,7 +10,6 @@ from sqlalchemy import update
 
 from lanekit.domain import clock
 from lanekit.storage.tables import events
-
 from tests.factories.boards import make_board
 from tests.factories.cards import make_card
 from tests.harness import Lanekit

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from lanekit.legacy import boards, cards, comments
+from lanekit.legacy import boards, cards, comments, search
 from lanekit.legacy.routing import PREFIX, router
 
-CALL_MODULES = (boards, cards, comments)
+CALL_MODULES = (boards, cards, comments, search)
 
 __all__ = ["CALL_MODULES", "PREFIX", "router"]

@@ -723,3 +723,29 @@ def _difference(record: EventRecord, previous: EventRecord | None) -> str:
             count = seconds // size
             return f"{count} {unit}{'s' if count != 1 else ''} later"
     return ""
+
+
+def card_list_item(read: CardReadRecord, *, dates: Dates) -> dict[str, Any]:
+    """CardList: an item of ListNewCards."""
+    c = read.card
+    link = c.external_links[0] if c.external_links else {}
+    return {
+        "Id": c.id,
+        "LaneId": c.lane_id,
+        "Title": c.title,
+        "Description": c.description or "",
+        "CreatedOn": dates.day(c.created_on),
+        "TypeName": read.card_type.name,
+        "TypeId": c.type_id,
+        "Priority": _priority(c.priority),
+        "Size": c.size,
+        "Index": read.index,
+        "DueDate": dates.day(c.planned_finish),
+        "ExternalSystemName": link.get("label") or "",
+        "ExternalSystemUrl": link.get("url") or "",
+        "Tags": ",".join(c.tags),
+        "ClassOfServiceId": c.custom_icon_id,
+        "ExternalCardID": c.custom_id or "",
+        "DrillThroughBoardId": None,
+        "ParentCardId": read.parent_cards[0].card_id if read.parent_cards else None,
+    }
