@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -135,7 +136,9 @@ def create_app(settings: Settings) -> FastAPI:
         db=db,
         resolver=AccountResolver(db, default_account=settings.default_account),
         max_body_bytes=settings.max_body_bytes,
-        streamed_uploads=attachments.UPLOAD_PATH,
+        streamed_uploads=re.compile(
+            f"{attachments.UPLOAD_PATH.pattern}|{legacy_api.UPLOAD_PATH.pattern}", re.IGNORECASE
+        ),
     )
     return app
 

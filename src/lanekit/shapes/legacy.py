@@ -19,6 +19,7 @@ from lanekit.domain.boards.layout import tree_order
 from lanekit.domain.enums import BOARD_ROLE_LABELS, BOARD_ROLES, LANE_CLASS_TYPES, LANE_TYPES, PRIORITIES
 from lanekit.shapes.users import avatar_url
 from lanekit.storage.records import (
+    AttachmentRecord,
     BoardRecord,
     CardReadRecord,
     CardTypeRecord,
@@ -748,4 +749,24 @@ def card_list_item(read: CardReadRecord, *, dates: Dates) -> dict[str, Any]:
         "ExternalCardID": c.custom_id or "",
         "DrillThroughBoardId": None,
         "ParentCardId": read.parent_cards[0].card_id if read.parent_cards else None,
+    }
+
+
+def asset(item: AttachmentRecord, *, base_url: str, dates: Dates) -> dict[str, Any]:
+    """Asset: a card attachment."""
+    creator, changer = item.created_by, item.changed_by or item.created_by
+    return {
+        "Id": item.id,
+        "FileName": item.name,
+        "Description": item.description,
+        "CreatedOn": dates.stamp(item.created_on),
+        "LastModified": dates.stamp(item.updated_on),
+        "StorageId": item.storage_id,
+        "AttachmentSize": item.size,
+        "CardId": item.card_id,
+        "CreatedById": creator.id if creator else 0,
+        "CreatedByFullName": _name(creator) if creator else "",
+        "LastModifiedById": changer.id if changer else 0,
+        "LastModifiedByFullName": _name(changer) if changer else "",
+        "GravatarLink": avatar_url(base_url, creator.id) if creator else None,
     }
