@@ -200,7 +200,7 @@ def card_changes(fields: Fields, c: Call, *, comment: str | None) -> card_patch.
     return card_patch.CardChanges(**given, wip_override_comment=comment, where=where)
 
 
-def _comment(value: Any, field: str) -> str | None:
+def comment_of(value: Any, field: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
@@ -208,12 +208,12 @@ def _comment(value: Any, field: str) -> str | None:
     return value
 
 
-def _position(c: Call) -> int | None:
+def position_of(c: Call) -> int | None:
     """A v1 position: past the lane's end (9999, documented as the optimal value) is the end."""
     return int(c.request.path_params["position"])
 
 
-def _lane(c: Call) -> int | None:
+def lane_of(c: Call) -> int | None:
     """Lane 0 is the board's default drop lane (what v1 clients send when they name none)."""
     value = int(c.request.path_params["laneId"])
     return None if value == 0 else path_id(c.request, "laneId", "lane")
@@ -237,7 +237,7 @@ async def by_external_id(
     return page.cards
 
 
-async def _board_version(conn: Connection, c: Call, board_id: int) -> int:
+async def board_version(conn: Connection, c: Call, board_id: int) -> int:
     return (await board_access(conn, actor=c.actor, board_id=board_id)).board.version
 
 
@@ -299,12 +299,14 @@ async def get_card_history(c: Call) -> Reply:
 async def _add_card(c: Call, *, comment: str | None) -> Reply:
     board_id = path_id(c.request, "boardId", "board")
     fields = await object_body(c.request)
-    lane_id = _lane(c)
+    lane_id = lane_of(c)
     async with c.db.begin() as conn:
         created = await create.create_card(
             conn,
             actor=c.actor,
-            new=new_card(fields, c, board_id=board_id, lane_id=lane_id, index=_position(c), comment=comment),
+            new=new_card(
+                fields, c, board_id=board_id, lane_id=lane_id, index=position_of(c), comment=comment
+            ),
         )
         read = await card_read.get_card(conn, actor=c.actor, card_id=created.id)
         view = await board_reads.get_board(conn, actor=c.actor, board_id=board_id)
@@ -329,7 +331,7 @@ async def add_card(c: Call) -> Reply:
 async def add_card_with_wip_override(c: Call) -> Reply:
     fields = await object_body(c.request)
     return await _add_card(
-        c, comment=_comment(fields.get("UserWipOverrideComment"), "UserWipOverrideComment")
+        c, comment=comment_of(fields.get("UserWipOverrideComment"), "UserWipOverrideComment")
     )
 
 
@@ -337,7 +339,7 @@ async def add_card_with_wip_override(c: Call) -> Reply:
 async def add_cards(c: Call) -> Reply:
     board_id = path_id(c.request, "boardId", "board")
     body = await array_body(c.request, "cards")
-    comment = _comment(query(c.request).get("wipOverrideComment"), "wipOverrideComment")
+    comment = comment_of(query(c.request).get("wipOverrideComment"), "wipOverrideComment")
     async with c.db.begin() as conn:
         created = []
         for i, raw in enumerate(body):
@@ -350,7 +352,7 @@ async def add_cards(c: Call) -> Reply:
                 board_id=board_id,
                 lane_id=optional_id(fields.get("LaneId"), "LaneId"),
                 index=None,
-                comment=_comment(fields.get("UserWipOverrideComment"), "UserWipOverrideComment") or comment,
+                comment=comment_of(fields.get("UserWipOverrideComment"), "UserWipOverrideComment") or comment,
             )
             card = await create.create_card(conn, actor=c.actor, new=new)
             created.append(await card_read.get_card(conn, actor=c.actor, card_id=card.id))
@@ -362,7 +364,7 @@ async def add_cards(c: Call) -> Reply:
 
 
 async def _move(c: Call, *, card_id: int, comment: str | None) -> Reply:
-    lane_id = _lane(c)
+    lane_id = lane_of(c)
     if lane_id is None:
         raise Invalid("LaneId", "must name a lane")
     async with c.db.begin() as conn:
@@ -370,7 +372,7 @@ async def _move(c: Call, *, card_id: int, comment: str | None) -> Reply:
             conn,
             actor=c.actor,
             card_ids=[card_id],
-            destination=moves.MoveDestination(lane_id=lane_id, index=_position(c)),
+            destination=moves.MoveDestination(lane_id=lane_id, index=position_of(c)),
             wip_override_comment=comment,
         )
     return Reply(max(versions.values()), ReplyCode.DATA_UPDATE_SUCCESS, CARD_MOVED)
@@ -387,7 +389,7 @@ async def move_card(c: Call) -> Reply:
 )
 async def move_card_with_wip_override(c: Call) -> Reply:
     fields = await object_body(c.request)
-    comment = _comment(fields.get("Comment"), "Comment")
+    comment = comment_of(fields.get("Comment"), "Comment")
     return await _move(c, card_id=path_id(c.request, "cardId", "card"), comment=comment)
 
 
@@ -403,7 +405,7 @@ async def move_card_by_external_id(c: Call) -> Reply:
         )
     if not found:
         raise NotFound("card")
-    return await _move(c, card_id=found[0].card.id, comment=_comment(fields.get("Comment"), "Comment"))
+    return await _move(c, card_id=found[0].card.id, comment=comment_of(fields.get("Comment"), "Comment"))
 
 
 @call("POST", "/card/movecardtoanotherboard/{cardId:int}/{destBoardId:int}")
@@ -468,7 +470,7 @@ async def update_card(c: Call) -> Reply:
 async def update_card_with_wip_override(c: Call) -> Reply:
     fields = await object_body(c.request)
     board_id = path_id(c.request, "boardId", "board")
-    comment = _comment(fields.get("UserWipOverrideComment"), "UserWipOverrideComment")
+    comment = comment_of(fields.get("UserWipOverrideComment"), "UserWipOverrideComment")
     return await _update(c, fields=fields, card_id=_card_id(fields, "Id"), comment=comment, board_id=board_id)
 
 
@@ -476,7 +478,7 @@ async def update_card_with_wip_override(c: Call) -> Reply:
 async def update_card_fields(c: Call) -> Reply:
     """`Card/Update`: a dictionary of fields; the card is named by `CardId` (live-verified by LeanKit)."""
     fields = await object_body(c.request)
-    comment = _comment(fields.get("UserWipOverrideComment"), "UserWipOverrideComment")
+    comment = comment_of(fields.get("UserWipOverrideComment"), "UserWipOverrideComment")
     return await _update(c, fields=fields, card_id=_card_id(fields, "CardId"), comment=comment, board_id=None)
 
 
@@ -484,7 +486,7 @@ async def update_card_fields(c: Call) -> Reply:
 async def update_cards(c: Call) -> Reply:
     board_id = path_id(c.request, "boardId", "board")
     body = await array_body(c.request, "cards")
-    comment = _comment(query(c.request).get("wipOverrideComment"), "wipOverrideComment")
+    comment = comment_of(query(c.request).get("wipOverrideComment"), "wipOverrideComment")
     async with c.db.begin() as conn:
         for i, raw in enumerate(body):
             if not isinstance(raw, dict):
@@ -492,7 +494,7 @@ async def update_cards(c: Call) -> Reply:
             fields = Fields(raw)
             card_id = _card_id(fields, "Id")
             await card_on_board(conn, c, board_id=board_id, card_id=card_id)
-            own = _comment(fields.get("UserWipOverrideComment"), "UserWipOverrideComment")
+            own = comment_of(fields.get("UserWipOverrideComment"), "UserWipOverrideComment")
             await card_patch.update_card(
                 conn, actor=c.actor, card_id=card_id, changes=card_changes(fields, c, comment=own or comment)
             )
@@ -514,7 +516,7 @@ async def delete_card(c: Call) -> Reply:
     async with c.db.begin() as conn:
         await card_on_board(conn, c, board_id=board_id, card_id=card_id)
         await delete.delete_cards(conn, actor=c.actor, card_ids=[card_id], blobs=c.request.app.state.blobs)
-        version = await _board_version(conn, c, board_id)
+        version = await board_version(conn, c, board_id)
     return Reply(version, ReplyCode.DATA_DELETE_SUCCESS, CARD_DELETED)
 
 
@@ -526,7 +528,7 @@ async def delete_cards(c: Call) -> Reply:
         for card_id in card_ids:
             await card_on_board(conn, c, board_id=board_id, card_id=card_id)
         await delete.delete_cards(conn, actor=c.actor, card_ids=card_ids, blobs=c.request.app.state.blobs)
-        version = await _board_version(conn, c, board_id)
+        version = await board_version(conn, c, board_id)
     return Reply(
         {"BoardVersion": version}, ReplyCode.DATA_DELETE_SUCCESS, "The Cards were deleted successfully."
     )

@@ -632,14 +632,48 @@ def board_edit_event(board: BoardRecord, *, dates: Dates, at: datetime) -> dict[
     }
 
 
-def affected_lane_ids(records: Iterable[EventRecord]) -> list[int]:
+def affected_lane_ids(records: Iterable[EventRecord], *, include_task_lanes: bool = False) -> list[int]:
+    """The lanes the events put cards in or took them from: board lanes, or with `include_task_lanes` the
+    taskboard lanes of task events too."""
+    skipped = (
+        {"laneWipExceeded"} if include_task_lanes else {"laneWipExceeded", "taskCardCreated", "taskCardMoved"}
+    )
     found: dict[int, None] = {}
     for record in records:
         for key in ("lane", "fromLane", "toLane"):
             lane_id = _lane_id(record.data, key)
-            if lane_id and record.type not in ("laneWipExceeded", "taskCardCreated", "taskCardMoved"):
+            if lane_id and record.type not in skipped:
                 found[lane_id] = None
     return list(found)
+
+
+def task_event_of(record: EventRecord, card_id: int, task_ids: set[int]) -> bool:
+    """Whether the event concerns a task of card `card_id`: a task event names the task's owner; any other
+    event of one of its `task_ids` (a change, a block) concerns it too."""
+    parent = record.data.get("parentCard")
+    if isinstance(parent, dict) and str(parent.get("id")) == str(card_id):
+        return True
+    return record.card_id is not None and record.card_id in task_ids
+
+
+def taskboard(
+    owner: CardReadRecord, lanes: Sequence[LaneRecord], cards_by_lane: dict[int, list[dict[str, Any]]]
+) -> dict[str, Any]:
+    """Taskboard: a card's task lanes with their tasks."""
+    tree = LaneTree(lanes)
+    done = sum(1 for lane in lanes if lane.lane_type == "completed" for _ in cards_by_lane.get(lane.id, []))
+    total = sum(len(cards) for cards in cards_by_lane.values())
+    return {
+        "Id": owner.card.id,
+        "Title": owner.card.title,
+        "Version": owner.card.version,
+        "Active": True,
+        "Lanes": lanes_with_cards(tree.ordered, tree, cards_by_lane),
+        "TopLevelLaneIds": list(tree.children.get(None, [])),
+        "CardContext": {"Id": owner.card.id, "Name": owner.card.title, "IsDefault": True},
+        "ProgressPercentage": round(100 * done / total) if total else 0,
+        "BoardVersion": owner.board.version,
+    }
 
 
 def _ticks(value: datetime) -> int:
