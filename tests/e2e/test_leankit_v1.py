@@ -3,10 +3,12 @@ board, card, comment and board-event calls, with the ReplyCodes LeanKit's own su
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.e2e.conftest import Live
-from tests.e2e.leankit import call, ref, run_leankit
+from tests.e2e.leankit import call, read_stream, ref, run_leankit, write_stream
 
 pytestmark = pytest.mark.e2e
 
@@ -123,3 +125,70 @@ def test_v1_refusals_reach_the_client_as_api_errors(live: Live) -> None:
     assert refused.message is not None and "Priority" in refused.message
     # Nothing newer: ReplyCode 200 and HasUpdates false, which the poller needs (a 100 would raise there).
     assert quiet.ok and quiet.status == 200 and quiet.data["HasUpdates"] is False
+
+
+def test_v1_attachment_task_search_and_move_to_board_calls(live: Live, tmp_path: Path) -> None:
+    board, other = run_leankit(
+        live,
+        live.admin_auth,
+        [call("board.create", {"title": "E2E legacy 2"}), call("board.create", {"title": "E2E legacy 3"})],
+    )
+    board_id, other_id = int(board.data["id"]), int(other.data["id"])
+    upload = tmp_path / "upload.txt"
+    upload.write_bytes(b"test file")
+    saved = tmp_path / "saved.txt"
+    holder = ref("0.data.CardId")
+    results = run_leankit(
+        live,
+        live.admin_auth,
+        [
+            call("v1.card.create", board_id, {"Title": "Holder"}),  # 0
+            call(
+                "v1.card.attachment.create",
+                board_id,
+                holder,
+                {"name": "notes.txt", "description": "the notes", "file": read_stream(upload)},
+            ),  # 1
+            call("v1.card.attachment.count", board_id, holder),  # 2
+            call("v1.card.attachment.list", board_id, holder),  # 3
+            call("v1.card.attachment.get", board_id, holder, ref("1.data.0")),  # 4
+            call("v1.card.attachment.download", board_id, ref("1.data.0"), write_stream(saved)),  # 5
+            call("v1.card.attachment.destroy", board_id, holder, ref("1.data.0")),  # 6
+            call("v1.task.create", board_id, holder, {"Title": "A task"}),  # 7
+            call("v1.task.board.get", board_id, holder),  # 8
+            call(
+                "v1.task.update",
+                board_id,
+                holder,
+                {"Id": ref("7.data.CardId"), "Title": "Task!"},
+            ),  # 9
+            call("v1.task.move", board_id, holder, ref("7.data.CardId"), ref("8.data.Lanes.1.Id")),  # 10
+            call("v1.task.board.since.version", board_id, holder, 0),  # 11
+            call("v1.task.destroy", board_id, holder, ref("7.data.CardId")),  # 12
+            call("v1.card.search", board_id, {"SearchTerm": "Holder", "Page": 1, "MaxResults": 20}),  # 13
+            call("v1.card.list.recent", board_id),  # 14
+            call("v1.card.move.to.board", holder, other_id),  # 15
+        ],
+    )
+    for i, result in enumerate(results):
+        assert result.ok, (i, result)
+    saved_id, count, listed, one, _download, destroyed = results[1:7]
+    assert saved_id.reply_code == 202 and isinstance(saved_id.data[0], int)
+    assert count.data == 1
+    assert [(a["FileName"], a["Description"]) for a in listed.data] == [("notes.txt", "the notes")]
+    assert one.data["Id"] == saved_id.data[0]
+    assert saved.read_bytes() == b"test file"
+    assert destroyed.reply_code == 203
+    task, taskboard, task_updated, task_moved, task_updates, task_destroyed = results[7:13]
+    assert task.status == 201 and task.data["CardId"] > 0
+    assert (
+        len(taskboard.data["Lanes"]) == 3
+        and taskboard.data["Lanes"][0]["Cards"][0]["Id"] == task.data["CardId"]
+    )
+    assert (task_updated.reply_code, task_moved.reply_code, task_destroyed.reply_code) == (202, 202, 203)
+    assert task_updates.data["HasUpdates"] is True and task_updates.data["Events"]
+    assert task_updates.data["AffectedLanes"] and task_updates.data["CurrentBoardVersion"] > 1
+    search, recent, moved = results[13:]
+    assert search.data["TotalResults"] == 1 and search.data["Results"][0]["Title"] == "Holder"
+    assert [c["Title"] for c in recent.data] == ["Holder"]
+    assert moved.reply_code == 202 and moved.data[0]["DestinationBoardId"] == other_id
