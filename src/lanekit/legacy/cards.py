@@ -272,7 +272,7 @@ async def get_card_by_external_id(c: Call) -> Reply:
         )
     if not found:
         raise NotFound("card")
-    payload = [shapes.card(read, dates=c.dates) for read in found]
+    payload = [shapes.card(read, dates=c.dates, base_url=c.base_url) for read in found]
     return Reply(payload, ReplyCode.DATA_RETRIEVAL_SUCCESS, "Card successfully retrieved.")
 
 
@@ -356,7 +356,7 @@ async def add_cards(c: Call) -> Reply:
             )
             card = await create.create_card(conn, actor=c.actor, new=new)
             created.append(await card_read.get_card(conn, actor=c.actor, card_id=card.id))
-    payload = [shapes.card(read, dates=c.dates) for read in created]
+    payload = [shapes.card(read, dates=c.dates, base_url=c.base_url) for read in created]
     return Reply(payload, ReplyCode.DATA_INSERT_SUCCESS, "The Cards were successfully added.")
 
 

@@ -177,7 +177,7 @@ def card_view(
         "CommentsCount": read.comments_count,
         "LastAttachment": empty,
         "AttachmentsCount": read.attachment_count,
-        "AssignedUserId": first.id if first else 0,
+        "AssignedUserId": first.id if first else None,
         "AssignedUserIds": [u.id for u in read.assignees],
         "AssignedUsers": [assigned_user(u, base_url=base_url) for u in read.assignees],
         "AssignedUserName": _name(first) if first else None,
@@ -220,41 +220,31 @@ def card_view(
     }
 
 
-def card(read: CardReadRecord, *, dates: Dates) -> dict[str, Any]:
+# The keys of LeanKit's Card (the write shape), in its order; the values it shares with CardView are
+# CardView's.
+CARD_KEYS = tuple(
+    """
+Id LaneId Title Description CreatedOn TypeName TypeId Priority Size Active Color Version IsBlocked
+BlockReason Index StartDate DueDate UserWipOverrideComment ExternalSystemName ExternalSystemUrl
+Tags ClassOfServiceId ExternalCardID ExternalCardIdPrefix AssignedUserIds LastMove LastActivity
+DateArchived LastComment CommentsCount Comments HistoryEvents CardContexts ParentCardId
+ParentBoardId ActualFinishDate ActualStartDate AssignedUserName BlockStateChangeDate BoardId
+BoardTitle CardTypeIconColor CardTypeIconName ClassOfServiceCustomIconColor
+ClassOfServiceCustomIconName CreateDate CurrentContext CurrentTaskBoardId
+DrillThroughCompletionPercent DrillThroughProgressTotal DrillThroughProgressComplete
+DrillThroughProgressSizeComplete DrillThroughProgressSizeTotal GravatarLink Icon IsOlderThanXDays
+LaneTitle ParentTaskboardId SmallGravatarLink TaskBoardCompletionPercent
+TaskBoardCompletedCardCount TaskBoardCompletedCardSize TaskBoardTotalCards TaskBoardTotalSize
+""".split()
+)
+
+
+def card(read: CardReadRecord, *, dates: Dates, base_url: str) -> dict[str, Any]:
     """Card: the write shape, which GetCardByExternalId and AddCards answer with."""
-    c = read.card
-    link = c.external_links[0] if c.external_links else {}
-    return {
-        "Id": c.id,
-        "LaneId": c.lane_id,
-        "Title": c.title,
-        "Description": c.description or "",
-        "TypeId": c.type_id,
-        "Priority": _priority(c.priority),
-        "Size": c.size,
-        "IsBlocked": c.is_blocked,
-        "BlockReason": c.blocked_reason or "",
-        "Index": read.index,
-        "StartDate": dates.day(c.planned_start),
-        "DueDate": dates.day(c.planned_finish),
-        "ExternalSystemName": link.get("label") or "",
-        "ExternalSystemUrl": link.get("url") or "",
-        "ExternalCardID": c.custom_id or "",
-        "ExternalCardIdPrefix": None,
-        "Tags": ",".join(c.tags),
-        "ClassOfServiceId": c.custom_icon_id,
-        "AssignedUserIds": [u.id for u in read.assignees],
-        "ParentCardId": read.parent_cards[0].card_id if read.parent_cards else None,
-        "CreatedOn": dates.day(c.created_on),
-        "TypeName": read.card_type.name,
-        "TypeColorHex": read.card_type.color_hex,
-        "Active": c.archived_on is None,
-        "Color": read.card_type.color_hex,
-        "Version": c.version,
-        "LastMove": dates.stamp(c.moved_on or c.created_on),
-        "LastActivity": dates.stamp(c.updated_on),
-        "DateArchived": dates.day(c.archived_on),
-    }
+    view = card_view(read, dates=dates, base_url=base_url, in_lane=False)
+    view["CreatedOn"] = dates.day(read.card.created_on)
+    view["UserWipOverrideComment"] = None
+    return {key: view[key] for key in CARD_KEYS}
 
 
 # --- lanes and boards --------------------------------------------------------------------------------------
@@ -346,8 +336,6 @@ def class_of_service(icon: CustomIconRecord) -> dict[str, Any]:
         "IconPath": None,
         "ColorHex": icon.icon_color,
         "UseColor": True,
-        "CustomIconName": icon.icon_name,
-        "CustomIconColor": icon.icon_color,
     }
 
 
