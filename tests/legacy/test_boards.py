@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from tests.factories.body_cache import cache_of, cached
 from tests.factories.cards import make_card
 from tests.harness import Lanekit
 from tests.legacy.helpers import API, LegacyBoard, legacy_board, payload
@@ -122,3 +123,27 @@ async def test_get_newer_if_exists(lanekit: Lanekit) -> None:
         await make_card(conn, s.board, by=s.tenant.admin)
     newer = payload(await s.admin.get(path))
     assert newer["Version"] > version and newer["Id"] == s.board.id
+
+
+async def test_the_board_is_served_from_the_body_cache_until_it_changes(lanekit: Lanekit) -> None:
+    s = await legacy_board(lanekit)
+    async with lanekit.db.begin() as conn:
+        card = await make_card(conn, s.board, by=s.tenant.admin)
+    path = f"{API}/boards/{s.board.id}"
+    first = await cached(lanekit, s.admin, path)
+    assert first["ReplyCode"] == 200 and first["ReplyData"][0]["Version"] == int(
+        (await s.admin.get(f"/io/board/{s.board.id}")).json()["version"]
+    )
+    # A change through /io is seen by the next legacy read.
+    await s.admin.patch(f"/io/card/{card.id}", json=[{"op": "replace", "path": "/title", "value": "changed"}])
+    hits = cache_of(lanekit).hits
+    after = payload(await s.admin.get(path))
+    assert cache_of(lanekit).hits == hits
+    assert after["Version"] > first["ReplyData"][0]["Version"]
+    assert [c["Title"] for lane in after["Backlog"] for c in lane["Cards"]] == ["changed"]
+    # Another date format is another body.
+    european = await lanekit.user(s.tenant, administrator=True, date_format="dd/MM/yyyy")
+    theirs = payload(await lanekit.as_user(s.tenant, european).get(path))
+    created = [c["CreateDate"] for lane in theirs["Backlog"] for c in lane["Cards"]]
+    ours = [c["CreateDate"] for lane in after["Backlog"] for c in lane["Cards"]]
+    assert created[0].split("/") == [ours[0].split("/")[i] for i in (1, 0, 2)]

@@ -11,11 +11,11 @@ from pydantic import BaseModel, StrictBool
 
 from lanekit.domain.boards import boards
 from lanekit.domain.boards import reads as board_reads
-from lanekit.domain.body_cache import BodyCache
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import BoardId, Id, parse_digits
 from lanekit.shapes import boards as shapes
 from lanekit.shapes.common import page_meta
+from lanekit.web.cache import body_cache, cached_json
 from lanekit.web.deps import Actor, BaseUrl, Db, PageParams, paging
 from lanekit.web.fields import Int32, LongText, Text32, Text255
 from lanekit.web.routing import make_router, no_content, ok
@@ -141,23 +141,6 @@ async def list_boards(
         )
     meta = page_meta(total=found.total, offset=page.offset, limit=page.limit, returned=len(found.boards))
     return ok(shapes.board_list(found, page_meta=meta, only=fields))
-
-
-def body_cache(request: Request) -> BodyCache | None:
-    """The app's cache of encoded board bodies and face pages (one per process; None when turned off)."""
-    state = request.app.state
-    try:
-        cache: BodyCache | None = state.body_cache
-    except AttributeError:
-        size = state.ctx.settings.body_cache_bytes
-        cache = BodyCache(size) if size > 0 else None
-        state.body_cache = cache
-    return cache
-
-
-def cached_json(body: bytes) -> Response:
-    """A remembered body, with the headers `ok` gives the same body."""
-    return Response(content=body, media_type="application/json")
 
 
 @router.get("/board/{boardId:id}", operation_id="getBoard")

@@ -21,9 +21,9 @@ from lanekit.domain.cards.values import check_index
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import BoardId, CardId, Id
 from lanekit.http.attachments import Blobs
-from lanekit.http.boards import body_cache, cached_json
 from lanekit.shapes import cards as shapes
 from lanekit.shapes.common import ident, page_meta
+from lanekit.web.cache import body_cache, cached_json
 from lanekit.web.deps import Actor, BaseUrl, Db, PageParams, paging
 from lanekit.web.fields import IdList, LongText, OpList
 from lanekit.web.routing import make_router, no_content, ok

@@ -10,17 +10,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi.responses import Response
+
 from lanekit.domain import clock
+from lanekit.domain.access import BoardAccess
 from lanekit.domain.boards import activity
 from lanekit.domain.boards import reads as board_reads
 from lanekit.domain.cards import lists as card_lists
 from lanekit.domain.inputs import INT32_MAX
-from lanekit.legacy.envelope import Reply, ReplyCode
+from lanekit.legacy.envelope import Reply, ReplyCode, reply_response
 from lanekit.legacy.parsing import path_id
 from lanekit.legacy.routing import Call, call
 from lanekit.shapes import legacy as shapes
 from lanekit.storage.executor import Connection
 from lanekit.storage.records import LaneRecord
+from lanekit.web.cache import body_cache, cached_json
 
 BOARDS_RETRIEVED = "Board(s) successfully retrieved."
 BOARD_RETRIEVED = "Board successfully retrieved."
@@ -31,28 +35,54 @@ def _version(c: Call) -> int:
     return min(value, 2**63 - 1)
 
 
-async def cards_by_lane(
-    conn: Connection, c: Call, *, board_id: int, lanes: list[LaneRecord]
-) -> dict[int, list[dict[str, Any]]]:
-    """The live cards of `lanes`, shaped as CardViews inside a board, by lane, in lane order."""
+async def faces_by_lane(
+    conn: Connection, c: Call, *, access: BoardAccess, lanes: list[LaneRecord]
+) -> tuple[dict[int, list[dict[str, Any]]], frozenset[int]]:
+    """The live cards of `lanes`, shaped as CardViews inside a board, by lane in lane order, and the other
+    boards their connections were read over (GET /io/board/:boardId/card's faces)."""
     found: dict[int, list[dict[str, Any]]] = {}
     if not lanes:
-        return found
-    _, records = await card_lists.board_faces(
+        return found, frozenset()
+    page = await card_lists.read_faces(
         conn,
-        actor=c.actor,
-        board_id=board_id,
+        access=access,
         lane_ids=[lane.id for lane in lanes],
         card_ids=None,
         ignore_archive_date=True,
         offset=0,
         limit=INT32_MAX,
     )
-    for read in records:
+    for read in page.cards:
         found.setdefault(read.card.lane_id, []).append(
             shapes.card_view(read, dates=c.dates, base_url=c.base_url, in_lane=True)
         )
+    return found, page.linked
+
+
+async def cards_by_lane(
+    conn: Connection, c: Call, *, board_id: int, lanes: list[LaneRecord]
+) -> dict[int, list[dict[str, Any]]]:
+    """`faces_by_lane`, authorised as the faces of GET /io/board/:boardId/card are."""
+    if not lanes:
+        return {}
+    access = await card_lists.open_faces(conn, actor=c.actor, board_id=board_id)
+    found, _ = await faces_by_lane(conn, c, access=access, lanes=lanes)
     return found
+
+
+def _parts(view: board_reads.BoardView, cards: dict[int, list[dict[str, Any]]]) -> shapes.BoardParts:
+    return shapes.BoardParts(
+        board=view.board,
+        lanes=_board_lanes(view),
+        members=[(m.user, m.role.role, m.role.wip) for m in view.members],
+        card_types=[t for t in view.card_types if t.is_card_type],
+        icons=view.custom_icons,
+        cards_by_lane=cards,
+    )
+
+
+def _board_lanes(view: board_reads.BoardView) -> list[LaneRecord]:
+    return [lane for lane in view.lanes if lane.task_card_id is None]
 
 
 async def board_parts(
@@ -60,16 +90,8 @@ async def board_parts(
 ) -> shapes.BoardParts:
     """The board as the /io board GET reads it, with the cards of the lanes of `card_classes`."""
     view = await board_reads.get_board(conn, actor=c.actor, board_id=board_id)
-    lanes = [lane for lane in view.lanes if lane.task_card_id is None]
-    with_cards = [lane for lane in lanes if lane.lane_class_type in card_classes]
-    return shapes.BoardParts(
-        board=view.board,
-        lanes=lanes,
-        members=[(m.user, m.role.role, m.role.wip) for m in view.members],
-        card_types=[t for t in view.card_types if t.is_card_type],
-        icons=view.custom_icons,
-        cards_by_lane=await cards_by_lane(conn, c, board_id=board_id, lanes=with_cards),
-    )
+    with_cards = [lane for lane in _board_lanes(view) if lane.lane_class_type in card_classes]
+    return _parts(view, await cards_by_lane(conn, c, board_id=board_id, lanes=with_cards))
 
 
 async def _board_listing(c: Call) -> Reply:
@@ -90,11 +112,41 @@ async def list_new_boards(c: Call) -> Reply:
 
 
 @call("GET", "/boards/{boardId:int}")
-async def get_board(c: Call) -> Reply:
+async def get_board(c: Call) -> Response:
+    """The board with every live card of its active and backlog lanes, kept encoded in the body cache while
+    nothing it shows changes (docs/decisions/192-legacy-board-cache.md)."""
     board_id = path_id(c.request, "boardId", "board")
+    cache = body_cache(c.request)
     async with c.db.read() as conn:
-        parts = await board_parts(conn, c, board_id=board_id, card_classes=("active", "backlog"))
-    return Reply(shapes.board(parts, base_url=c.base_url), ReplyCode.DATA_RETRIEVAL_SUCCESS, BOARD_RETRIEVED)
+        probe = await board_reads.probe_board(conn, actor=c.actor, board_id=board_id)
+        # What differs between callers: only the rendering of dates (and the links' base URL).
+        slot = (
+            "legacy-board",
+            c.actor.account_id,
+            board_id,
+            c.base_url,
+            c.dates.day_pattern,
+            str(c.dates.zone),
+        )
+        body = cache.get(slot, key=probe.key) if cache is not None else None
+        if body is not None:
+            return cached_json(body)
+        access = await card_lists.open_faces(conn, actor=c.actor, board_id=board_id)
+        view = await board_reads.board_view(conn, found=probe.access, probe=probe)
+        with_cards = [lane for lane in _board_lanes(view) if lane.lane_class_type in ("active", "backlog")]
+        cards, linked = await faces_by_lane(conn, c, access=access, lanes=with_cards)
+    response = reply_response(
+        Reply(
+            shapes.board(_parts(view, cards), base_url=c.base_url),
+            ReplyCode.DATA_RETRIEVAL_SUCCESS,
+            BOARD_RETRIEVED,
+        )
+    )
+    # Connected cards on other boards show in the cards' statistics, which this board's version does not
+    # cover; such a board is not kept.
+    if cache is not None and not linked:
+        cache.put(slot, bytes(response.body), key=probe.key)
+    return response
 
 
 @call("GET", "/board/{boardId:int}/getboardidentifiers")
@@ -197,8 +249,7 @@ async def check_for_updates(c: Call) -> Reply:
             events.append(shapes.board_edit_event(board, dates=c.dates, at=clock.now()))
             lanes = parts.lanes
         else:
-            view = await board_reads.get_board(conn, actor=c.actor, board_id=board_id)
-            lanes = [lane for lane in view.lanes if lane.task_card_id is None]
+            lanes = _board_lanes(await board_reads.get_board(conn, actor=c.actor, board_id=board_id))
         affected = set(shapes.affected_lane_ids(history.events))
         tree = shapes.LaneTree(lanes)
         affected_lanes = [lane for lane in tree.ordered if lane.id in affected]
