@@ -289,3 +289,32 @@ async def test_comments_are_saved_sanitised_and_listed(lanekit: Lanekit) -> None
     assert (
         "text" in failure(await s.admin.post(f"{API}/card/savecomment/{s.board.id}/{card.id}"), 502).lower()
     )
+
+
+async def test_drill_through_statistics_roll_up_the_children(lanekit: Lanekit) -> None:
+    s = await legacy_board(lanekit)
+    async with lanekit.db.begin() as conn:
+        parent = await make_card(conn, s.board, by=s.tenant.admin)
+        done = await make_card(
+            conn, s.board, by=s.tenant.admin, size=3, lane_id=s.lanes["Recently Finished"].id
+        )
+        todo = await make_card(conn, s.board, by=s.tenant.admin, size=1)
+    linked = await s.admin.post(
+        "/io/card/connections",
+        json={"cardIds": [str(parent.id)], "connections": {"children": [str(done.id), str(todo.id)]}},
+    )
+    assert linked.status_code == 201, linked.text
+    stats = payload(await s.admin.get(f"{API}/card/{s.board.id}/GetDrillThroughStatistics/{parent.id}"))
+    io = (await s.admin.get(f"/io/card/{parent.id}/statistics")).json()["drillThroughStats"]
+    assert stats["ParentCard"]["Id"] == parent.id and stats["IsDeleted"] is False
+    assert (
+        stats["TotalNumberOfCards"],
+        stats["NumberOfCardsCompleted"],
+        stats["NumberOfCardsNotStarted"],
+    ) == (
+        2,
+        io["completedCount"],
+        io["notStartedCount"],
+    )
+    assert stats["TotalSizeOfCards"] == 4 and stats["TotalSizeOfCardsCompleted"] == io["completedSize"]
+    assert stats["TotalProgressPercentage"] == io["progress"]

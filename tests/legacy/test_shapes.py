@@ -106,6 +106,9 @@ async def test_every_payload_has_leankits_keys(lanekit: Lanekit) -> None:
     assert {"AssignedUserId", "AssignedUserFullName", "AssignedUserEmailAddres", "IsUnassigning"} <= set(
         assignment
     )
+    drill = payload(await s.admin.get(f"{API}/card/{b}/getdrillthroughstatistics/{c}"))
+    keys_of(drill, "DrillThroughStatistics")
+    keys_of(drill["ParentCard"], "DrillThroughStatisticsCard")
     created = await s.admin.post("/io/board", json={"title": "Other"})
     moved = payload(await s.admin.post(f"{API}/card/movecardtoanotherboard/{c}/{created.json()['id']}"), 202)
     keys_of(moved, "CardMoveBetweenBoardsResult")

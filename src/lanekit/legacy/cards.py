@@ -13,7 +13,7 @@ from typing import Any
 from lanekit.domain.access import board_access
 from lanekit.domain.boards import activity
 from lanekit.domain.boards import reads as board_reads
-from lanekit.domain.cards import create, delete, moves
+from lanekit.domain.cards import connections, create, delete, moves
 from lanekit.domain.cards import lists as card_lists
 from lanekit.domain.cards import patch as card_patch
 from lanekit.domain.cards import read as card_read
@@ -532,3 +532,15 @@ async def delete_cards(c: Call) -> Reply:
     return Reply(
         {"BoardVersion": version}, ReplyCode.DATA_DELETE_SUCCESS, "The Cards were deleted successfully."
     )
+
+
+@call("GET", "/card/{boardId:int}/getdrillthroughstatistics/{cardId:int}")
+async def get_drill_through_statistics(c: Call) -> Reply:
+    """The roll-up of the card's connected children, as GET /io/card/:cardId/statistics computes it."""
+    board_id = path_id(c.request, "boardId", "board")
+    card_id = path_id(c.request, "cardId", "card")
+    async with c.db.read() as conn:
+        await card_on_board(conn, c, board_id=board_id, card_id=card_id)
+        result = await connections.statistics(conn, actor=c.actor, card_id=card_id)
+    body = shapes.drill_through_statistics(result, dates=c.dates)
+    return Reply(body, ReplyCode.DATA_RETRIEVAL_SUCCESS, "Drill-through statistics successfully retrieved.")

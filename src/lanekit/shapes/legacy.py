@@ -16,7 +16,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lanekit.domain.boards.layout import tree_order
+from lanekit.domain.cards.connections import Statistics
 from lanekit.domain.enums import BOARD_ROLE_LABELS, BOARD_ROLES, LANE_CLASS_TYPES, LANE_TYPES, PRIORITIES
+from lanekit.shapes.cards import progress
 from lanekit.shapes.users import avatar_url
 from lanekit.storage.records import (
     AttachmentRecord,
@@ -791,4 +793,37 @@ def asset(item: AttachmentRecord, *, base_url: str, dates: Dates) -> dict[str, A
         "LastModifiedById": changer.id if changer else 0,
         "LastModifiedByFullName": _name(changer) if changer else "",
         "GravatarLink": avatar_url(base_url, creator.id) if creator else None,
+    }
+
+
+def drill_through_statistics(result: Statistics, *, dates: Dates) -> dict[str, Any]:
+    """DrillThroughStatistics: the roll-up of a card's children (GET /io/card/:cardId/statistics's)."""
+    card, total = result.card, result.total
+    return {
+        "ParentCard": {
+            "Id": card.id,
+            "IsBlocked": card.is_blocked,
+            "Size": card.size,
+            "PlannedStartDate": dates.day(card.planned_start),
+            "PlannedFinishDate": dates.day(card.planned_finish),
+            "ActualStartDate": dates.stamp(card.actual_start),
+            "ActualFinishDate": dates.stamp(card.actual_finish),
+        },
+        "IsDeleted": card.deleted_on is not None,
+        "TotalNumberOfCards": total.total_count,
+        "NumberOfCardsNotStarted": total.not_started_count,
+        "NumberOfCardsStarted": total.started_count,
+        "NumberOfCardsCompleted": total.completed_count,
+        "BlockedCards": total.blocked_count,
+        "NumberOfCardsPastDue": total.past_due_count,
+        "ProjectedStartDate": dates.day(total.planned_start),
+        "ProjectedFinishDate": dates.day(total.planned_finish),
+        "ActualStartDate": dates.stamp(total.actual_start),
+        "ActualFinishDate": dates.stamp(total.actual_finish),
+        "IsAnyCardProjectedFinishDatePastParentCardProjectedFinishedDate": total.projected_late_count > 0,
+        "TotalSizeOfCards": total.total_size,
+        "TotalSizeOfCardsNotStarted": total.not_started_size,
+        "TotalSizeOfCardsStarted": total.started_size,
+        "TotalSizeOfCardsCompleted": total.completed_size,
+        "TotalProgressPercentage": progress(total.completed_size, total.total_size),
     }
