@@ -145,3 +145,39 @@ async def test_nothing_new_costs_one_statement(lanekit: Lanekit) -> None:
             updates = payload(await s.admin.get(path))
         assert updates["HasUpdates"] is False
         assert counter.count == 1, counter.statements
+
+
+async def test_deletes_moves_between_boards_and_wip_overrides_in_the_feed(lanekit: Lanekit) -> None:
+    s = await legacy_board(lanekit)
+    io = s.admin
+    other_id = int((await ok(await io.post("/io/board", json={"title": "Elsewhere"})))["id"])
+    here = Poller(s, payload(await io.get(f"{API}/boards/{s.board.id}"))["Version"])
+    there_version = payload(await io.get(f"{API}/boards/{other_id}"))["Version"]
+    doing = s.lanes["Doing Now"]
+    await ok(await io.patch(f"/io/board/{s.board.id}/lane/{doing.id}", json={"wipLimit": 1}))
+    await here.poll()  # the lane edit
+    first = (await ok(await io.post("/io/card", json={"title": "a", "laneId": str(doing.id)})))["id"]
+    second = (
+        await ok(
+            await io.post(
+                "/io/card", json={"title": "b", "laneId": str(doing.id), "wipOverrideComment": "ok"}
+            )
+        )
+    )["id"]
+    events = await here.events()
+    assert [e["EventType"] for e in events] == ["CardCreationEvent", "CardCreationEvent", "WipOverrideEvent"]
+    assert events[2]["WipOverrideComment"] == "ok" and events[2]["WipOverrideLane"] == doing.id
+    assert events[2]["CardId"] == int(second)
+
+    await ok(
+        await io.post("/io/card/move", json={"cardIds": [first], "destination": {"boardId": str(other_id)}})
+    )
+    [left] = await here.events()
+    assert left["EventType"] == "CardMoveToBoardEvent" and left["RequiresBoardRefresh"] is True
+    path = f"{API}/board/{other_id}/boardversion/{there_version}/checkforupdates"
+    arrived = [e["EventType"] for e in payload(await io.get(path))["Events"]]
+    assert arrived == ["CardMoveFromBoardEvent"]
+
+    await ok(await io.request("DELETE", "/io/card", json={"cardIds": [second]}))
+    [deleted] = await here.events()
+    assert deleted["EventType"] == "CardDeletedEvent" and deleted["CardId"] == int(second)
