@@ -318,3 +318,24 @@ async def test_drill_through_statistics_roll_up_the_children(lanekit: Lanekit) -
     )
     assert stats["TotalSizeOfCards"] == 4 and stats["TotalSizeOfCardsCompleted"] == io["completedSize"]
     assert stats["TotalProgressPercentage"] == io["progress"]
+
+
+async def test_a_card_read_and_sent_back_whole_changes_only_what_was_edited(lanekit: Lanekit) -> None:
+    """What clients do: GetCard, edit one field, UpdateCard with the whole CardView."""
+    s = await legacy_board(lanekit)
+    added = payload(
+        await s.admin.post(
+            f"{API}/board/{s.board.id}/AddCardWithWipOverride/Lane/0/Position/0",
+            json={**CARD, "AssignedUserIds": [s.tenant.admin.id], "UserWipOverrideComment": "x"},
+        ),
+        201,
+    )
+    before = await io_card(s, added["CardId"])
+    view = payload(await s.admin.get(f"{API}/board/{s.board.id}/getcard/{added['CardId']}"))
+    view["Title"] = "Edited"
+    reply = payload(await s.admin.post(f"{API}/board/{s.board.id}/UpdateCard", json=view), 202)
+    assert reply["CardDTO"]["Title"] == "Edited"
+    after = await io_card(s, added["CardId"])
+    changed = {k for k in before if before[k] != after[k]}
+    # `board` carries the board's version, and `updatedOn` may or may not cross a second.
+    assert changed - {"board", "updatedOn"} == {"title", "version"}, changed
