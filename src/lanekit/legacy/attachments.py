@@ -13,7 +13,7 @@ from starlette.requests import ClientDisconnect
 
 from lanekit.domain.cards import attachments
 from lanekit.domain.errors import Invalid, NotFound
-from lanekit.legacy.cards import card_on_board
+from lanekit.legacy.card_input import card_on_board
 from lanekit.legacy.envelope import Reply, ReplyCode
 from lanekit.legacy.parsing import path_id
 from lanekit.legacy.routing import PREFIX, Call, call

@@ -22,6 +22,8 @@ from lanekit.legacy.envelope import Reply, ReplyCode, reply_response
 from lanekit.legacy.parsing import path_id
 from lanekit.legacy.routing import Call, call
 from lanekit.shapes import legacy as shapes
+from lanekit.shapes import legacy_boards as board_shapes
+from lanekit.shapes import legacy_events as event_shapes
 from lanekit.storage.executor import Connection
 from lanekit.storage.records import LaneRecord
 from lanekit.web.cache import body_cache, cached_json
@@ -70,8 +72,8 @@ async def cards_by_lane(
     return found
 
 
-def _parts(view: board_reads.BoardView, cards: dict[int, list[dict[str, Any]]]) -> shapes.BoardParts:
-    return shapes.BoardParts(
+def _parts(view: board_reads.BoardView, cards: dict[int, list[dict[str, Any]]]) -> board_shapes.BoardParts:
+    return board_shapes.BoardParts(
         board=view.board,
         lanes=_board_lanes(view),
         members=[(m.user, m.role.role, m.role.wip) for m in view.members],
@@ -87,7 +89,7 @@ def _board_lanes(view: board_reads.BoardView) -> list[LaneRecord]:
 
 async def board_parts(
     conn: Connection, c: Call, *, board_id: int, card_classes: tuple[str, ...]
-) -> shapes.BoardParts:
+) -> board_shapes.BoardParts:
     """The board as the /io board GET reads it, with the cards of the lanes of `card_classes`."""
     view = await board_reads.get_board(conn, actor=c.actor, board_id=board_id)
     with_cards = [lane for lane in _board_lanes(view) if lane.lane_class_type in card_classes]
@@ -97,7 +99,7 @@ async def board_parts(
 async def _board_listing(c: Call) -> Reply:
     async with c.db.read() as conn:
         page = await board_reads.list_boards(conn, actor=c.actor, offset=0, limit=INT32_MAX)
-    payload = [shapes.board_listing(item.board, dates=c.dates) for item in page.boards]
+    payload = [board_shapes.board_listing(item.board, dates=c.dates) for item in page.boards]
     return Reply(payload, ReplyCode.DATA_RETRIEVAL_SUCCESS, BOARDS_RETRIEVED)
 
 
@@ -137,7 +139,7 @@ async def get_board(c: Call) -> Response:
         cards, linked = await faces_by_lane(conn, c, access=access, lanes=with_cards)
     response = reply_response(
         Reply(
-            shapes.board(_parts(view, cards), base_url=c.base_url),
+            board_shapes.board(_parts(view, cards), base_url=c.base_url),
             ReplyCode.DATA_RETRIEVAL_SUCCESS,
             BOARD_RETRIEVED,
         )
@@ -155,7 +157,7 @@ async def get_board_identifiers(c: Call) -> Reply:
     async with c.db.read() as conn:
         parts = await board_parts(conn, c, board_id=board_id, card_classes=())
     return Reply(
-        shapes.board_identifiers(parts),
+        board_shapes.board_identifiers(parts),
         ReplyCode.DATA_RETRIEVAL_SUCCESS,
         "The Board Identifiers were retrieved successfully.",
     )
@@ -166,8 +168,8 @@ async def get_backlog(c: Call) -> Reply:
     board_id = path_id(c.request, "boardId", "board")
     async with c.db.read() as conn:
         parts = await board_parts(conn, c, board_id=board_id, card_classes=("backlog",))
-    tree = shapes.LaneTree(parts.lanes)
-    payload = shapes.lanes_with_cards(tree.of_class("backlog"), tree, parts.cards_by_lane)
+    tree = board_shapes.LaneTree(parts.lanes)
+    payload = board_shapes.lanes_with_cards(tree.of_class("backlog"), tree, parts.cards_by_lane)
     return Reply(payload, ReplyCode.DATA_RETRIEVAL_SUCCESS, "Backlog successfully retrieved.")
 
 
@@ -176,9 +178,9 @@ async def get_archive(c: Call) -> Reply:
     board_id = path_id(c.request, "boardId", "board")
     async with c.db.read() as conn:
         parts = await board_parts(conn, c, board_id=board_id, card_classes=("archive",))
-    tree = shapes.LaneTree(parts.lanes)
+    tree = board_shapes.LaneTree(parts.lanes)
     payload = [
-        shapes.hierarchical_lane(lane, tree, parts.cards_by_lane.get(lane.id, []))
+        board_shapes.hierarchical_lane(lane, tree, parts.cards_by_lane.get(lane.id, []))
         for lane in tree.of_class("archive")
     ]
     return Reply(payload, ReplyCode.DATA_RETRIEVAL_SUCCESS, "Archive successfully retrieved.")
@@ -189,7 +191,7 @@ async def get_archive_cards(c: Call) -> Reply:
     board_id = path_id(c.request, "boardId", "board")
     async with c.db.read() as conn:
         parts = await board_parts(conn, c, board_id=board_id, card_classes=("archive",))
-    tree = shapes.LaneTree(parts.lanes)
+    tree = board_shapes.LaneTree(parts.lanes)
     payload = [card for lane in tree.of_class("archive") for card in parts.cards_by_lane.get(lane.id, [])]
     return Reply(payload, ReplyCode.DATA_RETRIEVAL_SUCCESS, "Archive successfully retrieved.")
 
@@ -204,7 +206,7 @@ async def get_board_history_since(c: Call) -> Reply:
         history = await activity.board_history_since(
             conn, actor=c.actor, board_id=board_id, since=_version(c)
         )
-    payload = [shapes.board_event(record, dates=c.dates) for record in history.events]
+    payload = [event_shapes.board_event(record, dates=c.dates) for record in history.events]
     return Reply(payload, ReplyCode.DATA_RETRIEVAL_SUCCESS, BOARD_RETRIEVED)
 
 
@@ -219,7 +221,9 @@ async def get_newer_if_exists(c: Call) -> Reply:
         if history.version <= since:
             return Reply(None, ReplyCode.DATA_RETRIEVAL_SUCCESS, "No newer version of the Board exists.")
         parts = await board_parts(conn, c, board_id=board_id, card_classes=("active", "backlog"))
-    return Reply(shapes.board(parts, base_url=c.base_url), ReplyCode.DATA_RETRIEVAL_SUCCESS, BOARD_RETRIEVED)
+    return Reply(
+        board_shapes.board(parts, base_url=c.base_url), ReplyCode.DATA_RETRIEVAL_SUCCESS, BOARD_RETRIEVED
+    )
 
 
 @call("GET", "/board/{boardId:int}/boardversion/{version:int}/checkforupdates")
@@ -241,23 +245,23 @@ async def check_for_updates(c: Call) -> Reply:
                 "NewPayload": None,
             }
             return Reply(payload, ReplyCode.DATA_RETRIEVAL_SUCCESS, "No updates.")
-        events = [shapes.board_event(record, dates=c.dates) for record in history.events]
+        events = [event_shapes.board_event(record, dates=c.dates) for record in history.events]
         new_payload = None
         if history.silent_versions:
             parts = await board_parts(conn, c, board_id=board_id, card_classes=("active", "backlog"))
-            new_payload = shapes.board(parts, base_url=c.base_url)
-            events.append(shapes.board_edit_event(board, dates=c.dates, at=clock.now()))
+            new_payload = board_shapes.board(parts, base_url=c.base_url)
+            events.append(event_shapes.board_edit_event(board, dates=c.dates, at=clock.now()))
             lanes = parts.lanes
         else:
             lanes = _board_lanes(await board_reads.get_board(conn, actor=c.actor, board_id=board_id))
-        affected = set(shapes.affected_lane_ids(history.events))
-        tree = shapes.LaneTree(lanes)
+        affected = set(event_shapes.affected_lane_ids(history.events))
+        tree = board_shapes.LaneTree(lanes)
         affected_lanes = [lane for lane in tree.ordered if lane.id in affected]
         cards = await cards_by_lane(conn, c, board_id=board_id, lanes=affected_lanes)
     payload = {
         "HasUpdates": True,
         "CurrentBoardVersion": board.version,
-        "AffectedLanes": shapes.lanes_with_cards(affected_lanes, tree, cards),
+        "AffectedLanes": board_shapes.lanes_with_cards(affected_lanes, tree, cards),
         "Events": events,
         "NewPayload": new_payload,
     }

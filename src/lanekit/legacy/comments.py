@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lanekit.domain.cards import comments
 from lanekit.domain.errors import NotFound
-from lanekit.legacy.cards import by_external_id, card_on_board
+from lanekit.legacy.card_input import by_external_id, card_on_board
 from lanekit.legacy.envelope import Reply, ReplyCode
 from lanekit.legacy.parsing import object_body, path_id
 from lanekit.legacy.routing import Call, call

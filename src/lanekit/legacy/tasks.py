@@ -12,7 +12,7 @@ from lanekit.domain.cards import create, delete, tasks
 from lanekit.domain.cards import patch as card_patch
 from lanekit.domain.cards import read as card_read
 from lanekit.domain.inputs import INT32_MAX
-from lanekit.legacy.cards import (
+from lanekit.legacy.card_input import (
     board_version,
     card_changes,
     card_on_board,
@@ -25,6 +25,8 @@ from lanekit.legacy.envelope import Reply, ReplyCode
 from lanekit.legacy.parsing import object_body, path_id
 from lanekit.legacy.routing import Call, call
 from lanekit.shapes import legacy as shapes
+from lanekit.shapes import legacy_boards as board_shapes
+from lanekit.shapes import legacy_events as event_shapes
 from lanekit.storage.executor import Connection
 from lanekit.storage.records import CardReadRecord
 
@@ -58,7 +60,7 @@ async def get_taskboard(c: Call) -> Reply:
         owner = await card_on_board(conn, c, board_id=board_id, card_id=card_id)
         taskboard, by_lane = await _task_lanes(conn, c, card_id=card_id)
     return Reply(
-        shapes.taskboard(owner, taskboard.lanes, by_lane),
+        board_shapes.taskboard(owner, taskboard.lanes, by_lane),
         ReplyCode.DATA_RETRIEVAL_SUCCESS,
         "Taskboard retrieved.",
     )
@@ -75,16 +77,18 @@ async def get_taskboard_updates(c: Call) -> Reply:
         taskboard, by_lane = await _task_lanes(conn, c, card_id=card_id)
     task_lane_ids = {lane.id for lane in taskboard.lanes}
     task_ids = {card["Id"] for cards in by_lane.values() for card in cards}
-    mine = [record for record in history.events if shapes.task_event_of(record, card_id, task_ids)]
-    affected = set(shapes.affected_lane_ids(mine, include_task_lanes=True)) & task_lane_ids
-    tree = shapes.LaneTree(taskboard.lanes)
+    mine = [record for record in history.events if event_shapes.task_event_of(record, card_id, task_ids)]
+    affected = set(event_shapes.affected_lane_ids(mine, include_task_lanes=True)) & task_lane_ids
+    tree = board_shapes.LaneTree(taskboard.lanes)
     payload = {
         "HasUpdates": bool(mine),
         "CurrentBoardVersion": history.version,
         "AffectedLanes": [
-            shapes.lane(lane, tree, by_lane.get(lane.id, [])) for lane in tree.ordered if lane.id in affected
+            board_shapes.lane(lane, tree, by_lane.get(lane.id, []))
+            for lane in tree.ordered
+            if lane.id in affected
         ],
-        "Events": [shapes.board_event(record, dates=c.dates) for record in mine],
+        "Events": [event_shapes.board_event(record, dates=c.dates) for record in mine],
         "NewPayload": None,
     }
     return Reply(payload, ReplyCode.DATA_RETRIEVAL_SUCCESS, "Taskboard updates successfully retrieved.")
@@ -107,10 +111,10 @@ async def add_task(c: Call) -> Reply:
         task = await create.create_card(conn, actor=c.actor, new=_as_task(new, card_id))
         read = await card_read.get_card(conn, actor=c.actor, card_id=task.id)
         taskboard, by_lane = await _task_lanes(conn, c, card_id=card_id)
-    tree = shapes.LaneTree(taskboard.lanes)
+    tree = board_shapes.LaneTree(taskboard.lanes)
     payload = {
         "BoardVersion": read.board.version,
-        "Lane": shapes.lane(tree.by_id[read.card.lane_id], tree, by_lane.get(read.card.lane_id, [])),
+        "Lane": board_shapes.lane(tree.by_id[read.card.lane_id], tree, by_lane.get(read.card.lane_id, [])),
         "CardId": task.id,
     }
     return Reply(payload, ReplyCode.DATA_INSERT_SUCCESS, "The Task was successfully added.")
