@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import UTC, datetime
 
+import pytest
+from sqlalchemy import update
+
+from lanekit.storage.tables import cards
 from tests.factories.cards import make_card
 from tests.harness import Lanekit
 from tests.legacy.helpers import API, failure, legacy_board, payload
@@ -85,3 +89,26 @@ async def test_list_new_cards(lanekit: Lanekit) -> None:
     [item] = payload(await s.admin.get(f"{API}/board/{s.board.id}/ListNewCards"))
     assert item["Id"] == card.id and item["Tags"] == "a,b" and item["TypeName"] == "Other Work"
     assert item["LaneId"] == s.lanes["New Requests"].id and item["Priority"] == 1
+
+
+async def test_added_after_and_before_are_days_in_the_callers_format(lanekit: Lanekit) -> None:
+    s = await legacy_board(lanekit)
+    async with lanekit.db.begin() as conn:
+        old = (await make_card(conn, s.board, by=s.tenant.admin)).id
+        new = (await make_card(conn, s.board, by=s.tenant.admin)).id
+        await conn.execute(
+            update(cards).where(cards.c.id == old).values(created_on=datetime(2020, 1, 15, 12, tzinfo=UTC))
+        )
+    path = f"{API}/board/{s.board.id}/searchcards"
+
+    async def ids(**options: object) -> list[int]:
+        found = payload(await s.admin.post(path, json={**OPTIONS, **options}))
+        return sorted(c["Id"] for c in found["Results"])
+
+    assert await ids(AddedBefore="01/16/2020") == [old]
+    assert await ids(AddedBefore="01/15/2020") == []
+    assert await ids(AddedAfter="01/15/2020") == [new]
+    assert await ids(AddedAfter="01/14/2020") == sorted([old, new])
+    assert "AddedAfter" in failure(
+        await s.admin.post(path, json={**OPTIONS, "AddedAfter": "15.01.2020"}), 502
+    )

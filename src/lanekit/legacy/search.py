@@ -3,13 +3,15 @@ card list of GET /io/card (`domain/cards/lists.py`: its parameter checks, filter
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from lanekit.domain.boards import reads as board_reads
 from lanekit.domain.cards import lists as card_lists
 from lanekit.domain.errors import Invalid
 from lanekit.legacy.envelope import Reply, ReplyCode
-from lanekit.legacy.parsing import Fields, object_body, path_id
+from lanekit.legacy.parsing import Fields, object_body, path_id, user_date
 from lanekit.legacy.routing import Call, call
 from lanekit.shapes import legacy as shapes
 
@@ -62,8 +64,20 @@ def _ids(fields: Fields, name: str) -> list[Any] | None:
     return value
 
 
-def search_query(fields: Fields, *, board_id: int) -> tuple[card_lists.CardQuery, int, int]:
-    """The card list query of a SearchOptions body, with its page and page size."""
+def _day_start(day: date | None, zone: Any) -> datetime | None:
+    return None if day is None else datetime.combine(day, time(), tzinfo=zone)
+
+
+def search_query(
+    fields: Fields, *, board_id: int, date_format: str, zone: Any
+) -> tuple[card_lists.CardQuery, int, int]:
+    """The card list query of a SearchOptions body, with its page and page size.  `AddedAfter` and
+    `AddedBefore` are days in the caller's date format and time zone: cards created after the first day
+    ends, and before the second begins."""
+    added_after = user_date(fields.get("AddedAfter"), "AddedAfter", date_format=date_format)
+    added_before = user_date(fields.get("AddedBefore"), "AddedBefore", date_format=date_format)
+    after = _day_start(None if added_after is None else added_after + timedelta(days=1), zone)
+    before = _day_start(added_before, zone)
     page = _whole(fields, "Page", 1, low=1, high=2**31 - 1)
     size = _whole(fields, "MaxResults", DEFAULT_MAX_RESULTS, low=1, high=card_lists.MAX_LIMIT)
     if (page - 1) * size > 2**31 - 1:
@@ -90,13 +104,16 @@ def search_query(fields: Fields, *, board_id: int) -> tuple[card_lists.CardQuery
         # latest activity first).
         "sort": "title" if order and order.lower() == "title" else None,
     }
-    return card_lists.parse_query(raw, from_query_string=False), page, size
+    query = card_lists.parse_query(raw, from_query_string=False)
+    return replace(query, created_from=after, created_before=before), page, size
 
 
 @call("POST", "/board/{boardId:int}/searchcards")
 async def search_cards(c: Call) -> Reply:
     board_id = path_id(c.request, "boardId", "board")
-    query, page, size = search_query(await object_body(c.request), board_id=board_id)
+    query, page, size = search_query(
+        await object_body(c.request), board_id=board_id, date_format=c.user.date_format, zone=c.dates.zone
+    )
     async with c.db.read() as conn:
         # The board must be readable (a search of another's board is "not found", not an empty page).
         await board_reads.probe_board(conn, actor=c.actor, board_id=board_id)
