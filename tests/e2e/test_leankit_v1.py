@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import Live
-from tests.e2e.leankit import call, read_stream, ref, run_leankit, write_stream
+from tests.e2e.leankit import call, read_stream, ref, run_leankit, token_auth, write_stream
 
 pytestmark = pytest.mark.e2e
 
@@ -110,15 +110,19 @@ def test_v1_board_and_card_calls_with_the_node_client(live: Live) -> None:
 def test_v1_refusals_reach_the_client_as_api_errors(live: Live) -> None:
     board = run_leankit(live, live.admin_auth, [call("board.create", {"title": "E2E legacy errors"})])[0]
     board_id = int(board.data["id"])
-    created, refused, quiet = run_leankit(
+    created, refused, quiet, token, with_token = run_leankit(
         live,
         live.admin_auth,
         [
             call("v1.card.create", board_id, {"Title": "first"}),
             call("v1.card.update", board_id, {"Id": ref("0.data.CardId"), "Priority": 9}),
             call("v1.board.since.version.updates", board_id, 999999999),
+            call("auth.token.create", "legacy"),
+            # leankit-client 2.x sends `Authorization: Bearer <token>` to the legacy paths as well.
+            call("v1.card.get", board_id, ref("0.data.CardId"), auth=token_auth(ref("3.data.token"))),
         ],
     )
+    assert token.ok and with_token.ok and with_token.data["Title"] == "first"
     assert created.ok and created.status == 201
     # HTTP 200 with ReplyCode 502: the client rejects it as an apiError carrying the ReplyCode and text.
     assert (refused.ok, refused.reply_code) == (False, 502)
