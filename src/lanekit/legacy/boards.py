@@ -2,8 +2,9 @@
 archive cards, and the board-event feed (`GetBoardHistorySince`, `GetNewerIfExists`, `CheckForUpdates`).
 
 The board is the /io board GET's view (`domain/boards/reads.get_board`) with the cards of
-`GET /io/board/:boardId/card` (`domain/cards/lists.board_faces`); the feed reads the activity log after a
-board version (`domain/boards/activity.board_history_since`), as `GET /io/board/:boardId/changes` does.
+`GET /io/board/:boardId/card` (`domain/cards/lists.open_faces`, `read_faces`); the feed reads the activity
+log after a board version (`domain/boards/activity.board_history_since`), as
+`GET /io/board/:boardId/changes` does.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 from fastapi.responses import Response
 
 from lanekit.domain import clock
-from lanekit.domain.access import BoardAccess
+from lanekit.domain.access import BoardAccess, board_access
 from lanekit.domain.boards import activity
 from lanekit.domain.boards import reads as board_reads
 from lanekit.domain.cards import lists as card_lists
@@ -217,8 +218,8 @@ async def get_newer_if_exists(c: Call) -> Reply:
     board_id = path_id(c.request, "boardId", "board")
     since = _version(c)
     async with c.db.read() as conn:
-        history = await activity.board_history_since(conn, actor=c.actor, board_id=board_id, since=since)
-        if history.version <= since:
+        current = (await board_access(conn, actor=c.actor, board_id=board_id)).board.version
+        if current <= since:
             return Reply(None, ReplyCode.DATA_RETRIEVAL_SUCCESS, "No newer version of the Board exists.")
         parts = await board_parts(conn, c, board_id=board_id, card_classes=("active", "backlog"))
     return Reply(
