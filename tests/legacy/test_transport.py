@@ -135,3 +135,18 @@ async def test_only_get_and_post_are_routed(lanekit: Lanekit) -> None:
     for method in ("PUT", "DELETE", "PATCH"):
         response = await s.admin.request(method, f"{API}/boards/{s.board.id}")
         assert response.status_code == 405, (method, response.text)
+
+
+async def test_a_position_past_32_bits_is_a_user_exception(lanekit: Lanekit) -> None:
+    s = await legacy_board(lanekit)
+    async with lanekit.db.begin() as conn:
+        card = await make_card(conn, s.board, by=s.tenant.admin)
+    doing = s.lanes["Doing Now"].id
+    moved = await s.admin.post(
+        f"{API}/board/{s.board.id}/movecard/{card.id}/lane/{doing}/position/99999999999"
+    )
+    assert "Position" in failure(moved, 502)
+    added = await s.admin.post(
+        f"{API}/board/{s.board.id}/AddCard/Lane/0/Position/99999999999", json={"Title": "t"}
+    )
+    assert "Position" in failure(added, 502)

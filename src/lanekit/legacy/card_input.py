@@ -12,7 +12,7 @@ from lanekit.domain.cards import lists as card_lists
 from lanekit.domain.cards import patch as card_patch
 from lanekit.domain.cards import read as card_read
 from lanekit.domain.cards.patch_ops import check_scalar
-from lanekit.domain.cards.values import check_external_link, check_ids, check_tags
+from lanekit.domain.cards.values import check_external_link, check_ids, check_index, check_tags
 from lanekit.domain.enums import PRIORITIES
 from lanekit.domain.errors import Invalid, NotFound
 from lanekit.legacy.parsing import (
@@ -193,8 +193,9 @@ def comment_of(value: Any, field: str) -> str | None:
 
 
 def position_of(c: Call) -> int | None:
-    """A v1 position: past the lane's end (9999, documented as the optimal value) is the end."""
-    return int(c.request.path_params["position"])
+    """A v1 position, checked as /io checks a card's `index`: past the lane's end (9999, documented as the
+    optimal value) is the end."""
+    return check_index(int(c.request.path_params["position"]), "Position")
 
 
 def lane_of(c: Call) -> int | None:
