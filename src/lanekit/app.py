@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -34,6 +35,7 @@ from lanekit.http import (
     templates,
     users,
 )
+from lanekit.legacy import api as legacy_api
 from lanekit.reporting import metrics as reporting_metrics
 from lanekit.reporting import routes as reporting
 from lanekit.scim import errors as scim_errors
@@ -127,6 +129,8 @@ def create_app(settings: Settings) -> FastAPI:
         schemas.document(reporting_router)
         app.include_router(reporting_router, prefix="/io/reporting")
     app.include_router(health.router)
+    # The legacy v1 API: outside /io, authenticated per call (Basic, Bearer or Token), enveloped replies.
+    app.include_router(legacy_api.router, prefix=legacy_api.PREFIX)
     docs.install(app)
     _declare_security(app)
     # Last: the table indexes every route above (docs included).
@@ -141,7 +145,9 @@ def create_app(settings: Settings) -> FastAPI:
         db=db,
         resolver=AccountResolver(db, default_account=settings.default_account),
         max_body_bytes=settings.max_body_bytes,
-        streamed_uploads=attachments.UPLOAD_PATH,
+        streamed_uploads=re.compile(
+            f"{attachments.UPLOAD_PATH.pattern}|{legacy_api.UPLOAD_PATH.pattern}", re.IGNORECASE
+        ),
         error_bodies=(("/io/scim/", scim_errors.error_body),),
     )
     return app

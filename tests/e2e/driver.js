@@ -29,6 +29,11 @@
  *   {"ok": true,  "status": 201, "statusText": "Created", "data": {...}}
  *   {"ok": false, "status": 404, "statusText": "Not Found", "data": {...error body...}, "message": "Not Found"}
  *   {"ok": false, "status": null, "data": null, "message": "..."}   // no HTTP answer: bad call, bad ref, network
+ *   {"ok": true,  "status": null, "replyCode": 202, "data": [...ReplyData...]}   // a legacy envelope resolved whole
+ *   {"ok": false, "status": null, "replyCode": 900, "data": null, "message": "...ReplyText..."}   // a legacy apiError
+ * With `"client": "0.6.0"` in the program, LEANKIT_CLIENT_MODULE is leankit-client 0.6.0 (callback calls such as
+ * `getBoards`, `addCard`…); a call's result is what its callback got: {"ok": true, "data": ReplyData[0]} or
+ * {"ok": true, "replyCode": 202, "data": ReplyData}, or {"ok": false, "replyCode": 503, "message": ReplyText}.
  * The exit status is 0 whatever the calls returned; it is 2 when the program itself cannot be read.
  */
 
@@ -117,7 +122,23 @@ const clientFor = ( account, auth ) => {
 	return clients.get( key );
 };
 
+// leankit-client 0.6.0 (program `"client": "0.6.0"`): `createClient(account, email, password)`, and every
+// call takes a node callback last, which gets either an Error (a ReplyCode over 399 as `statusCode`) or the
+// unwrapped ReplyData[0] (ReplyCode 200/201) or the whole envelope (any other ReplyCode).
+const clientFor06 = ( account, auth ) => LeanKitClient.createClient( account, auth.email, auth.password );
+
+const call06 = ( owner, fn, args ) => new Promise( ( resolve, reject ) => {
+	fn.apply( owner, [ ...args, ( err, data ) => ( err ? reject( Object.assign( err, { client06: true } ) ) : resolve( data ) ) ] );
+} );
+
 const describeFailure = err => {
+	if ( err && err.client06 ) {
+		return { ok: false, status: null, data: null, message: err.message, replyCode: err.statusCode === undefined ? null : err.statusCode };
+	}
+	if ( err && err.name === "apiError" ) {
+		// A legacy (/kanban/api) reply whose ReplyCode is 300 or more: HTTP 200, refused by the envelope.
+		return { ok: false, status: null, data: err.replyData === undefined ? null : err.replyData, message: err.replyText, replyCode: err.replyCode };
+	}
 	if ( err instanceof StepError || err.status === undefined ) {
 		return { ok: false, status: null, data: null, message: String( err && err.message || err ) };
 	}
@@ -138,14 +159,26 @@ const runStep = async ( program, spec, results, step ) => {
 	const sinks = [];
 	try {
 		const args = resolveRefs( spec.args || [], results, step, sinks );
-		const client = clientFor( program.account, auth );
+		const old = program.client === "0.6.0";
+		const client = old ? clientFor06( program.account, auth ) : clientFor( program.account, auth );
 		const path = spec.call.split( "." );
 		const owner = path.length > 1 ? lookup( client, path.slice( 0, -1 ).join( "." ), `call '${ spec.call }'` ) : client;
 		const fn = owner[ path[ path.length - 1 ] ];
 		if ( typeof fn !== "function" ) {
 			throw new StepError( `call '${ spec.call }' is not a function of the client` );
 		}
+		if ( old ) {
+			const data = await call06( owner, fn, args );
+			if ( data && typeof data === "object" && data.ReplyCode !== undefined ) {
+				return { ok: true, status: null, statusText: data.ReplyText, data: data.ReplyData, replyCode: data.ReplyCode };
+			}
+			return { ok: true, status: null, data: data === undefined ? null : data };
+		}
 		const res = await fn.apply( owner, args );
+		if ( res && res.ReplyCode !== undefined ) {
+			// A legacy reply the client resolves whole (ReplyCode 100, 202, 203…): its ReplyCode and ReplyData.
+			return { ok: true, status: null, statusText: res.ReplyText, data: res.ReplyData, replyCode: res.ReplyCode };
+		}
 		return { ok: true, status: res.status, statusText: res.statusText, data: res.data === undefined ? null : res.data };
 	} finally {
 		// A download's promise settles when the response ends, possibly before its file is flushed.

@@ -35,6 +35,9 @@ E2E_DIR = Path(__file__).resolve().parent
 REPO_DIR = E2E_DIR.parents[1]
 DRIVER = E2E_DIR / "driver.js"
 CLIENT_VERSION = "2.4.0"
+# leankit-client 0.6.0, installed beside 2.4.0 under an npm alias (package.json), for the legacy v1 API.
+OLD_CLIENT_VERSION = "0.6.0"
+OLD_CLIENT_ALIAS = "leankit-client-0.6.0"
 NPM_FILES = ("package.json", "package-lock.json")
 INSTALL_TIMEOUT_SECONDS = 300
 PROGRAM_TIMEOUT_SECONDS = 60
@@ -54,6 +57,8 @@ class Result:
     data: Any
     message: str | None = None
     status_text: str | None = None
+    # Legacy (/kanban/api) calls the client resolves or rejects by their envelope's ReplyCode.
+    reply_code: int | None = None
 
 
 def cache_dir() -> Path:
@@ -139,6 +144,8 @@ def call(path: str, *args: Any, auth: Mapping[str, Any] | None = None) -> dict[s
 def run_program(program: Mapping[str, Any]) -> list[Result]:
     """Runs a raw driver program (see driver.js) and returns one Result per call."""
     module = install_client()
+    if program.get("client") == OLD_CLIENT_VERSION:
+        module = module.parent / OLD_CLIENT_ALIAS
     done = subprocess.run(
         ["node", str(DRIVER)],
         input=json.dumps(program),
@@ -156,6 +163,7 @@ def run_program(program: Mapping[str, Any]) -> list[Result]:
             data=item["data"],
             message=item.get("message"),
             status_text=item.get("statusText"),
+            reply_code=item.get("replyCode"),
         )
         for item in json.loads(done.stdout)
     ]
@@ -167,3 +175,18 @@ def run_leankit(
     """Runs `calls` in order with one leankit-client per distinct set of credentials against `server`."""
     account = server if isinstance(server, str) else server.url
     return run_program({"account": account, "auth": dict(auth), "calls": list(calls)})
+
+
+def run_leankit_06(
+    server: HasUrl | str, email: str, password: str, calls: Sequence[Mapping[str, Any]]
+) -> list[Result]:
+    """Runs `calls` (method names of leankit-client 0.6.0, such as `getBoards`, with their arguments but not
+    the callback) in order with one 0.6.0 client using Basic credentials."""
+    account = server if isinstance(server, str) else server.url
+    program = {
+        "client": OLD_CLIENT_VERSION,
+        "account": account,
+        "auth": {"email": email, "password": password},
+        "calls": list(calls),
+    }
+    return run_program(program)

@@ -3,7 +3,6 @@ boards)."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from typing import Annotated
 
 from fastapi import Body, Query, Request
@@ -12,12 +11,12 @@ from pydantic import BaseModel, StrictBool
 
 from lanekit.domain.boards import boards
 from lanekit.domain.boards import reads as board_reads
-from lanekit.domain.body_cache import BodyCache, filler
+from lanekit.domain.body_cache import filler
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import BoardId, Id, parse_digits
 from lanekit.shapes import boards as shapes
 from lanekit.shapes.common import page_meta
-from lanekit.storage.engine import Database
+from lanekit.web.cache import FILL_WAITS, body_cache, cached_json, must_wait, wait_for_builder
 from lanekit.web.deps import Actor, BaseUrl, Db, PageParams, paging
 from lanekit.web.fields import Int32, LongText, Text32, Text255
 from lanekit.web.routing import make_router, no_content, ok
@@ -143,41 +142,6 @@ async def list_boards(
         )
     meta = page_meta(total=found.total, offset=page.offset, limit=page.limit, returned=len(found.boards))
     return ok(shapes.board_list(found, page_meta=meta, only=fields))
-
-
-def body_cache(request: Request) -> BodyCache | None:
-    """The app's cache of encoded board bodies and face pages (one per process; None when turned off)."""
-    state = request.app.state
-    try:
-        cache: BodyCache | None = state.body_cache
-    except AttributeError:
-        size = state.ctx.settings.body_cache_bytes
-        cache = BodyCache(size) if size > 0 else None
-        state.body_cache = cache
-    return cache
-
-
-def cached_json(body: bytes) -> Response:
-    """A remembered body, with the headers `ok` gives the same body."""
-    return Response(content=body, media_type="application/json")
-
-
-# How many times a request that missed the cache waits for another request building the same body, then
-# reads the key again, before it builds the body itself (each wait means a newer change came meanwhile).
-FILL_WAITS = 2
-
-
-def must_wait(cache: BodyCache | None, slot: Hashable, body: bytes | None, waits: int) -> bool:
-    """Whether a request that found no body should wait for the one building it instead of building it too
-    (docs/decisions/169-single-fill.md)."""
-    return body is None and cache is not None and waits < FILL_WAITS and cache.filling(slot)
-
-
-async def wait_for_builder(db: Database, cache: BodyCache | None, slot: Hashable) -> None:
-    """Give the request's connection back while another request builds the body, and wait for it."""
-    assert cache is not None
-    await db.release()
-    await cache.wait_for_fill(slot)
 
 
 @router.get("/board/{boardId:id}", operation_id="getBoard")

@@ -24,10 +24,10 @@ from lanekit.domain.cards.values import check_index
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import BoardId, CardId, Id
 from lanekit.http.attachments import Blobs
-from lanekit.http.boards import FILL_WAITS, body_cache, cached_json, must_wait, wait_for_builder
 from lanekit.shapes import cards as shapes
 from lanekit.shapes.common import ident, page_meta
 from lanekit.storage.executor import Connection
+from lanekit.web.cache import FILL_WAITS, body_cache, cached_json, must_wait, wait_for_builder
 from lanekit.web.deps import Actor, BaseUrl, Db, PageParams, paging
 from lanekit.web.fields import IdList, LongText, OpList
 from lanekit.web.routing import make_router, no_content, ok

@@ -232,7 +232,8 @@ def parent_cards(read: CardReadRecord) -> list[dict[str, Any]]:
     return [{"cardId": ident(p.card_id), "boardId": ident(p.board_id)} for p in read.parent_cards]
 
 
-def _progress(done: int, total: int) -> float | int:
+def progress(done: int, total: int) -> float | int:
+    """A completion percentage: `done` of `total` (0 when there is no total)."""
     if total <= 0:
         return 0
     value = done / total * 100
@@ -287,7 +288,7 @@ def connected_card_stats(
             size=stats.total_size,
             count=stats.total_count,
             hasCardProjectedLate=stats.projected_late_count > 0,
-            progress=_progress(stats.completed_size, stats.total_size),
+            progress=progress(stats.completed_size, stats.total_size),
         )
     return body
 

@@ -93,7 +93,19 @@ def client_address(request: Request, *, trust_forwarded_for: bool) -> str:
     return request.client.host if request.client else "unknown"
 
 
+# The schemes whose value is an API token.  The legacy /kanban/api also takes `Token <token>`, which
+# LeanKit's old C# client sends (legacy/routing.py).
+TOKEN_SCHEMES = frozenset({"bearer"})
+LEGACY_TOKEN_SCHEMES = frozenset({"bearer", "token"})
+
+
 async def require_actor(request: Request) -> ActorValue:
+    return await authenticate(request, token_schemes=TOKEN_SCHEMES)
+
+
+async def authenticate(request: Request, *, token_schemes: frozenset[str]) -> ActorValue:
+    """The caller, from Basic credentials or a token sent under one of `token_schemes`; charges their
+    rate-limit window.  Raises Unauthenticated or RateLimited."""
     cached: ActorValue | None = getattr(request.state, "actor", None)
     if cached is not None:
         return cached
@@ -123,7 +135,7 @@ async def require_actor(request: Request) -> ActorValue:
             address=client_address(request, trust_forwarded_for=ctx.settings.trust_forwarded_for),
             cache=ctx.credentials,
         )
-    elif scheme == "bearer" and value:
+    elif scheme in token_schemes and value:
         user = await auth.authenticate_bearer(
             ctx.db, account_id=account_id, token=value, cache=ctx.credentials
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lanekit.domain import events
-from lanekit.domain.access import access_for_card, board_access, require
+from lanekit.domain.access import BoardAccess, access_for_card, board_access, require
 from lanekit.domain.errors import Invalid, NotFound
 from lanekit.domain.types import Actor
 from lanekit.storage.executor import Connection
@@ -79,3 +79,38 @@ async def board_changes(
         for lane_id in summary.affected_lanes
     }
     return BoardChangeReport(board_id, current, since, summary, lane_counts)
+
+
+@dataclass(frozen=True, slots=True)
+class BoardHistory:
+    """A board's events after a version, oldest first, with the board as it is now.
+
+    `silent_versions` counts the versions after `since` that no event describes: changes to the board
+    itself (its layout, settings, card types, icons), which bump the version without a card event."""
+
+    access: BoardAccess
+    since: int
+    events: list[EventRecord]
+    silent_versions: int
+
+    @property
+    def version(self) -> int:
+        return self.access.board.version
+
+
+async def board_history_since(conn: Connection, *, actor: Actor, board_id: int, since: int) -> BoardHistory:
+    """What changed on the board after version `since` (the legacy board-event feed).  With nothing newer it
+    costs the one statement that authorises the caller."""
+    access = await board_access(conn, actor=actor, board_id=board_id)
+    require(access, "card.read")
+    current = access.board.version
+    if since >= current:
+        return BoardHistory(access, since, [], 0)
+    records = await activity_queries.list_records_since_version(
+        conn, account_id=actor.account_id, board_id=board_id, version=since, limit=MAX_EVENTS
+    )
+    described = {r.board_version for r in records}
+    # When the page is cut at MAX_EVENTS the versions past it are not known to be silent.
+    last = max(described) if len(records) == MAX_EVENTS else current
+    silent = sum(1 for v in range(since + 1, last + 1) if v not in described)
+    return BoardHistory(access, since, records, silent)

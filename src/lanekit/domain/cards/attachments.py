@@ -179,6 +179,15 @@ async def get_attachment(
     return found
 
 
+async def find_attachment(conn: Connection, *, actor: Actor, attachment_id: int) -> AttachmentRecord:
+    """An attachment by its id alone, on a card the caller can read (the legacy download names no card)."""
+    found = await queries.fetch_by_id(conn, account_id=actor.account_id, attachment_id=attachment_id)
+    if found is None:
+        raise NotFound("attachment", attachment_id)
+    await readable_card(conn, actor=actor, card_id=found.card_id)
+    return found
+
+
 async def delete_attachment(
     conn: Connection, *, blobs: BlobStore, actor: Actor, card_id: int, attachment_id: int
 ) -> None:

@@ -77,6 +77,9 @@ class CardQuery:
     custom_icon_id: int | None = None
     lane_class_types: list[str] | None = None
     since: datetime | None = None
+    # Set by the legacy SearchCards (AddedAfter, AddedBefore); no /io parameter reads them.
+    created_from: datetime | None = None
+    created_before: datetime | None = None
     deleted: bool = False
     only: list[str] | None = None
     omit: list[str] | None = None
@@ -331,6 +334,8 @@ async def read_list(conn: Connection, *, listing: CardListing) -> CardPage:
         custom_icon_id=query.custom_icon_id,
         lane_class_types=query.lane_class_types,
         since=query.since,
+        created_from=query.created_from,
+        created_before=query.created_before,
         select=query.select,
     )
     where = card_filters.filter_where(card_filter)

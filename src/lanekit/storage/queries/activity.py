@@ -101,3 +101,28 @@ def stamp(
         }
         for e in new_events
     ]
+
+
+async def list_records_since_version(
+    conn: Connection, *, account_id: int, board_id: int, version: int, limit: int
+) -> list[EventRecord]:
+    """The board's events after `version`, oldest first, at most `limit` (the (board_id, board_version)
+    index)."""
+    stmt = (
+        select(
+            events,
+            users.c.id.label("u_id"),
+            users.c.email.label("u_email"),
+            users.c.first_name.label("u_first_name"),
+            users.c.last_name.label("u_last_name"),
+        )
+        .select_from(events.outerjoin(users, users.c.id == events.c.user_id))
+        .where(
+            events.c.board_id == board_id,
+            events.c.account_id == account_id,
+            events.c.board_version > version,
+        )
+        .order_by(events.c.board_version, events.c.id)
+        .limit(limit)
+    )
+    return [_event(r) for r in (await conn.execute(stmt)).all()]

@@ -158,3 +158,11 @@ async def delete_for_cards(conn: Connection, *, card_ids: Sequence[int]) -> list
         )
     ).all()
     return [r[0] for r in rows]
+
+
+async def fetch_by_id(conn: Connection, *, account_id: int, attachment_id: int) -> AttachmentRecord | None:
+    """An attachment of the account by its id alone (the legacy download names no card)."""
+    row = (
+        await conn.execute(_select(attachments.c.id == attachment_id, attachments.c.account_id == account_id))
+    ).first()
+    return _record(row) if row else None

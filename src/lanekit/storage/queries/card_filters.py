@@ -33,6 +33,9 @@ class CardFilter:
     custom_icon_id: int | None = None
     lane_class_types: Sequence[str] | None = None
     since: datetime | None = None
+    # Created at or after / before these instants (the legacy SearchOptions' AddedAfter and AddedBefore).
+    created_from: datetime | None = None
+    created_before: datetime | None = None
     # `select`: board cards (`cards`), task cards (`taskCards`) or `both`.
     select: str = "cards"
 
@@ -81,4 +84,8 @@ def filter_where(f: CardFilter) -> list[ColumnElement[bool]]:
         )
     if f.since is not None:
         where.append(cards.c.updated_on > f.since)
+    if f.created_from is not None:
+        where.append(cards.c.created_on >= f.created_from)
+    if f.created_before is not None:
+        where.append(cards.c.created_on < f.created_before)
     return where
