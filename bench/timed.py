@@ -12,6 +12,9 @@ exports, issue 14's provisioning), and each is a sequence of requests timed from
   directory holds `Spec.directory` users; the p50.
 - `scim-import`: every user of that directory, read the way an identity provider imports them (pages of
   100, `startIndex` 1, 101, …); the total time.
+- `legacy-board`: the legacy board of the largest board, every card in its lanes
+  (`GET /kanban/api/boards/:id`), one request at a time; its p50 against the p50 of the `/io` requests that
+  carry the same data (`GET /io/board/:id`, then `GET /io/card?board=…` in pages of 1,000 until the last).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import random
 import statistics
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -33,6 +37,8 @@ from bench.scenarios import Request
 EXPORT_TIMEOUT = 300.0
 LOOKUPS = 200
 PAGE = 100
+BOARD_READS = 7
+IO_PAGE = 1000
 
 
 @dataclass(slots=True)
@@ -240,6 +246,46 @@ async def _scim(server: Server, dataset: Dataset, headers: dict[str, str], backe
     return [lookup, imported]
 
 
+async def _p50_seconds(read: Callable[[], Awaitable[bool]], times: int) -> tuple[float, bool]:
+    """The median time of `read()` over `times` runs after one unmeasured run, and whether every run got
+    what it asked for."""
+    ok = await read()
+    took = []
+    for _ in range(times):
+        started = time.perf_counter()
+        ok = await read() and ok
+        took.append(time.perf_counter() - started)
+    return statistics.median(took), ok
+
+
+async def _legacy_board(server: Server, dataset: Dataset, headers: dict[str, str], backend: str) -> Timing:
+    board = dataset.largest_board.id
+    async with httpx.AsyncClient(base_url=server.base_url, headers=headers, timeout=120) as client:
+
+        async def legacy() -> bool:
+            response = await client.get(f"/kanban/api/boards/{board}")
+            return response.status_code == 200 and response.json().get("ReplyCode") == 200
+
+        async def io() -> bool:
+            ok = (await client.get(f"/io/board/{board}")).status_code == 200
+            offset = 0
+            while True:
+                params = {"board": board, "offset": offset, "limit": IO_PAGE}
+                page = await client.get("/io/card", params=params)
+                ok = ok and page.status_code == 200
+                offset += IO_PAGE
+                if page.status_code != 200 or offset >= page.json()["pageMeta"]["totalRecords"]:
+                    return ok
+
+        legacy_s, legacy_ok = await _p50_seconds(legacy, BOARD_READS)
+        io_s, io_ok = await _p50_seconds(io, BOARD_READS)
+    note = f"`/io` board and card pages: p50 {io_s * 1000:,.0f} ms"
+    if not (legacy_ok and io_ok):
+        note += "; some reads failed"
+    return Timing("legacy-board", "legacy board with every card, p50", backend, round(legacy_s * 1000, 1),
+                  "ms", round(1.5 * io_s * 1000, 1), note)  # fmt: skip
+
+
 async def run_timed(
     server: Server,
     loader: WrkLoader,
@@ -272,4 +318,6 @@ async def run_timed(
         )
     if await serves("/io/scim/v1/Users", {"count": 1}):
         out += await _scim(server, dataset, headers, backend)
+    if await serves(f"/kanban/api/board/{dataset.largest_board.id}/getboardidentifiers", {}):
+        out.append(await _legacy_board(server, dataset, headers, backend))
     return out
