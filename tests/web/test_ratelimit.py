@@ -13,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from email.utils import parsedate_to_datetime
 
+import anyio
 import httpx
 import pytest
 import redis.asyncio
@@ -104,6 +105,24 @@ async def test_authenticated_responses_carry_the_window(
     anonymous = await kit.client(tenant).get("/io/user/me")
     assert anonymous.status_code == 401
     assert "x-ratelimit-limit" not in anonymous.headers
+
+
+async def test_the_reset_time_stays_put_for_the_whole_window(
+    limited: Callable[[str], Settings], kits: list[Lanekit]
+) -> None:
+    # Redis reports a key's lifetime in whole seconds; read that way, the reset moved by a second between
+    # requests depending on where in the second they fell.  Requests spread over a second must all agree.
+    kit = Lanekit(limited("10/minute"))
+    kits.append(kit)
+    tenant = await kit.tenant()
+    admin = kit.as_admin(tenant)
+    resets = set()
+    for _ in range(5):
+        response = await admin.get("/io/user/me")
+        assert response.status_code == 200
+        resets.add(window(response)[2])
+        await anyio.sleep(0.25)
+    assert len(resets) == 1, resets
 
 
 async def test_an_exhausted_window_is_429_with_retry_after(

@@ -121,9 +121,25 @@ class FallbackStorage(Storage):
         await self._use(lambda s: s.clear(key))
 
 
+class PreciseRedisStorage(RedisStorage):
+    """`limits`' Redis storage, with a window's end read to the millisecond.
+
+    The library reads it with TTL, which Redis rounds to whole seconds, so `X-RateLimit-Reset` (now + TTL,
+    rounded up) moved by a second between two requests of one window; PTTL keeps it the same for the
+    whole window, as it is in memory.
+    """
+
+    STORAGE_SCHEME = None
+
+    async def get_expiry(self, key: str) -> float:
+        connection = self.bridge.get_connection()  # type: ignore[attr-defined]
+        milliseconds = await connection.pttl(self.bridge.prefixed_key(key))  # type: ignore[attr-defined]
+        return max(milliseconds, 0) / 1000 + time.time()
+
+
 def redis_storage(redis_url: str, *, key_prefix: str) -> FallbackStorage:
     """The store for a configured Redis: Redis, falling back to process memory while it is unreachable."""
-    primary = RedisStorage(
+    primary = PreciseRedisStorage(
         f"async+{redis_url}",
         implementation="redispy",
         key_prefix=key_prefix,
