@@ -129,11 +129,12 @@ class PreciseRedisStorage(RedisStorage):
     whole window, as it is in memory.
     """
 
-    STORAGE_SCHEME = None
+    # Not registered under the library's URI schemes: it is built here only.
+    STORAGE_SCHEME = None  # type: ignore[assignment]
 
     async def get_expiry(self, key: str) -> float:
         connection = self.bridge.get_connection()  # type: ignore[attr-defined]
-        milliseconds = await connection.pttl(self.bridge.prefixed_key(key))  # type: ignore[attr-defined]
+        milliseconds: int = await connection.pttl(self.bridge.prefixed_key(key))
         return max(milliseconds, 0) / 1000 + time.time()
 
 
