@@ -40,8 +40,9 @@ def count_builds(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> lis
         (board_reads, "board_view", "/io/board/{board}"),
         (card_lists, "read_faces", "/io/board/{board}/card"),
         (card_lists, "read_list", "/io/card?board={board}"),
+        (board_reads, "board_view", "/kanban/api/boards/{board}"),
     ],
-    ids=["board", "faces", "list"],
+    ids=["board", "faces", "list", "legacy-board"],
 )
 async def test_concurrent_misses_build_the_body_once_and_all_see_it(
     lanekit: Lanekit, monkeypatch: pytest.MonkeyPatch, module: Any, builder: str, path: str

@@ -9,6 +9,7 @@ log after a board version (`domain/boards/activity.board_history_since`), as
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 from fastapi.responses import Response
@@ -17,6 +18,7 @@ from lanekit.domain import clock
 from lanekit.domain.access import BoardAccess, board_access
 from lanekit.domain.boards import activity
 from lanekit.domain.boards import reads as board_reads
+from lanekit.domain.body_cache import BodyCache, filler
 from lanekit.domain.cards import lists as card_lists
 from lanekit.domain.inputs import INT32_MAX
 from lanekit.legacy.envelope import Reply, ReplyCode, reply_response
@@ -27,7 +29,7 @@ from lanekit.shapes import legacy_boards as board_shapes
 from lanekit.shapes import legacy_events as event_shapes
 from lanekit.storage.executor import Connection
 from lanekit.storage.records import LaneRecord
-from lanekit.web.cache import body_cache, cached_json
+from lanekit.web.cache import FILL_WAITS, body_cache, cached_json, must_wait, wait_for_builder
 
 BOARDS_RETRIEVED = "Board(s) successfully retrieved."
 BOARD_RETRIEVED = "Board successfully retrieved."
@@ -120,24 +122,42 @@ async def get_board(c: Call) -> Response:
     nothing it shows changes (docs/decisions/192-legacy-board-cache.md)."""
     board_id = path_id(c.request, "boardId", "board")
     cache = body_cache(c.request)
-    async with c.db.read() as conn:
-        probe = await board_reads.probe_board(conn, actor=c.actor, board_id=board_id)
-        # What differs between callers: only the rendering of dates (and the links' base URL).
-        slot = (
-            "legacy-board",
-            c.actor.account_id,
-            board_id,
-            c.base_url,
-            c.dates.day_pattern,
-            str(c.dates.zone),
-        )
-        body = cache.get(slot, key=probe.key) if cache is not None else None
-        if body is not None:
-            return cached_json(body)
-        access = await card_lists.open_faces(conn, actor=c.actor, board_id=board_id)
-        view = await board_reads.board_view(conn, found=probe.access, probe=probe)
-        with_cards = [lane for lane in _board_lanes(view) if lane.lane_class_type in ("active", "backlog")]
-        cards, linked = await faces_by_lane(conn, c, access=access, lanes=with_cards)
+    # A board with every card takes seconds to build on a large board: while one request builds it, the
+    # others asking for the same body wait for it instead of building it too (docs/decisions/169).
+    for waits in range(FILL_WAITS + 1):
+        response: Response | None = None
+        async with c.db.read() as conn:
+            probe = await board_reads.probe_board(conn, actor=c.actor, board_id=board_id)
+            # What differs between callers: only the rendering of dates (and the links' base URL).
+            slot = (
+                "legacy-board",
+                c.actor.account_id,
+                board_id,
+                c.base_url,
+                c.dates.day_pattern,
+                str(c.dates.zone),
+            )
+            body = cache.get(slot, key=probe.key) if cache is not None else None
+            waiting = must_wait(cache, slot, body, waits)
+            if body is None and not waiting:
+                with filler(cache, slot):
+                    response = await _board_response(c, conn, probe=probe, cache=cache, slot=slot)
+        if not waiting:
+            break
+        await wait_for_builder(c.db, cache, slot)
+    if response is None:
+        assert body is not None
+        return cached_json(body)
+    return response
+
+
+async def _board_response(
+    c: Call, conn: Connection, *, probe: board_reads.BoardProbe, cache: BodyCache | None, slot: Hashable
+) -> Response:
+    access = await card_lists.open_faces(conn, actor=c.actor, board_id=probe.access.board.id)
+    view = await board_reads.board_view(conn, found=probe.access, probe=probe)
+    with_cards = [lane for lane in _board_lanes(view) if lane.lane_class_type in ("active", "backlog")]
+    cards, linked = await faces_by_lane(conn, c, access=access, lanes=with_cards)
     response = reply_response(
         Reply(
             board_shapes.board(_parts(view, cards), base_url=c.base_url),

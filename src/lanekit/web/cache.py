@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from lanekit.domain.body_cache import BodyCache
 from lanekit.storage.engine import Database
+from lanekit.web.routing import EncodedJson
 
 
 def body_cache(request: Request) -> BodyCache | None:
@@ -26,7 +27,7 @@ def body_cache(request: Request) -> BodyCache | None:
 
 def cached_json(body: bytes) -> Response:
     """A remembered body, with the headers `ok` gives the same body."""
-    return Response(content=body, media_type="application/json")
+    return EncodedJson(content=body)
 
 
 # How many times a request that missed the cache waits for another request building the same body, then

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute, _effective_route_context_var
 from starlette.convertors import Convertor, register_url_convertor
-from starlette.types import Scope
+from starlette.types import Receive, Scope, Send
 
 from lanekit.domain.inputs import check_storable
 from lanekit.domain.types import MAX_ID
@@ -145,7 +145,35 @@ def make_router(tag: str) -> APIRouter:
     return APIRouter(route_class=LenientRoute, tags=[tag])
 
 
-class JsonBody(JSONResponse):
+# A body larger than this goes to the server in pieces of this size.  The server writes each piece and waits
+# while the client is slow to read it, so a slow reader holds one piece, not the whole body: asyncio keeps a
+# copy of whatever the socket has not taken yet, and 32 readers of a 26 MB legacy board held about 1 GB.
+BODY_PIECE_BYTES = 256 * 1024
+
+
+class PiecewiseBody(Response):
+    """A response whose large body is sent in pieces of BODY_PIECE_BYTES (same bytes, same headers)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = self.body
+        if len(body) <= BODY_PIECE_BYTES or scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        for start in range(0, len(body), BODY_PIECE_BYTES):
+            end = start + BODY_PIECE_BYTES
+            await send({"type": "http.response.body", "body": body[start:end], "more_body": end < len(body)})
+        if self.background is not None:
+            await self.background()
+
+
+class EncodedJson(PiecewiseBody):
+    """JSON already encoded (a body kept in the body cache)."""
+
+    media_type = "application/json"
+
+
+class JsonBody(PiecewiseBody, JSONResponse):
     """JSON rendered by orjson: a board or a page of 200 cards is a 200-250 KB body, and the standard
     library's encoder spent milliseconds of the request's CPU on it (decision 094).  The bodies are
     shapes/ output: str keys except the faces' custom-field maps, whose int keys become strings."""
