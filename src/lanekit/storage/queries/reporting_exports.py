@@ -117,6 +117,9 @@ def _first_parent(dialect: str, child_id: Any) -> Any:
             _live_card(parent),
             any_of(dialect, parent.c.board_id, "readable_ids"),
         )
+        # Explicitly: nested in `parentCardTitle`'s subquery, auto-correlation stops at that subquery and
+        # the outer `cards` would become a FROM of its own (every card then named the same parent).
+        .correlate(cards)
         .scalar_subquery()
     )
 
