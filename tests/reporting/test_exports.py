@@ -427,3 +427,18 @@ async def test_each_card_names_its_own_parent(lanekit: Lanekit) -> None:
     table = await as_table(w.admin, "cards.csv", boardId=str(w.a.id), quotedString="false")
     title = table[0].index("parentCardTitle")
     assert [row[title] for row in table[1:]] == ["first parent", "second parent", ""]
+
+
+async def test_an_export_left_half_read_gives_its_connection_back(lanekit: Lanekit) -> None:
+    """A client that stops reading while the next batch is being read: the read stops, nothing is held."""
+    w = await world(lanekit)
+    for i in range(5):
+        await w.card(lanekit, w.a, title=f"h{i}")
+    async with lanekit.db.read() as conn:
+        plan = await exports.plan_export(conn, actor=actor_of(w.tenant.admin), export="cards", board_ids=None)
+    before = lanekit.db.engine.pool.checkedout()  # type: ignore[attr-defined]
+    batches = exports.export_rows(lanekit.db, plan, offset=0, limit=None, batch_size=2)
+    first = await anext(batches)
+    await batches.aclose()
+    assert [row[0] for row in first] == sorted(row[0] for row in first) and len(first) == 2
+    assert lanekit.db.engine.pool.checkedout() == before  # type: ignore[attr-defined]

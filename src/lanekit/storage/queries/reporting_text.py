@@ -17,14 +17,15 @@ CRLF line ends): `tests/reporting/test_text_exports.py` compares them on hostile
 - plain (`csv.QUOTE_MINIMAL`): a value in quotes only when it holds the delimiter, a quote, CR or LF, and
   null as nothing.
 
-Only column kinds and sources listed in `TEXT_KINDS` can be built here; `text_kinds_supported` says whether
-an export's columns all are.
+Only column kinds and sources listed in `TEXT_KINDS` can be built here; `text_kinds_supported` says
+whether an export's columns all are.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -60,12 +61,17 @@ TEXT_KINDS = frozenset({"s", "i", "b", "dt", "d", "link.label", "link.url"})
 
 
 def text_kinds_supported(export: str, kinds: Sequence[str]) -> bool:
-    """Whether `text_batch` can write this export with these column kinds."""
-    query = EXPORT_QUERIES.get(export)
-    if query is None or not all(kind in TEXT_KINDS for kind in kinds):
+    """Whether `fetch_text_batch` can write this export with these column kinds."""
+    if export not in EXPORT_QUERIES or not all(kind in TEXT_KINDS for kind in kinds):
         return False
-    width = len(query.build("postgresql").selected_columns) - query.key_width
-    return width == len(kinds)
+    return _value_width(export) == len(kinds)
+
+
+@cache
+def _value_width(export: str) -> int:
+    """The number of the export's columns (its select's, less the paging key)."""
+    query = EXPORT_QUERIES[export]
+    return len(query.build("postgresql").selected_columns) - query.key_width
 
 
 def _const(value: str) -> ColumnElement[Any]:
