@@ -38,7 +38,8 @@ BATCH_SIZE = 500
 # Rows per batch when PostgreSQL writes the text: a batch is then one value of about 300 bytes a row.
 TEXT_BATCH_SIZE = 2000
 # Exports with columns the activity log fills in Python (`_complete`).
-_COMPLETED = ("userassignments/current", "usertaskassignments/current", "connections")
+_CURRENT_ASSIGNMENTS = ("userassignments/current", "usertaskassignments/current")
+_COMPLETED = (*_CURRENT_ASSIGNMENTS, "connections")
 # `boardId` lists longer than this are refused: a Tableau multi-select sends a handful.
 MAX_BOARD_IDS = 1000
 
@@ -107,7 +108,7 @@ async def _batches(
 ) -> AsyncIterator[Any]:
     """The batches `fetch` reads, in key order, `offset` rows skipped and at most `limit` rows in all."""
     remaining = limit
-    after: tuple[Any, ...] | None = None
+    after: _Key = None
     while True:
         size = batch_size if remaining is None else min(batch_size, remaining)
         async with db.read() as conn:
@@ -139,9 +140,7 @@ async def export_rows(
         return
     width = export_queries.key_width(plan.export)
 
-    async def fetch(
-        conn: Connection, after: tuple[Any, ...] | None, skip: int, size: int
-    ) -> tuple[Any, int, tuple[Any, ...] | None]:
+    async def fetch(conn: Connection, after: _Key, skip: int, size: int) -> tuple[Any, int, _Key]:
         rows = await export_queries.list_export_batch(
             conn,
             export=plan.export,
@@ -176,9 +175,7 @@ async def export_text(
     if not plan.board_ids or limit == 0:
         return
 
-    async def fetch(
-        conn: Connection, after: tuple[Any, ...] | None, skip: int, size: int
-    ) -> tuple[Any, int, tuple[Any, ...] | None]:
+    async def fetch(conn: Connection, after: _Key, skip: int, size: int) -> tuple[Any, int, _Key]:
         batch = await text_queries.fetch_text_batch(
             conn,
             export=plan.export,
@@ -202,7 +199,7 @@ async def export_text(
 async def _complete(conn: Connection, export: str, rows: list[Row], values: list[list[Any]]) -> None:
     """Fill the columns storage has no column for from the activity log: who assigned a user, who connected
     two cards (the last such event; null when the log has none, as for changes made before it existed)."""
-    if export in _COMPLETED[:2]:
+    if export in _CURRENT_ASSIGNMENTS:
         keys = rows[0]._keys
         card, user, by = keys.index("cardId"), keys.index("assignedUserId"), keys.index("assignedByUserId")
         found = await reporting_queries.list_card_events(

@@ -17,7 +17,7 @@ CRLF line ends): `tests/reporting/test_text_exports.py` compares them on hostile
 - plain (`csv.QUOTE_MINIMAL`): a value in quotes only when it holds the delimiter, a quote, CR or LF, and
   null as nothing.
 
-Only column kinds and sources listed in `TEXT_KINDS` can be built here; `text_kinds_supported` says
+Only the column kinds and types of `_SOURCE_TYPES` can be built here; `text_kinds_supported` says
 whether an export's columns all are.
 """
 
@@ -29,26 +29,26 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
+    Boolean,
     Date,
     DateTime,
     Integer,
     Select,
     String,
     Text,
-    bindparam,
     case,
     cast,
     func,
     literal_column,
     select,
-    tuple_,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 from lanekit.storage.executor import Connection
-from lanekit.storage.queries.reporting_exports import EXPORT_QUERIES
+from lanekit.storage.queries.reporting_exports import EXPORT_QUERIES, paged_select
 
 # `shapes/common.instant_ms`: isoformat(timespec="milliseconds") truncates to the millisecond, as MS does.
 _INSTANT = 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'
@@ -57,21 +57,34 @@ CRLF = "\r\n"
 
 # Column kinds (`reporting/datasets.py`) this module can write: s = string, i = integer, b = boolean,
 # dt = instant, d = date; `link.label`/`link.url` = that part of the first external link (a JSON list).
-TEXT_KINDS = frozenset({"s", "i", "b", "dt", "d", "link.label", "link.url"})
 
 
 def text_kinds_supported(export: str, kinds: Sequence[str]) -> bool:
-    """Whether `fetch_text_batch` can write this export with these column kinds."""
-    if export not in EXPORT_QUERIES or not all(kind in TEXT_KINDS for kind in kinds):
-        return False
-    return _value_width(export) == len(kinds)
+    """Whether `fetch_text_batch` can write this export with these column kinds: one kind per column, each
+    a kind of `TEXT_KINDS` over a column of a type this module writes as Python would."""
+    return export in EXPORT_QUERIES and _supported(export, tuple(kinds))
+
+
+# The SQL types each kind is written from (anything else, a float say, might not print as Python does).
+_SOURCE_TYPES: dict[str, tuple[type[Any], ...]] = {
+    "s": (String, Integer),
+    "i": (Integer,),
+    "b": (Boolean,),
+    "dt": (DateTime,),
+    "d": (Date, DateTime),
+    "link.label": (JSON,),
+    "link.url": (JSON,),
+}
 
 
 @cache
-def _value_width(export: str) -> int:
-    """The number of the export's columns (its select's, less the paging key)."""
+def _supported(export: str, kinds: tuple[str, ...]) -> bool:
     query = EXPORT_QUERIES[export]
-    return len(query.build("postgresql").selected_columns) - query.key_width
+    columns = list(query.build("postgresql").selected_columns)[: -query.key_width]
+    return len(columns) == len(kinds) and all(
+        isinstance(_type(column), _SOURCE_TYPES.get(kind, ()))
+        for column, kind in zip(columns, kinds, strict=False)
+    )
 
 
 def _const(value: str) -> ColumnElement[Any]:
@@ -148,16 +161,7 @@ def _text_statement(
     export: str, kinds: tuple[str, ...], *, first: bool, delimiter: str, quoted: bool
 ) -> Select[Any]:
     query = EXPORT_QUERIES[export]
-    base = query.build("postgresql")
-    keys = [base.selected_columns[f"_k{i}"] for i in range(query.key_width)]
-    inner = base.subquery("export")
-    ordered = [inner.c[f"_k{i}"] for i in range(query.key_width)]
-    paged = select(inner).order_by(*ordered).limit(bindparam("size"))
-    if first:
-        paged = paged.offset(bindparam("skip"))
-    else:
-        after = [bindparam(f"a{i}", type_=key.type) for i, key in enumerate(keys)]
-        paged = paged.where(ordered[0] > after[0] if len(ordered) == 1 else tuple_(*ordered) > tuple_(*after))
+    paged = paged_select(export, "postgresql", first=first)
     page = paged.subquery("page")
     values = [c for c in page.c if not c.key.startswith("_k")]
     line: ColumnElement[Any] = _cell(values[0], kinds[0], delimiter=delimiter, quoted=quoted)
