@@ -406,3 +406,39 @@ async def test_a_tableau_style_client_pages_every_export_as_json_and_csv(
             if len(page_table) - 1 < limit:
                 break
         assert rows == table[1:], export
+
+
+async def test_each_card_names_its_own_parent(lanekit: Lanekit) -> None:
+    w = await world(lanekit)
+    first_parent = await w.card(lanekit, w.b, title="first parent")
+    second_parent = await w.card(lanekit, w.b, title="second parent")
+    children = [await w.card(lanekit, w.a, title=f"child {i}") for i in range(2)]
+    orphan = await w.card(lanekit, w.a, title="orphan")
+    for child, parent in zip(children, (first_parent, second_parent), strict=True):
+        body = {"cardIds": [str(child.id)], "connections": {"parents": [str(parent.id)]}}
+        assert (await w.admin.post("/io/card/connections", json=body)).status_code == 201
+    expected = [
+        (str(children[0].id), str(first_parent.id), "first parent"),
+        (str(children[1].id), str(second_parent.id), "second parent"),
+        (str(orphan.id), None, None),
+    ]
+    found = await as_json(w.admin, "cards", boardId=str(w.a.id))
+    assert [(r["cardId"], r["parentCardId"], r["parentCardTitle"]) for r in found] == expected
+    table = await as_table(w.admin, "cards.csv", boardId=str(w.a.id), quotedString="false")
+    title = table[0].index("parentCardTitle")
+    assert [row[title] for row in table[1:]] == ["first parent", "second parent", ""]
+
+
+async def test_an_export_left_half_read_gives_its_connection_back(lanekit: Lanekit) -> None:
+    """A client that stops reading while the next batch is being read: the read stops, nothing is held."""
+    w = await world(lanekit)
+    for i in range(5):
+        await w.card(lanekit, w.a, title=f"h{i}")
+    async with lanekit.db.read() as conn:
+        plan = await exports.plan_export(conn, actor=actor_of(w.tenant.admin), export="cards", board_ids=None)
+    before = lanekit.db.engine.pool.checkedout()  # type: ignore[attr-defined]
+    batches = exports.export_rows(lanekit.db, plan, offset=0, limit=None, batch_size=2)
+    first = await anext(batches)
+    await batches.aclose()
+    assert [row[0] for row in first] == sorted(row[0] for row in first) and len(first) == 2
+    assert lanekit.db.engine.pool.checkedout() == before  # type: ignore[attr-defined]

@@ -22,15 +22,18 @@ class Column:
     kind: str
     # Turns the stored value into the column's value before typing (a link list into its first label…).
     source: Callable[[Any], Any] | None = None
+    # How PostgreSQL writes the column as CSV/TSV text (`storage/queries/reporting_text.py`): the kind, or
+    # for a column with a `source` the name of the same rule in SQL; None when only Python can.
+    text_kind: str | None = None
 
 
-def _first_link(part: str) -> Callable[[Any], Any]:
+def _first_link(part: str) -> tuple[Callable[[Any], Any], str]:
     def pick(links: Any) -> Any:
         if isinstance(links, list) and links and isinstance(links[0], dict):
             return links[0].get(part)
         return None
 
-    return pick
+    return pick, f"link.{part}"
 
 
 def _field_value(value: Any) -> Any:
@@ -42,18 +45,29 @@ def _field_value(value: Any) -> Any:
     return str(value)
 
 
-def _columns(spec: str, sources: dict[str, Callable[[Any], Any]] | None = None) -> tuple[Column, ...]:
-    """`"cardId s, cardSize i"` → columns (the notation of the contract's tables)."""
+_Source = tuple[Callable[[Any], Any], str | None]
+
+
+def _columns(spec: str, sources: dict[str, _Source] | None = None) -> tuple[Column, ...]:
+    """`"cardId s, cardSize i"` → columns (the notation of the contract's tables); `sources` maps a key to
+    its Python source and that source's text kind (None: no SQL equivalent)."""
     found = sources or {}
     columns = []
     for item in spec.split(","):
         key, kind = item.split()
-        columns.append(Column(key, kind, found.get(key)))
+        source, text_kind = found.get(key, (None, kind))
+        columns.append(Column(key, kind, source, text_kind))
     return tuple(columns)
 
 
-_CARD_LINKS = {"cardExternalLinkName": _first_link("label"), "cardExternalLinkUrl": _first_link("url")}
-_TASK_LINKS = {"taskExternalLinkName": _first_link("label"), "taskExternalLinkUrl": _first_link("url")}
+_CARD_LINKS: dict[str, _Source] = {
+    "cardExternalLinkName": _first_link("label"),
+    "cardExternalLinkUrl": _first_link("url"),
+}
+_TASK_LINKS: dict[str, _Source] = {
+    "taskExternalLinkName": _first_link("label"),
+    "taskExternalLinkUrl": _first_link("url"),
+}
 _CURRENT_ASSIGNMENTS = (
     "cardId s, assignedUserId s, assignedUserFullName s, assignedUserEmailAddress s, assignedByUserId s, "
     "assignedByUserFullName s, assignedByUserEmailAddress s, assignedToDate dt, cardTitle s, cardSize i, "
@@ -102,7 +116,7 @@ DATASETS: dict[str, tuple[Column, ...]] = {
     ),
     "customfields": _columns(
         "cardId s, currentBoardId s, externalCardId s, customFieldId s, label s, type s, customFieldValue s",
-        {"customFieldValue": _field_value},
+        {"customFieldValue": (_field_value, None)},
     ),
     "userassignments/current": _columns(_CURRENT_ASSIGNMENTS),
     "usertaskassignments/current": _columns(_CURRENT_ASSIGNMENTS),
@@ -120,6 +134,12 @@ DATASETS: dict[str, tuple[Column, ...]] = {
     "userassignments/history": _columns(_ASSIGNMENT_HISTORY),
     "usertaskassignments/history": _columns(_ASSIGNMENT_HISTORY),
 }
+
+
+def text_kinds(columns: tuple[Column, ...]) -> tuple[str, ...] | None:
+    """The columns' text kinds, or None when a column can only be written by Python."""
+    kinds = tuple(c.text_kind for c in columns if c.text_kind is not None)
+    return kinds if len(kinds) == len(columns) else None
 
 
 def _typed(kind: str, value: Any) -> Any:

@@ -12,7 +12,7 @@ token".
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
@@ -23,7 +23,7 @@ from lanekit.domain.errors import Invalid, Unauthenticated
 from lanekit.domain.reporting import exports, tokens
 from lanekit.domain.types import Actor as ActorValue
 from lanekit.reporting import writers
-from lanekit.reporting.datasets import DATASETS
+from lanekit.reporting.datasets import DATASETS, text_kinds
 from lanekit.shapes.common import instant
 from lanekit.storage.engine import Database, make_engine
 from lanekit.web.bodies import json_or_form, request_body
@@ -139,6 +139,7 @@ ReportingActor = Annotated[ActorValue, Depends(reporting_actor)]
 
 def _export_handler(export: str, suffix: str | None) -> Callable[..., Coroutine[Any, Any, Response]]:
     columns = DATASETS[export]
+    kinds = text_kinds(columns)
 
     async def export_handler(
         request: Request,
@@ -160,15 +161,26 @@ def _export_handler(export: str, suffix: str | None) -> Callable[..., Coroutine[
             plan = await exports.plan_export(conn, actor=actor, export=export, board_ids=board_ids)
         source = _rows_source(request)
         headers = {DATA_AGE_HEADER: f"{await exports.data_age_seconds(source):.3f}"}
-        rows = exports.export_rows(source, plan, offset=offset, limit=limit)
         if fmt != "json":
             name = export.replace("/", "-")
             headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-        return StreamingResponse(
-            writers.write(fmt, columns, rows, quoted=quotedString),
-            media_type=writers.MEDIA_TYPES[fmt],
-            headers=headers,
-        )
+        body: AsyncIterator[bytes]
+        if fmt != "json" and kinds is not None and exports.writes_text(source, export, kinds):
+            # PostgreSQL writes the lines (docs/decisions/175-reporting-copy-exports.md).
+            lines = exports.export_text(
+                source,
+                plan,
+                kinds=kinds,
+                delimiter=writers.delimiter(fmt),
+                quoted=quotedString,
+                offset=offset,
+                limit=limit,
+            )
+            body = writers.write_text(columns, lines, tab=fmt == "tab", quoted=quotedString)
+        else:
+            rows = exports.export_rows(source, plan, offset=offset, limit=limit)
+            body = writers.write(fmt, columns, rows, quoted=quotedString)
+        return StreamingResponse(body, media_type=writers.MEDIA_TYPES[fmt], headers=headers)
 
     return export_handler
 

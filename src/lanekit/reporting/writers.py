@@ -6,7 +6,11 @@
 - `tab`: the same with tab separators.
 - `json`: one top-level array of flat objects, keys in column order, with JSON types (ids as strings).
 
-Booleans are written `true`/`false` in CSV and TSV, as in JSON; null is an empty field.
+Booleans are written `true`/`false` in CSV and TSV, as in JSON; null is an empty field (`""` when every
+non-numeric value is quoted).
+
+On PostgreSQL most CSV/TSV exports come as lines PostgreSQL wrote (`write_text`); they are these writers'
+bytes exactly (docs/decisions/175-reporting-copy-exports.md), so this module is the reference for both.
 """
 
 from __future__ import annotations
@@ -36,16 +40,24 @@ def _cell(value: Any) -> Any:
     return value
 
 
-async def write_delimited(
-    columns: tuple[Column, ...], batches: AsyncIterator[list[list[Any]]], *, tab: bool, quoted: bool
-) -> AsyncIterator[bytes]:
-    buffer = io.StringIO()
-    writer = csv.writer(
+def delimiter(fmt: str) -> str:
+    return "\t" if fmt == "tab" else ","
+
+
+def _csv_writer(buffer: io.StringIO, *, tab: bool, quoted: bool) -> Any:
+    return csv.writer(
         buffer,
         delimiter="\t" if tab else ",",
         quoting=csv.QUOTE_NONNUMERIC if quoted else csv.QUOTE_MINIMAL,
         lineterminator="\r\n",
     )
+
+
+async def write_delimited(
+    columns: tuple[Column, ...], batches: AsyncIterator[list[list[Any]]], *, tab: bool, quoted: bool
+) -> AsyncIterator[bytes]:
+    buffer = io.StringIO()
+    writer = _csv_writer(buffer, tab=tab, quoted=quoted)
 
     def drain() -> bytes:
         text = buffer.getvalue()
@@ -58,6 +70,17 @@ async def write_delimited(
     async for batch in batches:
         writer.writerows([_cell(v) for v in typed_row(columns, values)] for values in batch)
         yield drain()
+
+
+async def write_text(
+    columns: tuple[Column, ...], lines: AsyncIterator[str], *, tab: bool, quoted: bool
+) -> AsyncIterator[bytes]:
+    """The header row as `write_delimited` writes it, then the lines PostgreSQL wrote, as they come."""
+    buffer = io.StringIO()
+    _csv_writer(buffer, tab=tab, quoted=quoted).writerow([c.key for c in columns])
+    yield buffer.getvalue().encode("utf-8")
+    async for text in lines:
+        yield text.encode("utf-8")
 
 
 async def write_json(

@@ -35,15 +35,15 @@ def row_values(row: Any, table: Table, prefix: str = "") -> dict[str, Any]:
     return {name: mapping[prefix + name] for name in names}
 
 
-def any_of(dialect: str, column: Any, name: str) -> ColumnElement[bool]:
+def any_of(dialect: str, column: Any, name: str, item_type: Any = BigInteger) -> ColumnElement[bool]:
     """`column IN (the ids bound as :name)`, in the form each database runs fastest.
 
     An expanding IN renders one placeholder per id on every execution, and a page of 200 ids spent more CPU
     rendering them than PostgreSQL spent answering; there the ids travel as one array (`= ANY(:name)`).
-    SQLite has no arrays and keeps the expanding IN.
+    SQLite has no arrays and keeps the expanding IN.  `item_type`: the type of the values (ids by default).
     """
     if dialect == "postgresql":
-        return column == any_(bindparam(name, type_=ARRAY(BigInteger)))  # type: ignore[no-any-return]
+        return column == any_(bindparam(name, type_=ARRAY(item_type)))  # type: ignore[no-any-return]
     return column.in_(bindparam(name, expanding=True))  # type: ignore[no-any-return]
 
 

@@ -15,7 +15,7 @@ from lanekit.domain.reporting.history import (
     durations,
     lane_visits,
 )
-from lanekit.storage.queries.reporting import HistoryCard, LoggedEvent
+from lanekit.storage.queries.reporting import HistoryCard, LaneEvent, LoggedEvent
 
 # A Monday.
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -33,15 +33,21 @@ def logged(kind: str, hours: float, *, user: int | None = 100, **data: Any) -> L
     return LoggedEvent(1, kind, user, at(hours), data)
 
 
+def moved(kind: str, hours: float, **lanes: dict[str, Any]) -> LaneEvent:
+    """A lane event as `list_lane_events` reads it from the logged `lane`, `fromLane` and `toLane`."""
+    ids = [lanes.get(key, {}).get("id") for key in ("lane", "fromLane", "toLane")]
+    return LaneEvent(1, kind, at(hours), *(i if isinstance(i, str) else None for i in ids))
+
+
 def lane(lane_id: int) -> dict[str, str]:
     return {"id": str(lane_id), "title": f"Lane {lane_id}"}
 
 
 def test_visits_follow_creation_and_moves_and_the_last_is_open() -> None:
     history = [
-        logged(events.CARD_CREATED, 0, lane=lane(10)),
-        logged(events.CARD_MOVED, 5, fromLane=lane(10), toLane=lane(11)),
-        logged(events.CARD_MOVED, 30, fromLane=lane(11), toLane=lane(12)),
+        moved(events.CARD_CREATED, 0, lane=lane(10)),
+        moved(events.CARD_MOVED, 5, fromLane=lane(10), toLane=lane(11)),
+        moved(events.CARD_MOVED, 30, fromLane=lane(11), toLane=lane(12)),
     ]
     assert lane_visits(card(12), history) == [
         LaneVisit(10, at(0), at(5)),
@@ -52,9 +58,9 @@ def test_visits_follow_creation_and_moves_and_the_last_is_open() -> None:
 
 def test_a_move_off_the_board_logged_on_both_boards_is_one_visit_change() -> None:
     history = [
-        logged(events.CARD_CREATED, 0, lane=lane(10)),
-        logged(events.CARD_MOVED_OFF_BOARD, 2, fromLane=lane(10), toLane=lane(20)),
-        logged(events.CARD_MOVED_OFF_BOARD, 2, fromLane=lane(10), toLane=lane(20)),
+        moved(events.CARD_CREATED, 0, lane=lane(10)),
+        moved(events.CARD_MOVED_OFF_BOARD, 2, fromLane=lane(10), toLane=lane(20)),
+        moved(events.CARD_MOVED_OFF_BOARD, 2, fromLane=lane(10), toLane=lane(20)),
     ]
     assert lane_visits(card(20), history) == [LaneVisit(10, at(0), at(2)), LaneVisit(20, at(2), None)]
 
@@ -62,15 +68,15 @@ def test_a_move_off_the_board_logged_on_both_boards_is_one_visit_change() -> Non
 def test_a_card_without_lane_events_has_been_in_its_lane_since_it_was_created() -> None:
     assert lane_visits(card(10), []) == [LaneVisit(10, T0, None)]
     # A log that starts with a move: the card was in the move's `fromLane` since creation.
-    moved = [logged(events.CARD_MOVED, 3, fromLane=lane(9), toLane=lane(10))]
-    assert lane_visits(card(10), moved) == [LaneVisit(9, T0, at(3)), LaneVisit(10, at(3), None)]
+    history = [moved(events.CARD_MOVED, 3, fromLane=lane(9), toLane=lane(10))]
+    assert lane_visits(card(10), history) == [LaneVisit(9, T0, at(3)), LaneVisit(10, at(3), None)]
 
 
 def test_becoming_a_task_closes_the_visit_and_leaving_the_taskboard_opens_one() -> None:
     history = [
-        logged(events.CARD_CREATED, 0, lane=lane(10)),
-        logged(events.CARD_MOVED_TO_TASK_BOARD, 1, fromLane=lane(10), toLane=lane(90)),
-        logged(events.TASK_CARD_MOVED_TO_BOARD, 4, fromLane=lane(90), toLane=lane(11)),
+        moved(events.CARD_CREATED, 0, lane=lane(10)),
+        moved(events.CARD_MOVED_TO_TASK_BOARD, 1, fromLane=lane(10), toLane=lane(90)),
+        moved(events.TASK_CARD_MOVED_TO_BOARD, 4, fromLane=lane(90), toLane=lane(11)),
     ]
     assert lane_visits(card(11), history) == [LaneVisit(10, at(0), at(1)), LaneVisit(11, at(4), None)]
 

@@ -10,11 +10,15 @@ Rows are read in batches ordered by each export's key (`storage/queries/reportin
 batch skips `offset` rows, each next one starts after the last key read, and at most `limit` rows are
 produced.  Each batch is its own statement on a connection returned to the pool between batches, so a
 slow client never holds a connection and a large export never sits in memory.
+
+On PostgreSQL a CSV or TSV export whose columns SQL can write comes as text instead (`export_text`,
+`storage/queries/reporting_text.py`, docs/decisions/175-reporting-copy-exports.md): the same statements
+and batches, each batch's lines built by PostgreSQL.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,9 +31,15 @@ from lanekit.storage.engine import Database
 from lanekit.storage.executor import Connection, Row
 from lanekit.storage.queries import reporting as reporting_queries
 from lanekit.storage.queries import reporting_exports as export_queries
+from lanekit.storage.queries import reporting_text as text_queries
 
 EXPORTS = (*export_queries.EXPORT_QUERIES, *HISTORY_EXPORTS)
 BATCH_SIZE = 500
+# Rows per batch when PostgreSQL writes the text: a batch is then one value of about 300 bytes a row.
+TEXT_BATCH_SIZE = 2000
+# Exports with columns the activity log fills in Python (`_complete`).
+_CURRENT_ASSIGNMENTS = ("userassignments/current", "usertaskassignments/current")
+_COMPLETED = (*_CURRENT_ASSIGNMENTS, "connections")
 # `boardId` lists longer than this are refused: a Tableau multi-select sends a handful.
 MAX_BOARD_IDS = 1000
 
@@ -76,11 +86,50 @@ async def data_age_seconds(db: Database) -> float:
         return await reporting_queries.fetch_replay_lag_seconds(conn)
 
 
+def writes_text(db: Database, export: str, kinds: tuple[str, ...] | None) -> bool:
+    """Whether `export_text` can produce this export from `db` with these column kinds (PostgreSQL, an
+    export with no column filled from the activity log, every column a kind SQL can write)."""
+    return (
+        kinds is not None
+        and db.dialect == "postgresql"
+        and export not in _COMPLETED
+        and text_queries.text_kinds_supported(export, kinds)
+    )
+
+
+# One batch read on `conn`: (what to yield, rows read, key of the last row) for rows after a key, or the
+# first batch after `skip` rows.
+_Key = tuple[Any, ...] | None
+_Fetch = Callable[[Connection, _Key, int, int], Awaitable[tuple[Any, int, _Key]]]
+
+
+async def _batches(
+    db: Database, fetch: _Fetch, *, offset: int, limit: int | None, batch_size: int
+) -> AsyncIterator[Any]:
+    """The batches `fetch` reads, in key order, `offset` rows skipped and at most `limit` rows in all."""
+    remaining = limit
+    after: _Key = None
+    while True:
+        size = batch_size if remaining is None else min(batch_size, remaining)
+        async with db.read() as conn:
+            payload, count, last = await fetch(conn, after, offset, size)
+        # Between batches the connection serves other requests (the client may be slow to read).
+        await db.release()
+        if count:
+            yield payload
+        if count < size:
+            return
+        if remaining is not None:
+            remaining -= count
+            if remaining <= 0:
+                return
+        after = last
+
+
 async def export_rows(
     db: Database, plan: ExportPlan, *, offset: int, limit: int | None, batch_size: int | None = None
 ) -> AsyncIterator[list[list[Any]]]:
     """The export's rows (values in column order, not yet formatted), a batch at a time."""
-    batch_size = batch_size or BATCH_SIZE
     if not plan.board_ids or limit == 0:
         return
     if plan.export in HISTORY_EXPORTS:
@@ -90,40 +139,67 @@ async def export_rows(
             yield batch
         return
     width = export_queries.key_width(plan.export)
-    remaining = limit
-    after: tuple[Any, ...] | None = None
-    while True:
-        size = batch_size if remaining is None else min(batch_size, remaining)
-        async with db.read() as conn:
-            rows = await export_queries.list_export_batch(
-                conn,
-                export=plan.export,
-                board_ids=plan.board_ids,
-                readable_ids=plan.readable_ids,
-                after=after,
-                skip=offset,
-                size=size,
-            )
-            values = [list(row[:-width]) for row in rows]
-            if values:
-                await _complete(conn, plan.export, rows, values)
-        # Between batches the connection serves other requests (the client may be slow to read).
-        await db.release()
+
+    async def fetch(conn: Connection, after: _Key, skip: int, size: int) -> tuple[Any, int, _Key]:
+        rows = await export_queries.list_export_batch(
+            conn,
+            export=plan.export,
+            board_ids=plan.board_ids,
+            readable_ids=plan.readable_ids,
+            after=after,
+            skip=skip,
+            size=size,
+        )
+        values = [list(row[:-width]) for row in rows]
         if values:
-            yield values
-        if len(rows) < size:
-            return
-        if remaining is not None:
-            remaining -= len(rows)
-            if remaining <= 0:
-                return
-        after = tuple(rows[-1][-width:])
+            await _complete(conn, plan.export, rows, values)
+        return values, len(rows), tuple(rows[-1][-width:]) if rows else None
+
+    async for batch in _batches(db, fetch, offset=offset, limit=limit, batch_size=batch_size or BATCH_SIZE):
+        yield batch
+
+
+async def export_text(
+    db: Database,
+    plan: ExportPlan,
+    *,
+    kinds: tuple[str, ...],
+    delimiter: str,
+    quoted: bool,
+    offset: int,
+    limit: int | None,
+    batch_size: int | None = None,
+) -> AsyncIterator[str]:
+    """The export's rows as CSV/TSV lines written by PostgreSQL, a batch at a time (see `writes_text`):
+    the same rows, in the same order, as `export_rows`."""
+    if not plan.board_ids or limit == 0:
+        return
+
+    async def fetch(conn: Connection, after: _Key, skip: int, size: int) -> tuple[Any, int, _Key]:
+        batch = await text_queries.fetch_text_batch(
+            conn,
+            export=plan.export,
+            kinds=kinds,
+            delimiter=delimiter,
+            quoted=quoted,
+            board_ids=plan.board_ids,
+            readable_ids=plan.readable_ids,
+            after=after,
+            skip=skip,
+            size=size,
+        )
+        return batch.text, batch.rows, batch.last_key
+
+    async for text in _batches(
+        db, fetch, offset=offset, limit=limit, batch_size=batch_size or TEXT_BATCH_SIZE
+    ):
+        yield text
 
 
 async def _complete(conn: Connection, export: str, rows: list[Row], values: list[list[Any]]) -> None:
     """Fill the columns storage has no column for from the activity log: who assigned a user, who connected
     two cards (the last such event; null when the log has none, as for changes made before it existed)."""
-    if export in ("userassignments/current", "usertaskassignments/current"):
+    if export in _CURRENT_ASSIGNMENTS:
         keys = rows[0]._keys
         card, user, by = keys.index("cardId"), keys.index("assignedUserId"), keys.index("assignedByUserId")
         found = await reporting_queries.list_card_events(

@@ -251,10 +251,10 @@ async def board_flow(db: Database, *, actor: Actor, board_id: int) -> BoardFlow:
             batch = await reporting_queries.list_history_cards(
                 conn, board_ids=[board_id], tasks=False, after=after, size=_CARD_BATCH
             )
-            logged = await reporting_queries.list_card_events(
+            logged = await reporting_queries.list_lane_events(
                 conn, card_ids=[c.id for c in batch], types=LANE_EVENTS
             )
-        by_card: dict[int, list[reporting_queries.LoggedEvent]] = {}
+        by_card: dict[int, list[reporting_queries.LaneEvent]] = {}
         for event in logged:
             by_card.setdefault(event.card_id, []).append(event)
         cards += [

@@ -117,6 +117,9 @@ def _first_parent(dialect: str, child_id: Any) -> Any:
             _live_card(parent),
             any_of(dialect, parent.c.board_id, "readable_ids"),
         )
+        # Explicitly: nested in `parentCardTitle`'s subquery, auto-correlation stops at that subquery and
+        # the outer `cards` would become a FROM of its own (every card then named the same parent).
+        .correlate(cards)
         .scalar_subquery()
     )
 
@@ -376,29 +379,30 @@ EXPORT_QUERIES: dict[str, ExportQuery] = {
 }
 
 
-def _paged(query: ExportQuery, *, first: bool) -> PerDialect[Select[Any]]:
-    """The export's statement for a first batch (`OFFSET :skip`) or a following one (after `:a0`, `:a1`)."""
+def paged_select(export: str, dialect: str, *, first: bool) -> Select[Any]:
+    """The export's statement for a first batch (`OFFSET :skip`) or a following one (after `:a0`, `:a1`):
+    at most `:size` rows in key order, each ending with its key (`_k0`, `_k1`).  `reporting_text.py` wraps
+    the same statement."""
+    query = EXPORT_QUERIES[export]
+    base = query.build(dialect)
+    keys = [base.selected_columns[f"_k{i}"] for i in range(query.key_width)]
+    inner = base.subquery("export")
+    ordered = [inner.c[f"_k{i}"] for i in range(query.key_width)]
+    stmt = select(inner).order_by(*ordered).limit(bindparam("size"))
+    if first:
+        return stmt.offset(bindparam("skip"))
+    after = [bindparam(f"a{i}", type_=key.type) for i, key in enumerate(keys)]
+    if len(ordered) == 1:
+        return stmt.where(ordered[0] > after[0])
+    return stmt.where(tuple_(*ordered) > tuple_(*after))
 
-    def build(dialect: str) -> Select[Any]:
-        base = query.build(dialect)
-        keys = [base.selected_columns[f"_k{i}"] for i in range(query.key_width)]
-        inner = base.subquery("export")
-        ordered = [inner.c[f"_k{i}"] for i in range(query.key_width)]
-        stmt = select(inner).order_by(*ordered).limit(bindparam("size"))
-        if first:
-            return stmt.offset(bindparam("skip"))
-        after = [bindparam(f"a{i}", type_=key.type) for i, key in enumerate(keys)]
-        if len(ordered) == 1:
-            return stmt.where(ordered[0] > after[0])
-        return stmt.where(tuple_(*ordered) > tuple_(*after))
 
-    return PerDialect(build)
+def _paged(export: str, *, first: bool) -> PerDialect[Select[Any]]:
+    return PerDialect(lambda dialect: paged_select(export, dialect, first=first))
 
 
 _STATEMENTS: dict[tuple[str, bool], PerDialect[Select[Any]]] = {
-    (name, first): _paged(query, first=first)
-    for name, query in EXPORT_QUERIES.items()
-    for first in (True, False)
+    (name, first): _paged(name, first=first) for name in EXPORT_QUERIES for first in (True, False)
 }
 
 
