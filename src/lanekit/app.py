@@ -45,6 +45,7 @@ from lanekit.storage import notify
 from lanekit.storage.blobs import LocalBlobStore
 from lanekit.storage.engine import Database, make_engine
 from lanekit.storage.notify import Notifier
+from lanekit.ui import install as install_ui
 from lanekit.web import docs, health
 from lanekit.web.deps import AppContext, require_actor
 from lanekit.web.middleware import EdgeMiddleware
@@ -132,6 +133,8 @@ def create_app(settings: Settings) -> FastAPI:
     # The legacy v1 API: outside /io, authenticated per call (Basic, Bearer or Token), enveloped replies.
     app.include_router(legacy_api.router, prefix=legacy_api.PREFIX)
     docs.install(app)
+    # The web board at `/` (ui/): its paths are none of the above.
+    install_ui(app)
     _declare_security(app)
     # Last: the table indexes every route above (docs included).
     install_route_table(app.router)
