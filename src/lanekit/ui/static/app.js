@@ -159,8 +159,11 @@
       list._sortable = Sortable.create(list, {
         group: "cards",
         animation: 120,
+        // Mouse and touch events rather than the browser's HTML5 drag and drop: the same behaviour in every
+        // browser, on touch screens, and under automation.
+        forceFallback: true,
         draggable: "li.card",
-        filter: "a, button, input",
+        filter: "button, input",
         preventOnFilter: false,
         onStart: function () { busy = true; },
         onEnd: function (event) {
