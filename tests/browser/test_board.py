@@ -6,6 +6,7 @@ issue's: a change through /io shows on an open board within 2 s.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -78,7 +79,7 @@ def test_a_move_over_the_wip_limit_asks_for_a_reason(demo: Demo, open_tab: Any) 
     ]
 
 
-def test_the_card_panel_comments_tasks_and_blocking(demo: Demo, open_tab: Any) -> None:
+def test_the_card_panel_comments_tasks_attachments_and_blocking(demo: Demo, open_tab: Any) -> None:
     tab = open_tab()
     tab.sign_in(demo, demo.tenant.admin.email)
     tab.open_board(demo)
@@ -100,6 +101,17 @@ def test_the_card_panel_comments_tasks_and_blocking(demo: Demo, open_tab: Any) -
     expect(task).to_be_visible()
     task.locator("button", has_text="Finish").click()
     expect(panel.locator("li.task.done", has_text="Write the docs")).to_be_visible()
+    # An attachment uploaded, then downloaded with the same bytes.
+    content = b"Release notes\n" * 1000
+    panel.locator("input[type=file]").set_input_files(
+        files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": content}]
+    )
+    panel.locator("form.upload button").click()
+    link = panel.locator("li.file a", has_text="notes.txt")
+    expect(link).to_be_visible()
+    with page.expect_download() as download:
+        link.click()
+    assert Path(download.value.path()).read_bytes() == content
     IMAGES.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(IMAGES / "card-panel.png"))
     # Block it with a reason; the board shows the marker after its live refresh.

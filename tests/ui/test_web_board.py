@@ -372,3 +372,26 @@ async def test_a_lane_loads_its_cards_page_by_page(lanekit: Lanekit) -> None:
     more = await client.get(f"/board/{board.id}/lane/{lane.id}/cards?offset=30")
     assert more.text.count('class="card"') == 5
     assert f'<span id="more-{lane.id}" hx-swap-oob="true"></span>' in more.text
+
+
+async def test_attachments_upload_download_and_delete(lanekit: Lanekit) -> None:
+    tenant = await lanekit.tenant()
+    board, _ = await setup_board(lanekit, tenant)
+    async with lanekit.db.begin() as conn:
+        card = await make_card(conn, board, by=tenant.admin)
+    client, csrf = await signed_in(lanekit, tenant, tenant.admin.email)
+    payload = b"%PDF-1.4 not really\n" * 100_000  # 2 MB: past the general body limit, streamed
+    files = {"file": ("plan.pdf", payload, "application/pdf")}
+    assert (await client.post(f"/card/{card.id}/attachment", files=files)).status_code == 403
+    uploaded = await client.post(f"/card/{card.id}/attachment", files=files, headers={"X-CSRF-Token": csrf})
+    assert uploaded.status_code == 200, uploaded.text
+    link = re.search(rf'href="(/card/{card.id}/attachment/(\d+))" download>plan.pdf<', uploaded.text)
+    assert link
+    downloaded = await client.get(link.group(1))
+    assert downloaded.status_code == 200 and downloaded.content == payload
+    assert downloaded.headers["content-security-policy"] == "sandbox"
+    listed = (await lanekit.as_admin(tenant).get(f"/io/card/{card.id}/attachment")).json()
+    assert [a["name"] for a in listed["attachments"]] == ["plan.pdf"]
+    deleted = await client.post(f"{link.group(1)}/delete", headers={"X-CSRF-Token": csrf})
+    assert deleted.status_code == 200 and "No attachments" in deleted.text
+    assert (await client.get(link.group(1))).status_code == 404

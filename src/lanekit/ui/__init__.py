@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from lanekit.ui import cards, routes
+from lanekit.ui import attachments, cards, routes
 from lanekit.ui.pages import secure
 from lanekit.ui.session import CsrfRefused, SignInNeeded
 
@@ -43,5 +43,6 @@ def install(app: FastAPI) -> None:
     """Mount the board's routes at `/` (after /io, /kanban and the probes, whose paths it does not use)."""
     app.include_router(routes.router)
     app.include_router(cards.router)
+    app.include_router(attachments.router)
     app.add_exception_handler(SignInNeeded, _sign_in_needed)
     app.add_exception_handler(CsrfRefused, _csrf_refused)

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 
 from lanekit.domain.access import board_access
 from lanekit.domain.boards.reads import board_view
-from lanekit.domain.cards import comments, moves, patch, tasks
+from lanekit.domain.cards import attachments, comments, moves, patch, tasks
 from lanekit.domain.cards import read as card_read
 from lanekit.domain.cards.create import NewCard, create_card
 from lanekit.domain.errors import LanekitError
@@ -30,7 +30,7 @@ MAX_COMMENTS = 100
 MAX_TASKS = 200
 
 
-async def _panel(request: Request, session: Session, card_id: int, *, status: int = 200) -> Response:
+async def panel(request: Request, session: Session, card_id: int, *, status: int = 200) -> Response:
     actor = session.actor
     async with ctx_of(request).db.read() as conn:
         read = await card_read.get_card(conn, actor=actor, card_id=card_id)
@@ -51,6 +51,7 @@ async def _panel(request: Request, session: Session, card_id: int, *, status: in
             else (0, [])
         )
         view = await board_view(conn, found=access)
+        files = await attachments.list_attachments(conn, actor=actor, card_id=card_id)
     done_lanes = [lane.id for lane in taskboard.lanes if lane.lane_type == "completed"] if taskboard else []
     return render(
         request,
@@ -62,6 +63,8 @@ async def _panel(request: Request, session: Session, card_id: int, *, status: in
             "face": views.card_face(read),
             "can_edit": access.allows("card.update"),
             "can_comment": access.allows("card.comment"),
+            "can_attach": access.allows("card.attach"),
+            "files": files,
             "comments": listed.comments,
             "tasks": [(views.card_face(t), t.lane.id in done_lanes) for t in task_reads],
             "done_lane": done_lanes[0] if done_lanes else None,
@@ -79,7 +82,7 @@ async def _panel(request: Request, session: Session, card_id: int, *, status: in
 @router.get("/card/{cardId:id}")
 async def card_panel(request: Request, session: UiSession, cardId: int) -> Response:
     try:
-        return await _panel(request, session, cardId)
+        return await panel(request, session, cardId)
     except LanekitError as exc:
         return refused(exc)
 
@@ -90,7 +93,7 @@ async def _patch(request: Request, session: Session, card_id: int, ops: list[dic
             await patch.apply_patch(
                 conn, actor=session.actor, card_id=card_id, ops=ops, expected_version=None
             )
-        return await _panel(request, session, card_id)
+        return await panel(request, session, card_id)
     except LanekitError as exc:
         return refused(exc)
 
@@ -169,7 +172,7 @@ async def add_comment(
     try:
         async with ctx_of(request).db.begin() as conn:
             await comments.add_comment(conn, actor=session.actor, card_id=cardId, text=text)
-        return await _panel(request, session, cardId)
+        return await panel(request, session, cardId)
     except LanekitError as exc:
         return refused(exc)
 
@@ -185,7 +188,7 @@ async def add_task(
                 actor=session.actor,
                 new=NewCard(title=title, parent_card_id=cardId, parent_field="cardId", lane_field="laneId"),
             )
-        return await _panel(request, session, cardId)
+        return await panel(request, session, cardId)
     except LanekitError as exc:
         return refused(exc)
 
@@ -203,6 +206,6 @@ async def finish_task(
                 destination=moves.MoveDestination(lane_id=laneId),
                 wip_override_comment=None,
             )
-        return await _panel(request, session, cardId)
+        return await panel(request, session, cardId)
     except LanekitError as exc:
         return refused(exc)

@@ -74,7 +74,8 @@ async def offered_csrf(request: Request) -> str | None:
     if header:
         return header
     content_type = request.headers.get("content-type", "")
-    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+    # Only a urlencoded form is read for it: reading a multipart body here would consume an upload's stream.
+    if content_type.startswith("application/x-www-form-urlencoded"):
         value = (await request.form()).get("csrf")
         return value if isinstance(value, str) else None
     return None
