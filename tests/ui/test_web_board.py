@@ -395,3 +395,30 @@ async def test_attachments_upload_download_and_delete(lanekit: Lanekit) -> None:
     deleted = await client.post(f"{link.group(1)}/delete", headers={"X-CSRF-Token": csrf})
     assert deleted.status_code == 200 and "No attachments" in deleted.text
     assert (await client.get(link.group(1))).status_code == 404
+
+
+async def test_the_panel_links_parents_and_children_and_shows_the_history(lanekit: Lanekit) -> None:
+    tenant = await lanekit.tenant()
+    board, lanes = await setup_board(lanekit, tenant)
+    async with lanekit.db.begin() as conn:
+        parent = await make_card(conn, board, by=tenant.admin, title="Epic")
+        child = await make_card(conn, board, by=tenant.admin, title="Story")
+    client, csrf = await signed_in(lanekit, tenant, tenant.admin.email)
+    headers = {"X-CSRF-Token": csrf}
+    linked = await client.post(
+        f"/card/{parent.id}/connection", data={"otherId": str(child.id), "kind": "child"}, headers=headers
+    )
+    assert linked.status_code == 200 and 'class="connection child"' in linked.text and "Story" in linked.text
+    children = (await lanekit.as_admin(tenant).get(f"/io/card/{parent.id}/connection/children")).json()
+    assert [c["id"] for c in children["cards"]] == [str(child.id)]
+    move = {"cardId": str(child.id), "laneId": str(lanes["Doing Now"].id), "index": 0}
+    assert (await client.post(f"/board/{board.id}/move", json=move, headers=headers)).status_code == 200
+    panel = (await client.get(f"/card/{child.id}")).text
+    assert 'class="connection parent"' in panel and "Epic" in panel
+    assert "card moved" in panel and "to Doing Now" in panel and "card created" in panel
+    unlinked = await client.post(
+        f"/card/{child.id}/connection",
+        data={"otherId": str(parent.id), "kind": "parent", "action": "remove"},
+        headers=headers,
+    )
+    assert "No linked cards" in unlinked.text

@@ -13,8 +13,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from lanekit.domain.access import board_access
+from lanekit.domain.boards import activity
 from lanekit.domain.boards.reads import board_view
-from lanekit.domain.cards import attachments, comments, moves, patch, tasks
+from lanekit.domain.cards import attachments, comments, connections, moves, patch, tasks
 from lanekit.domain.cards import read as card_read
 from lanekit.domain.cards.create import NewCard, create_card
 from lanekit.domain.errors import LanekitError
@@ -28,6 +29,8 @@ UiSession = Annotated[Session, Depends(current_session)]
 PRIORITIES = ("low", "normal", "high", "critical")
 MAX_COMMENTS = 100
 MAX_TASKS = 200
+MAX_LINKS = 100
+MAX_EVENTS = 50
 
 
 async def panel(request: Request, session: Session, card_id: int, *, status: int = 200) -> Response:
@@ -52,6 +55,15 @@ async def panel(request: Request, session: Session, card_id: int, *, status: int
         )
         view = await board_view(conn, found=access)
         files = await attachments.list_attachments(conn, actor=actor, card_id=card_id)
+        parents = await connections.list_parents(
+            conn, actor=actor, card_id=card_id, board_id=None, offset=0, limit=MAX_LINKS
+        )
+        children = await connections.list_children(
+            conn, actor=actor, card_id=card_id, board_id=None, statuses=None, offset=0, limit=MAX_LINKS
+        )
+        history = await activity.card_activity(
+            conn, actor=actor, card_id=card_id, cursor=None, direction="older", limit=MAX_EVENTS
+        )
     done_lanes = [lane.id for lane in taskboard.lanes if lane.lane_type == "completed"] if taskboard else []
     return render(
         request,
@@ -65,6 +77,9 @@ async def panel(request: Request, session: Session, card_id: int, *, status: int
             "can_comment": access.allows("card.comment"),
             "can_attach": access.allows("card.attach"),
             "files": files,
+            "parents": [views.card_face(r) for r in parents.cards],
+            "children": [views.card_face(r) for r in children.cards],
+            "history": [views.event_line(e) for e in history],
             "comments": listed.comments,
             "tasks": [(views.card_face(t), t.lane.id in done_lanes) for t in task_reads],
             "done_lane": done_lanes[0] if done_lanes else None,
@@ -206,6 +221,26 @@ async def finish_task(
                 destination=moves.MoveDestination(lane_id=laneId),
                 wip_override_comment=None,
             )
+        return await panel(request, session, cardId)
+    except LanekitError as exc:
+        return refused(exc)
+
+
+@router.post("/card/{cardId:id}/connection")
+async def connect(
+    request: Request,
+    session: UiSession,
+    cardId: int,
+    otherId: Annotated[str, Form(max_length=20)] = "",
+    kind: Annotated[str, Form(max_length=10)] = "child",
+    action: Annotated[str, Form(max_length=10)] = "add",
+) -> Response:
+    """Link (or unlink) a parent or child card by its id, as `POST`/`DELETE /io/card/connections` do."""
+    links = {"children" if kind == "child" else "parents": [otherId.strip()]}
+    change = connections.connect_cards if action == "add" else connections.disconnect_cards
+    try:
+        async with ctx_of(request).db.begin() as conn:
+            await change(conn, actor=session.actor, card_ids=[str(cardId)], connections=links)
         return await panel(request, session, cardId)
     except LanekitError as exc:
         return refused(exc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -9,7 +10,7 @@ from urllib.parse import urlsplit
 
 from lanekit.domain.boards.board_page import BoardPage, over_limit
 from lanekit.domain.cards.lists import CardPage
-from lanekit.storage.records import CardReadRecord, LaneRecord, UserRecord, UserRef
+from lanekit.storage.records import CardReadRecord, EventRecord, LaneRecord, UserRecord, UserRef
 
 
 @dataclass
@@ -154,3 +155,28 @@ def _person(user_id: int, first_name: str, last_name: str, email: str) -> Person
     name = f"{first_name} {last_name}".strip() or email
     initials = "".join(part[0] for part in name.split()[:2]).upper() or "?"
     return Person(user_id, name, initials)
+
+
+@dataclass(frozen=True, slots=True)
+class EventLine:
+    when: str
+    who: str
+    what: str
+    detail: str | None
+
+
+def event_line(event: EventRecord) -> EventLine:
+    """One line of a card's history: "card moved", by whom, and the lane or comment it names."""
+    words = re.sub(r"(?<!^)(?=[A-Z])", " ", event.type).lower()
+    data = event.data
+    detail = None
+    to_lane = data.get("toLane")
+    if isinstance(to_lane, dict) and to_lane.get("title"):
+        detail = f"to {to_lane['title']}"
+    elif isinstance(data.get("lane"), dict) and data["lane"].get("title"):
+        detail = f"in {data['lane']['title']}"
+    comment = data.get("comment")
+    if isinstance(comment, str) and comment and "<" not in comment:
+        detail = f"{detail}: {comment}" if detail else comment
+    who = event.user.full_name if event.user else ""
+    return EventLine(event.occurred_on.strftime("%Y-%m-%d %H:%M"), who, words, detail)
