@@ -422,3 +422,20 @@ async def test_the_panel_links_parents_and_children_and_shows_the_history(laneki
         headers=headers,
     )
     assert "No linked cards" in unlinked.text
+
+
+async def test_the_lanes_fragment_is_rendered_once_per_change(lanekit: Lanekit) -> None:
+    tenant = await lanekit.tenant()
+    board, lanes = await setup_board(lanekit, tenant)
+    client, _ = await signed_in(lanekit, tenant, tenant.admin.email)
+    first = await client.get(f"/board/{board.id}/lanes")
+    cache = lanekit.app.state.body_cache
+    hits = cache.hits
+    again = await client.get(f"/board/{board.id}/lanes")
+    assert again.text == first.text and cache.hits == hits + 1
+    assert again.headers["content-security-policy"] == CSP
+    created = await lanekit.as_admin(tenant).post(
+        "/io/card", json={"title": "Fresh from the API", "destination": {"laneId": str(lanes["Approved"].id)}}
+    )
+    assert created.status_code == 201
+    assert "Fresh from the API" in (await client.get(f"/board/{board.id}/lanes")).text

@@ -72,6 +72,11 @@ def render(request: Request, name: str, context: dict[str, Any], *, status: int 
     return response
 
 
+def fragment(name: str, context: dict[str, Any]) -> bytes:
+    """A template rendered to bytes (for the body cache); it must not read the request."""
+    return templates.get_template(name).render(context).encode()
+
+
 def status_of(exc: LanekitError) -> int:
     if isinstance(exc, Unauthenticated):
         return 401

@@ -12,13 +12,14 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
 from lanekit.domain.boards import board_page
-from lanekit.domain.boards.reads import list_boards, recent_boards
+from lanekit.domain.boards.reads import board_view, list_boards, probe_board, recent_boards
+from lanekit.domain.body_cache import filler
 from lanekit.domain.cards import moves
 from lanekit.domain.cards.create import NewCard, create_card
 from lanekit.domain.errors import LanekitError, RateLimited, Unauthenticated
 from lanekit.domain.people import sessions
 from lanekit.ui import views
-from lanekit.ui.pages import HERE, STATIC_PREFIX, refused, render, secure
+from lanekit.ui.pages import HERE, STATIC_PREFIX, fragment, refused, render, secure
 from lanekit.ui.session import (
     SESSION_COOKIE,
     SIGNIN_COOKIE,
@@ -30,6 +31,7 @@ from lanekit.ui.session import (
     set_cookie,
     signin_csrf_matches,
 )
+from lanekit.web.cache import FILL_WAITS, body_cache, must_wait, wait_for_builder
 from lanekit.web.deps import account_of, client_address
 
 router = APIRouter(include_in_schema=False)
@@ -174,12 +176,40 @@ async def board(request: Request, session: UiSession, boardId: int) -> Response:
 
 @router.get("/board/{boardId:id}/lanes")
 async def board_lanes(request: Request, session: UiSession, boardId: int) -> Response:
-    """The lanes alone: what an open board swaps in when its version moved."""
+    """The lanes alone: what an open board swaps in when its version moved.
+
+    Every open board asks for this at once after a change, so the HTML is kept in the body cache
+    (decision 163) under the key the /io board GET uses (the board's version and its members' shown
+    columns), one body per (may move, may create) pair, and built by one request while the others wait
+    (decision 169): 200 open boards cost one render per change, not 200.
+    """
+    actor = session.actor
+    db = ctx_of(request).db
+    cache = body_cache(request)
+    body: bytes | None = None
     try:
-        context = await _board_context(request, session, boardId)
+        for waits in range(FILL_WAITS + 1):
+            async with db.read() as conn:
+                probe = await probe_board(conn, actor=actor, board_id=boardId)
+                access = probe.access
+                variant = (access.allows("card.move"), access.allows("card.create"))
+                slot = ("ui-lanes", actor.account_id, boardId, variant)
+                body = cache.get(slot, key=probe.key) if cache is not None else None
+                waiting = must_wait(cache, slot, body, waits)
+                if body is None and not waiting:
+                    with filler(cache, slot):
+                        view = await board_view(conn, found=access, probe=probe)
+                        page = await board_page.read_board_page(conn, actor=actor, view=view)
+                        body = fragment("lanes.html", views.tree_context(page))
+                        if cache is not None:
+                            cache.put(slot, body, key=probe.key)
+            if not waiting:
+                break
+            await wait_for_builder(db, cache, slot)
     except LanekitError as exc:
         return refused(exc)
-    return render(request, "lanes.html", context)
+    assert body is not None
+    return secure(Response(body, media_type="text/html; charset=utf-8"))
 
 
 @router.get("/board/{boardId:id}/version")

@@ -40,10 +40,19 @@ def leaf_ids(lanes: list[LaneRecord]) -> list[int]:
 async def open_board_page(
     conn: Connection, *, actor: Actor, board_id: int, per_lane: int = PER_LANE
 ) -> BoardPage:
+    """The board as a page opens it (and the caller's visit noted, for recent boards)."""
     view = await get_board(conn, actor=actor, board_id=board_id)
-    board = view.board
     if view.visit_due:
         await record_visit(conn, actor=actor, board_id=board_id)
+    return await read_board_page(conn, actor=actor, view=view, per_lane=per_lane)
+
+
+async def read_board_page(
+    conn: Connection, *, actor: Actor, view: BoardView, per_lane: int = PER_LANE
+) -> BoardPage:
+    """The lanes' loads and first cards of a board already read (and authorised) as `view`."""
+    board = view.board
+    board_id = board.id
     weighted = await lane_queries.card_counts(conn, board_id=board.id, unsized_weight=1)
     loads = {
         lane_id: (counts.card_size if board.base_wip_on_card_size else counts.card_count)
