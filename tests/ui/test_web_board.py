@@ -363,13 +363,13 @@ async def test_a_lane_loads_its_cards_page_by_page(lanekit: Lanekit) -> None:
     board, lanes = await setup_board(lanekit, tenant)
     lane = lanes["Approved"]
     async with lanekit.db.begin() as conn:
-        for i in range(35):
+        for i in range(65):
             await make_card(conn, board, by=tenant.admin, title=f"Card {i:02}", lane_id=lane.id)
     client, _ = await signed_in(lanekit, tenant, tenant.admin.email)
     page = (await client.get(f"/board/{board.id}")).text
-    assert page.count('class="card"') == 30
-    assert f"/board/{board.id}/lane/{lane.id}/cards?offset=30" in page
-    more = await client.get(f"/board/{board.id}/lane/{lane.id}/cards?offset=30")
+    assert page.count('class="card"') == 60
+    assert f"/board/{board.id}/lane/{lane.id}/cards?offset=60" in page
+    more = await client.get(f"/board/{board.id}/lane/{lane.id}/cards?offset=60")
     assert more.text.count('class="card"') == 5
     assert f'<span id="more-{lane.id}" hx-swap-oob="true"></span>' in more.text
 

@@ -19,7 +19,7 @@ from lanekit.storage.executor import Connection
 from lanekit.storage.queries import lanes as lane_queries
 from lanekit.storage.records import LaneRecord
 
-PER_LANE = 30
+PER_LANE = 60
 
 
 @dataclass(frozen=True, slots=True)
