@@ -439,3 +439,26 @@ async def test_the_lanes_fragment_is_rendered_once_per_change(lanekit: Lanekit) 
     )
     assert created.status_code == 201
     assert "Fresh from the API" in (await client.get(f"/board/{board.id}/lanes")).text
+
+
+async def test_tasks_are_added_and_moved_between_task_lanes(lanekit: Lanekit) -> None:
+    tenant = await lanekit.tenant()
+    board, _ = await setup_board(lanekit, tenant)
+    async with lanekit.db.begin() as conn:
+        card = await make_card(conn, board, by=tenant.admin)
+    client, csrf = await signed_in(lanekit, tenant, tenant.admin.email)
+    headers = {"X-CSRF-Token": csrf}
+    added = await client.post(f"/card/{card.id}/task", data={"title": "Draft"}, headers=headers)
+    task = re.search(r'data-task-id="(\d+)"', added.text)
+    assert task
+    lanes = dict(
+        (title, lane)
+        for lane, title in re.findall(r'<option value="(\d+)"[^>]*>([^<]+)</option>', added.text)
+    )
+    doing = next(lane for title, lane in lanes.items() if title.lower().startswith("doing"))
+    moved = await client.post(
+        f"/card/{card.id}/task/{task.group(1)}/move", data={"laneId": doing}, headers=headers
+    )
+    assert moved.status_code == 200
+    taskboard = (await lanekit.as_admin(tenant).get(f"/io/card/{card.id}/tasks")).json()
+    assert [(t["title"], t["laneId"]) for t in taskboard["cards"]] == [("Draft", doing)]

@@ -82,7 +82,9 @@ async def panel(request: Request, session: Session, card_id: int, *, status: int
             "history": [views.event_line(e) for e in history],
             "comments": listed.comments,
             "tasks": [(views.card_face(t), t.lane.id in done_lanes) for t in task_reads],
+            "task_lane": {t.card.id: t.lane.id for t in task_reads},
             "done_lane": done_lanes[0] if done_lanes else None,
+            "task_lanes": [(lane.id, lane.title) for lane in taskboard.lanes] if taskboard else [],
             "card_types": [t for t in view.card_types if t.is_card_type],
             "members": [views.person_of_member(m.user) for m in view.members],
             "priorities": PRIORITIES,
@@ -208,8 +210,8 @@ async def add_task(
         return refused(exc)
 
 
-@router.post("/card/{cardId:id}/task/{taskId:id}/done")
-async def finish_task(
+@router.post("/card/{cardId:id}/task/{taskId:id}/move")
+async def move_task(
     request: Request, session: UiSession, cardId: int, taskId: int, laneId: Annotated[int, Form()]
 ) -> Response:
     try:
