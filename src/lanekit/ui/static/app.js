@@ -213,8 +213,14 @@
   });
 
   // --- live: poll the board's version each second; a change re-renders the lanes ---------------------
+  function typing() {
+    var active = document.activeElement;
+    return active && active.tagName === "INPUT" && lanesHost().contains(active);
+  }
+
   function poll() {
-    if (!page || busy || document.hidden) return;
+    // Not while someone types a new card's title in a lane: the refresh would wipe it (next poll catches up).
+    if (!page || busy || document.hidden || typing()) return;
     fetch("/board/" + boardId() + "/version", { credentials: "same-origin" })
       .then(function (response) {
         if (response.status === 401) { window.location.assign("/sign-in"); return null; }
