@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from typing import Any
 
 import httpx
@@ -462,3 +464,30 @@ async def test_tasks_are_added_and_moved_between_task_lanes(lanekit: Lanekit) ->
     assert moved.status_code == 200
     taskboard = (await lanekit.as_admin(tenant).get(f"/io/card/{card.id}/tasks")).json()
     assert [(t["title"], t["laneId"]) for t in taskboard["cards"]] == [("Draft", doing)]
+
+
+async def test_scim_deactivation_ends_a_session_held_by_another_process(lanekit: Lanekit) -> None:
+    """Two app instances on one database stand for two server processes (as tests/scim/test_deprovisioning.py
+    does for API credentials): the browser's session lives in one, the identity provider calls the other."""
+    other = Lanekit(lanekit.settings)
+    try:
+        async with running(lanekit), running(other):
+            tenant = await lanekit.tenant()
+            idp = lanekit.as_admin(tenant)
+            created = await idp.post(
+                "/io/scim/v1/Users",
+                json={"userName": f"leaver@{tenant.host}", "name": {"givenName": "L", "familyName": "Eaver"}}
+                | {"password": "Provisioned-passw0rd!"},
+            )
+            assert created.status_code == 201, created.text
+            client, _ = await signed_in(other, tenant, f"leaver@{tenant.host}", "Provisioned-passw0rd!")
+            for _ in range(2):  # remembered by the other process's credential cache
+                assert (await client.get("/boards")).status_code == 200
+            user_url = f"/io/scim/v1/Users/{created.json()['id']}"
+            assert (await idp.patch(user_url, json={"active": False})).status_code == 200
+            deadline = time.monotonic() + 1.0
+            while (answer := (await client.get("/boards")).status_code) != 303:
+                assert time.monotonic() < deadline, f"the other process still answers {answer}"
+                await asyncio.sleep(0.02)
+    finally:
+        await other.close()

@@ -17,7 +17,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from lanekit.domain.errors import Unauthenticated
-from lanekit.domain.people import sessions
+from lanekit.domain.people import auth, sessions
 from lanekit.domain.types import Actor
 from lanekit.storage.records import UserRecord
 from lanekit.web.deps import AppContext, account_of
@@ -107,6 +107,11 @@ async def current_session(request: Request) -> Session:
         request.state.rate_limit = (window.limit, window.remaining, window.reset)
         if not window.allowed:
             raise window.refusal()
+    if auth.needs_last_access_update(user):
+        # As for an API call (web/deps.authenticate): `lastAccess` at most once per five minutes.
+        async with ctx.db.begin() as conn:
+            moment = await auth.record_access(conn, user_id=user.id)
+        ctx.credentials.accessed(user.id, moment)
     session = Session(
         actor=Actor(
             account_id=account_id,
