@@ -137,6 +137,18 @@ async def test_state_changes_without_the_csrf_token_are_refused(lanekit: Lanekit
     assert api.json()["lane"]["id"] == str(lanes["Doing Now"].id)
 
 
+async def test_signing_in_again_drops_the_previous_session(lanekit: Lanekit) -> None:
+    tenant = await lanekit.tenant()
+    client, _ = await signed_in(lanekit, tenant, tenant.admin.email)
+    first = client.cookies["lanekit_session"]
+    assert (await sign_in(client, tenant.admin.email)).status_code == 303
+    assert client.cookies["lanekit_session"] != first
+    replay = lanekit.client(tenant)
+    replay.cookies.set("lanekit_session", first)
+    assert (await replay.get("/boards")).status_code == 303
+    assert (await client.get("/boards")).status_code == 200
+
+
 async def test_sign_out_ends_the_session(lanekit: Lanekit) -> None:
     tenant = await lanekit.tenant()
     client, csrf = await signed_in(lanekit, tenant, tenant.admin.email)
@@ -316,8 +328,10 @@ async def test_the_card_panel_edits_through_the_api_rules(lanekit: Lanekit) -> N
         card = await make_card(conn, board, by=tenant.admin, title="Before")
     client, csrf = await signed_in(lanekit, tenant, tenant.admin.email)
     headers = {"X-CSRF-Token": csrf}
-    panel = await client.get(f"/card/{card.id}")
-    assert panel.status_code == 200 and "Before" in panel.text
+    panel = await client.get(f"/card/{card.id}", headers={"HX-Request": "true"})
+    assert panel.status_code == 200 and "Before" in panel.text and "<html" not in panel.text
+    opened = await client.get(f"/card/{card.id}")  # a link opened in a new tab: a whole page
+    assert "<html" in opened.text and 'class="card-panel"' in opened.text and page_csrf(opened.text) == csrf
     edited = await client.post(
         f"/card/{card.id}",
         data={

@@ -33,7 +33,9 @@ MAX_LINKS = 100
 MAX_EVENTS = 50
 
 
-async def panel(request: Request, session: Session, card_id: int, *, status: int = 200) -> Response:
+async def panel(
+    request: Request, session: Session, card_id: int, *, status: int = 200, whole_page: bool = False
+) -> Response:
     actor = session.actor
     async with ctx_of(request).db.read() as conn:
         read = await card_read.get_card(conn, actor=actor, card_id=card_id)
@@ -67,7 +69,7 @@ async def panel(request: Request, session: Session, card_id: int, *, status: int
     done_lanes = [lane.id for lane in taskboard.lanes if lane.lane_type == "completed"] if taskboard else []
     return render(
         request,
-        "card_panel.html",
+        "card_page.html" if whole_page else "card_panel.html",
         {
             "session": session,
             "read": read,
@@ -98,8 +100,9 @@ async def panel(request: Request, session: Session, card_id: int, *, status: int
 
 @router.get("/card/{cardId:id}")
 async def card_panel(request: Request, session: UiSession, cardId: int) -> Response:
+    """The panel (htmx), or, opened directly (a link in a new tab), a page holding it."""
     try:
-        return await panel(request, session, cardId)
+        return await panel(request, session, cardId, whole_page="hx-request" not in request.headers)
     except LanekitError as exc:
         return refused(exc)
 

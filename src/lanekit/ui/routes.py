@@ -112,7 +112,11 @@ async def sign_in(
         return response
     except Unauthenticated:
         return _signin_form(request, message="E-mail or password is incorrect.", email=email, status=401)
+    previous = request.cookies.get(SESSION_COOKIE)
     async with ctx.db.begin() as conn:
+        if previous:
+            # A browser signing in again drops the session it had, rather than leaving it valid to expiry.
+            await sessions.end_session(conn, account_id=account_id, token=previous, cache=ctx.credentials)
         token = await sessions.start_session(conn, user=user)
     response = RedirectResponse("/boards", status_code=303)
     set_cookie(

@@ -43,6 +43,11 @@
     var close = event.target.closest ? event.target.closest("#panel-close") : null;
     if (close) {
       var panel = document.getElementById("panel");
+      var board = document.querySelector(".crumb a[href^='/board/']");
+      if (panel.classList.contains("page-panel") && board) {
+        window.location.assign(board.getAttribute("href"));
+        return;
+      }
       panel.hidden = true;
       panel.innerHTML = "";
     }
