@@ -128,6 +128,9 @@ def test_a_change_through_the_api_shows_within_two_seconds(demo: Demo, open_tab:
     tab = open_tab()
     tab.sign_in(demo, demo.tenant.admin.email)
     tab.open_board(demo)
+    # The card is open in the panel too: both follow the change.
+    tab.card("Keyboard shortcuts help").locator("a.title").click()
+    expect(tab.page.locator("#panel .panel-title")).to_have_text("Keyboard shortcuts help")
     with demo.api() as api:
         found = api.get(
             "/io/card", params={"board": str(demo.board_id), "search": "Keyboard shortcuts"}
@@ -138,6 +141,7 @@ def test_a_change_through_the_api_shows_within_two_seconds(demo: Demo, open_tab:
         )
         assert changed.status_code == 200
     expect(tab.card("Shortcut cheat sheet")).to_be_visible(timeout=2000)
+    expect(tab.page.locator("#panel .panel-title")).to_have_text("Shortcut cheat sheet", timeout=2000)
     assert tab.errors == []
 
 

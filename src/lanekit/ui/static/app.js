@@ -217,6 +217,16 @@
     });
   });
 
+  // The open card follows too, unless its reader is typing in it.
+  function refreshPanel() {
+    var panel = document.getElementById("panel");
+    var card = panel && !panel.hidden ? panel.querySelector(".card-panel") : null;
+    var active = document.activeElement;
+    if (!card || (active && panel.contains(active) && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName))) return;
+    if (panel.querySelector("details.edit[open]")) return;
+    htmx.ajax("GET", "/card/" + card.getAttribute("data-card-id"), { target: "#panel", swap: "innerHTML" });
+  }
+
   // --- live: poll the board's version each second; a change re-renders the lanes ---------------------
   function typing() {
     var active = document.activeElement;
@@ -234,6 +244,7 @@
       .then(function (data) {
         if (data && version !== null && data.version !== version && !busy) {
           version = data.version;
+          refreshPanel();
           return refreshLanes();
         }
       })
