@@ -108,7 +108,7 @@ def open_tab(browser: Browser) -> Iterator[Any]:
     contexts = []
 
     def make() -> Tab:
-        context = browser.new_context(viewport={"width": 1500, "height": 900})
+        context = browser.new_context(viewport={"width": 1920, "height": 1000})
         contexts.append(context)
         tab = Tab(context.new_page())
 

@@ -104,6 +104,7 @@ async def seed_demo_board(conn: Connection, *, account_id: int, admin_email: str
         ),
     )
     domain = admin_email.partition("@")[2] or "example.com"
+    team: dict[str, int] = {}
     for first_name, last_name, local, role in DEMO_TEAM:
         user = await insert_new_user(
             conn,
@@ -115,7 +116,8 @@ async def seed_demo_board(conn: Connection, *, account_id: int, admin_email: str
         await board_role_queries.insert_role(
             conn, account_id=account_id, board_id=board.id, user_id=user.id, role=role
         )
-    await seed_demo_cards(conn, actor=actor, board_id=board.id)
+        team[first_name] = user.id
+    await seed_demo_cards(conn, actor=actor, board_id=board.id, team=team)
     return board.id
 
 
@@ -142,7 +144,7 @@ DEMO_COMMENTS = (
 )
 
 
-async def seed_demo_cards(conn: Connection, *, actor: Actor, board_id: int) -> None:
+async def seed_demo_cards(conn: Connection, *, actor: Actor, board_id: int, team: dict[str, int]) -> None:
     """The demo board's cards, through the same domain functions as the API."""
     lanes = {
         lane.title: lane
@@ -152,11 +154,19 @@ async def seed_demo_cards(conn: Connection, *, actor: Actor, board_id: int) -> N
         conn, actor=actor, board_id=board_id, lane_id=lanes["Doing Now"].id, changes=LaneChanges(wip_limit=2)
     )
     created: dict[str, int] = {}
-    for lane_title, title, extra in DEMO_CARDS:
+    for lane_title, title, given in DEMO_CARDS:
+        extra = dict(given)
+        assignees = [str(team[name]) for name in extra.pop("assignees", ())]
         card = await create_card(
             conn,
             actor=actor,
-            new=NewCard(title=title, board_id=board_id, lane_id=lanes[lane_title].id, **extra),
+            new=NewCard(
+                title=title,
+                board_id=board_id,
+                lane_id=lanes[lane_title].id,
+                assigned_user_ids=assignees or None,
+                **extra,
+            ),
         )
         created[title] = card.id
     with_tasks = created["Card panel: attachments"]

@@ -217,20 +217,56 @@
     });
   });
 
-  // The open card follows too, unless its reader is typing in it.
-  function refreshPanel() {
+  // The open card follows too, unless its reader is working in it.  A refresh answered after the panel
+  // changed (the reader's own request, another card opened) is dropped: it would undo what they just did.
+  var panelGeneration = 0;
+  var panelRequests = 0;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.target && event.detail.target.id === "panel") panelRequests += 1;
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.target && event.detail.target.id === "panel") {
+      panelRequests = Math.max(0, panelRequests - 1);
+      panelGeneration += 1;
+    }
+  });
+
+  function refreshPanel(boardVersion) {
     var panel = document.getElementById("panel");
     var card = panel && !panel.hidden ? panel.querySelector(".card-panel") : null;
-    var active = document.activeElement;
-    if (!card || (active && panel.contains(active) && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName))) return;
-    if (panel.querySelector("details.edit[open]")) return;
-    htmx.ajax("GET", "/card/" + card.getAttribute("data-card-id"), { target: "#panel", swap: "innerHTML" });
+    // Already drawn at this version (the reader's own change): nothing to fetch.
+    if (card && card.getAttribute("data-board-version") === boardVersion) return;
+    if (!card || panelRequests || hasUnsentInput(panel) || panel.querySelector("details.edit[open]")) return;
+    var cardId = card.getAttribute("data-card-id");
+    var generation = panelGeneration;
+    fetch("/card/" + cardId, { credentials: "same-origin", headers: { "HX-Request": "true" } })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (text) {
+        var current = panel.querySelector(".card-panel");
+        if (text === null || panel.hidden || !current || current.getAttribute("data-card-id") !== cardId) return;
+        if (generation !== panelGeneration || panelRequests || hasUnsentInput(panel)) return;
+        panel.innerHTML = text;
+        htmx.process(panel);
+        panelGeneration += 1;
+      })
+      .catch(function () { /* the next change tries again */ });
   }
 
   // --- live: poll the board's version each second; a change re-renders the lanes ---------------------
-  function typing() {
+  // Whether the reader is working in `root`: a form field focused, or one changed and not yet sent.  A refresh
+  // then would wipe their input; the next poll after they finish catches up.
+  function hasUnsentInput(root) {
     var active = document.activeElement;
-    return active && active.tagName === "INPUT" && lanesHost().contains(active);
+    if (active && root.contains(active) && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName)) return true;
+    var fields = root.querySelectorAll("input[type=text], input:not([type]), input[type=file], textarea");
+    for (var i = 0; i < fields.length; i++) {
+      if (fields[i].value !== fields[i].defaultValue) return true;
+    }
+    return false;
+  }
+
+  function typing() {
+    return hasUnsentInput(lanesHost());
   }
 
   function poll() {
@@ -244,7 +280,7 @@
       .then(function (data) {
         if (data && version !== null && data.version !== version && !busy) {
           version = data.version;
-          refreshPanel();
+          refreshPanel(data.version);
           return refreshLanes();
         }
       })
