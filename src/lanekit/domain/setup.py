@@ -128,12 +128,16 @@ DEMO_CARDS: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ("New Requests", "Export the board as CSV", {"tags": ["reporting"]}),
     ("Approved", "Single sign-on with SAML", {"priority": "high", "size": 5}),
     ("Ready to Start", "Keyboard shortcuts help", {"custom_id": "LK-12"}),
-    ("Doing Now", "Card panel: attachments", {"size": 2, "tags": ["ui", "files"]}),
-    ("Doing Now", "Fix date picker in Safari", {"block_reason": "Waiting for a Safari test device"}),
+    ("Doing Now", "Card panel: attachments", {"size": 2, "tags": ["ui", "files"], "assignees": ("Uma",)}),
+    (
+        "Doing Now",
+        "Fix date picker in Safari",
+        {"block_reason": "Waiting for a Safari test device", "assignees": ("Morgan", "Uma")},
+    ),
     (
         "Under Review",
         "Webhooks for card moves",
-        {"planned_start": "2026-12-01", "planned_finish": "2026-12-18"},
+        {"planned_start": "2026-12-01", "planned_finish": "2026-12-18", "assignees": ("Morgan",)},
     ),
     ("Recently Finished", "Sign in with e-mail and password", {"tags": ["auth"]}),
 )
