@@ -45,6 +45,8 @@ from lanekit.storage import notify
 from lanekit.storage.blobs import LocalBlobStore
 from lanekit.storage.engine import Database, make_engine
 from lanekit.storage.notify import Notifier
+from lanekit.ui import attachments as ui_attachments
+from lanekit.ui import install as install_ui
 from lanekit.web import docs, health
 from lanekit.web.deps import AppContext, require_actor
 from lanekit.web.middleware import EdgeMiddleware
@@ -132,6 +134,8 @@ def create_app(settings: Settings) -> FastAPI:
     # The legacy v1 API: outside /io, authenticated per call (Basic, Bearer or Token), enveloped replies.
     app.include_router(legacy_api.router, prefix=legacy_api.PREFIX)
     docs.install(app)
+    # The web board at `/` (ui/): its paths are none of the above.
+    install_ui(app)
     _declare_security(app)
     # Last: the table indexes every route above (docs included).
     install_route_table(app.router)
@@ -146,7 +150,14 @@ def create_app(settings: Settings) -> FastAPI:
         resolver=AccountResolver(db, default_account=settings.default_account),
         max_body_bytes=settings.max_body_bytes,
         streamed_uploads=re.compile(
-            f"{attachments.UPLOAD_PATH.pattern}|{legacy_api.UPLOAD_PATH.pattern}", re.IGNORECASE
+            "|".join(
+                (
+                    attachments.UPLOAD_PATH.pattern,
+                    legacy_api.UPLOAD_PATH.pattern,
+                    ui_attachments.UPLOAD_PATH.pattern,
+                )
+            ),
+            re.IGNORECASE,
         ),
         error_bodies=(("/io/scim/", scim_errors.error_body),),
     )

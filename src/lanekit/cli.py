@@ -131,6 +131,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         base = f"http://{args.host}:{args.port}"
         print("Lanekit demo" + (" (new demo account seeded)" if seeded else ""))
         # /io/ itself has no resource: print addresses that answer.
+        print(f"  Board:    {base}/   (sign in with the login below)")
         print(f"  Docs:     {base}/io/docs")
         print(f"  API:      {base}/io/user/me   (HTTP Basic or Bearer)")
         print(f"  Login:    {DEMO_EMAIL} / {DEMO_PASSWORD}")

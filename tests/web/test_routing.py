@@ -217,7 +217,9 @@ UNMATCHED: list[tuple[str, str, int]] = [
     ("GET", "/io/card/move", 405),
     ("GET", "/io/nothing/here", 404),
     ("GET", "/io", 404),
-    ("GET", "/", 404),
+    # The web board (ui/) answers `/` by sending the browser to sign in.
+    ("GET", "/", 303),
+    ("GET", "/nothing/here", 404),
     ("GET", "/io/card/7/", 404),
     ("GET", "/io/CARD/7", 404),
     ("GET", "/io/User/Me", 200),

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from lanekit.domain.boards.boards import NewBoard, create_board
+from lanekit.domain.boards.lanes import LaneChanges, update_lane
+from lanekit.domain.cards.comments import add_comment
+from lanekit.domain.cards.create import NewCard, create_card
 from lanekit.domain.errors import Conflict
 from lanekit.domain.people import accounts
 from lanekit.domain.people.passwords import verify_password
@@ -11,6 +16,7 @@ from lanekit.domain.types import Actor
 from lanekit.storage.executor import Connection
 from lanekit.storage.queries import accounts as account_queries
 from lanekit.storage.queries import board_roles as board_role_queries
+from lanekit.storage.queries import lanes as lane_queries
 from lanekit.storage.queries import users as user_queries
 
 
@@ -98,6 +104,7 @@ async def seed_demo_board(conn: Connection, *, account_id: int, admin_email: str
         ),
     )
     domain = admin_email.partition("@")[2] or "example.com"
+    team: dict[str, int] = {}
     for first_name, last_name, local, role in DEMO_TEAM:
         user = await insert_new_user(
             conn,
@@ -109,4 +116,69 @@ async def seed_demo_board(conn: Connection, *, account_id: int, admin_email: str
         await board_role_queries.insert_role(
             conn, account_id=account_id, board_id=board.id, user_id=user.id, role=role
         )
+        team[first_name] = user.id
+    await seed_demo_cards(conn, actor=actor, board_id=board.id, team=team)
     return board.id
+
+
+# The demo's cards: (lane title, card title, extra values).  "Doing Now" gets a WIP limit of 2 and holds
+# two cards, so the next card dragged in asks for an override reason (issue 16).
+DEMO_CARDS: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("New Requests", "Dark mode for the board", {"tags": ["ui"], "size": 3}),
+    ("New Requests", "Export the board as CSV", {"tags": ["reporting"]}),
+    ("Approved", "Single sign-on with SAML", {"priority": "high", "size": 5}),
+    ("Ready to Start", "Keyboard shortcuts help", {"custom_id": "LK-12"}),
+    ("Doing Now", "Card panel: attachments", {"size": 2, "tags": ["ui", "files"], "assignees": ("Uma",)}),
+    (
+        "Doing Now",
+        "Fix date picker in Safari",
+        {"block_reason": "Waiting for a Safari test device", "assignees": ("Morgan", "Uma")},
+    ),
+    (
+        "Under Review",
+        "Webhooks for card moves",
+        {"planned_start": "2026-12-01", "planned_finish": "2026-12-18", "assignees": ("Morgan",)},
+    ),
+    ("Recently Finished", "Sign in with e-mail and password", {"tags": ["auth"]}),
+)
+DEMO_TASKS = ("Write the migration", "Add the upload form", "Test with a 100 MB file")
+DEMO_COMMENTS = (
+    "Can we keep the upload limit configurable?",
+    "Yes: LANEKIT_MAX_ATTACHMENT_BYTES, default 256 MB.",
+)
+
+
+async def seed_demo_cards(conn: Connection, *, actor: Actor, board_id: int, team: dict[str, int]) -> None:
+    """The demo board's cards, through the same domain functions as the API."""
+    lanes = {
+        lane.title: lane
+        for lane in await lane_queries.list_for_board(conn, account_id=actor.account_id, board_id=board_id)
+    }
+    await update_lane(
+        conn, actor=actor, board_id=board_id, lane_id=lanes["Doing Now"].id, changes=LaneChanges(wip_limit=2)
+    )
+    created: dict[str, int] = {}
+    for lane_title, title, given in DEMO_CARDS:
+        extra = dict(given)
+        assignees = [str(team[name]) for name in extra.pop("assignees", ())]
+        card = await create_card(
+            conn,
+            actor=actor,
+            new=NewCard(
+                title=title,
+                board_id=board_id,
+                lane_id=lanes[lane_title].id,
+                assigned_user_ids=assignees or None,
+                **extra,
+            ),
+        )
+        created[title] = card.id
+    with_tasks = created["Card panel: attachments"]
+    for i, task in enumerate(DEMO_TASKS):
+        await create_card(
+            conn,
+            actor=actor,
+            new=NewCard(title=task, parent_card_id=with_tasks, lane_title="done" if i == 0 else "todo"),
+        )
+    for text in DEMO_COMMENTS:
+        await add_comment(conn, actor=actor, card_id=with_tasks, text=text)

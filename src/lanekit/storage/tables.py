@@ -447,3 +447,21 @@ reporting_signing_keys = Table(
     Column("secret", String(64), nullable=False),
     Column("created_on", UtcDateTime(), nullable=False),
 )
+
+# --- The web board (issue 16) --------------------------------------------------------------------------
+
+# A signed-in browser (docs/decisions/200-web-board.md): the cookie carries a random token, the row only its
+# SHA-256, like api_tokens.  Signing out deletes the row; a deactivated or deleted user's rows stop
+# authenticating at once (the read joins the live user) and are deleted with the user's account.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("account_id", IdType, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", IdType, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("created_on", UtcDateTime(), nullable=False),
+    Column("expires_on", UtcDateTime(), nullable=False),
+    UniqueConstraint("token_hash", name="uq_web_sessions_token_hash"),
+)
+Index("ix_web_sessions_user", web_sessions.c.user_id)

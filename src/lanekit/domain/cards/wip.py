@@ -141,3 +141,13 @@ def enforce(
             raise WipExceeded(field, subject=f'user "{users[0].full_name}"', limit=users[0].limit)
         return None
     return comment.strip() if comment and (lanes or users) else None
+
+
+def shown_load(lanes: Mapping[int, LaneRecord], lane_id: int, loads: Mapping[int, int]) -> int:
+    """The load a lane's header shows: its own cards and those of every lane below it (what its limit
+    covers)."""
+    return sum(loads.get(inside, 0) for inside in subtree(lanes, lane_id))
+
+
+def is_over(lane: LaneRecord, load: int) -> bool:
+    return lane.wip_limit > 0 and load > lane.wip_limit
