@@ -17,3 +17,5 @@ async def db(settings: Settings) -> AsyncIterator[Database]:
         yield database
     finally:
         await database.dispose()
+        # The fixture's frame outlives the test (see tests.harness.Lanekit.close): let the engine go.
+        del database

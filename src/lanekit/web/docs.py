@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, HTTPException
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from swagger_ui_bundle import swagger_ui_path
@@ -60,9 +60,12 @@ async def docs_asset(name: str) -> Response:
 def install(app: FastAPI) -> None:
     """Add the docs page, its assets and the 3.0-labelled document to `app` (created with `docs_url=None`)."""
 
-    async def ui_openapi() -> JSONResponse:
-        document: dict[str, Any] = {**app.openapi(), "openapi": "3.0.3"}
-        return JSONResponse(document)
-
     app.include_router(router)
-    app.add_api_route(UI_OPENAPI_PATH, ui_openapi, methods=["GET"], include_in_schema=False)
+    app.add_api_route(UI_OPENAPI_PATH, _ui_openapi, methods=["GET"], include_in_schema=False)
+
+
+async def _ui_openapi(request: Request) -> JSONResponse:
+    # The app comes from the request, not from a closure: FastAPI remembers what it learnt of each endpoint
+    # in a process-wide cache, so an endpoint closing over its app kept every app ever built alive.
+    document: dict[str, Any] = {**request.app.openapi(), "openapi": "3.0.3"}
+    return JSONResponse(document)
