@@ -104,7 +104,6 @@ async def test_lost_database_connections_fail_only_requests_in_flight(tmp_path: 
             assert refused_in_flight > 0
         finally:
             await kit.close()
-            await kit.db.dispose()
 
 
 class _PingCounter:
@@ -135,7 +134,6 @@ async def _served_board(tmp_path: Path, title: str) -> AsyncIterator[tuple[str, 
             yield url.rsplit("/", 1)[1], admin, created.json()["id"]
         finally:
             await kit.close()
-            await kit.db.dispose()
 
 
 async def test_a_connection_returned_a_moment_ago_is_not_pinged_and_one_idle_longer_is(
