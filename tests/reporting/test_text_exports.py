@@ -105,7 +105,8 @@ async def test_text_exports_are_the_python_writers_bytes(
     w = await _hostile_world(lanekit)
 
     def used(export: str) -> bool:
-        return exports.writes_text(lanekit.db, export, text_kinds(DATASETS[export]))
+        kinds = text_kinds(DATASETS[export])
+        return kinds is not None and exports.writes_text(lanekit.db, export, kinds)
 
     assert [e for e in DATASETS if used(e)] == (list(TEXT_EXPORTS) if backend == "postgresql" else [])
     both = f"{w.a.id},{w.b.id}"

@@ -11,12 +11,12 @@ from pydantic import BaseModel, StrictBool
 
 from lanekit.domain.boards import boards
 from lanekit.domain.boards import reads as board_reads
-from lanekit.domain.body_cache import filler
 from lanekit.domain.errors import Invalid
 from lanekit.domain.types import BoardId, Id, parse_digits
 from lanekit.shapes import boards as shapes
 from lanekit.shapes.common import page_meta
-from lanekit.web.cache import FILL_WAITS, body_cache, cached_json, must_wait, wait_for_builder
+from lanekit.storage.executor import Connection
+from lanekit.web.cache import Lookup, body_cache, cached_json, fill_once
 from lanekit.web.deps import Actor, BaseUrl, Db, PageParams, paging
 from lanekit.web.fields import Int32, LongText, Text32, Text255
 from lanekit.web.routing import make_router, no_content, ok
@@ -147,28 +147,24 @@ async def list_boards(
 @router.get("/board/{boardId:id}", operation_id="getBoard")
 async def get_board(actor: Actor, db: Db, base_url: BaseUrl, boardId: BoardId, request: Request) -> Response:
     cache = body_cache(request)
-    for waits in range(FILL_WAITS + 1):
-        response: Response | None = None
-        async with db.read() as conn:
-            probe = await board_reads.probe_board(conn, actor=actor, board_id=boardId)
-            slot = ("board", actor.account_id, boardId, base_url, probe.variant)
-            body = cache.get(slot, key=probe.key) if cache is not None else None
-            waiting = must_wait(cache, slot, body, waits)
-            if body is None and not waiting:
-                with filler(cache, slot):
-                    view = await board_reads.board_view(conn, found=probe.access, probe=probe)
-                    response = ok(shapes.board_detail(view, base_url=base_url))
-                    if cache is not None:
-                        cache.put(slot, bytes(response.body), key=probe.key)
-        if not waiting:
-            break
-        await wait_for_builder(db, cache, slot)
-    if probe.visit_due:
+
+    async def look(conn: Connection) -> Lookup[board_reads.BoardProbe]:
+        probe = await board_reads.probe_board(conn, actor=actor, board_id=boardId)
+        slot = ("board", actor.account_id, boardId, base_url, probe.variant)
+        return Lookup(slot, cache.get(slot, key=probe.key) if cache is not None else None, probe)
+
+    async def build(conn: Connection, found: Lookup[board_reads.BoardProbe]) -> Response:
+        probe = found.state
+        view = await board_reads.board_view(conn, found=probe.access, probe=probe)
+        response = ok(shapes.board_detail(view, base_url=base_url))
+        if cache is not None:
+            cache.put(found.slot, bytes(response.body), key=probe.key)
+        return response
+
+    found, response = await fill_once(db, cache, look, build, cached_json)
+    if found.state.visit_due:
         async with db.begin() as conn:
             await board_reads.record_visit(conn, actor=actor, board_id=boardId)
-    if response is None:
-        assert body is not None
-        return cached_json(body)
     return response
 
 

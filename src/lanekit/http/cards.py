@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from lanekit.domain import clock
 from lanekit.domain.access import BoardAccess
-from lanekit.domain.body_cache import BodyCache, filler
+from lanekit.domain.body_cache import BodyCache
 from lanekit.domain.cards import assignees, delete, moves
 from lanekit.domain.cards import create as cards
 from lanekit.domain.cards import lists as card_lists
@@ -27,7 +27,7 @@ from lanekit.http.attachments import Blobs
 from lanekit.shapes import cards as shapes
 from lanekit.shapes.common import ident, page_meta
 from lanekit.storage.executor import Connection
-from lanekit.web.cache import FILL_WAITS, body_cache, cached_json, must_wait, wait_for_builder
+from lanekit.web.cache import Lookup, body_cache, cached_json, fill_once
 from lanekit.web.deps import Actor, BaseUrl, Db, PageParams, paging
 from lanekit.web.fields import IdList, LongText, OpList
 from lanekit.web.routing import make_router, no_content, ok
@@ -319,27 +319,25 @@ async def _list(
     """Both list endpoints: a page of one board's cards that every reader of the board sees alike is served
     from the body cache while the board's version is unchanged (docs/decisions/166-card-list-cache.md)."""
     cache = body_cache(request)
-    for waits in range(FILL_WAITS + 1):
-        slot = None
-        async with db.read() as conn:
-            listing = await card_lists.open_list(conn, actor=actor, query=query)
-            key = listing.cache_key
-            if cache is None or key is None:
-                return _list_response(await card_lists.read_list(conn, listing=listing), base_url=base_url,
-                                      query=query)  # fmt: skip
-            # The caller is not in the slot: the page shows nothing per caller (the decision's audit).
-            slot = ("cards", actor.account_id, key.board_id, base_url, key.parameters)
-            body = cache.get(slot, key=key.version)
-            if body is not None:
-                return cached_json(body)
-            if not must_wait(cache, slot, body, waits):
-                with cache.filler(slot):
-                    result = await card_lists.read_list(conn, listing=listing)
-                    response = _list_response(result, base_url=base_url, query=query)
-                    cache.put(slot, bytes(response.body), key=key.version)
-                return response
-        await wait_for_builder(db, cache, slot)
-    raise AssertionError("unreachable: the last round builds the page")
+
+    async def look(conn: Connection) -> Lookup[card_lists.CardListing]:
+        listing = await card_lists.open_list(conn, actor=actor, query=query)
+        key = listing.cache_key
+        if cache is None or key is None:
+            return Lookup(None, None, listing)
+        # The caller is not in the slot: the page shows nothing per caller (the decision's audit).
+        slot = ("cards", actor.account_id, key.board_id, base_url, key.parameters)
+        return Lookup(slot, cache.get(slot, key=key.version), listing)
+
+    async def build(conn: Connection, found: Lookup[card_lists.CardListing]) -> Response:
+        listing = found.state
+        response = _list_response(await card_lists.read_list(conn, listing=listing), base_url=base_url,
+                                  query=query)  # fmt: skip
+        if cache is not None and found.slot is not None and listing.cache_key is not None:
+            cache.put(found.slot, bytes(response.body), key=listing.cache_key.version)
+        return response
+
+    return (await fill_once(db, cache, look, build, cached_json))[1]
 
 
 # --- writes on many cards --------------------------------------------------------------------------------
@@ -456,34 +454,33 @@ async def list_board_cards(
     lane_ids = card_lists.ids_of(_csv(lanes), "lanes")
     card_ids = card_lists.ids_of(_csv(cards_param), "cards")
     cache = body_cache(request)
-    for waits in range(FILL_WAITS + 1):
-        async with db.read() as conn:
-            access = await card_lists.open_faces(conn, actor=actor, board_id=boardId)
-            slot = (
-                "faces",
-                actor.account_id,
-                boardId,
-                base_url,
-                None if lane_ids is None else tuple(lane_ids),
-                None if card_ids is None else tuple(card_ids),
-                ignoreArchiveDate,
-                page.offset,
-                page.limit,
-            )
-            body = None
-            if cache is not None and (linked := cache.deps(slot)) is not None:
-                key = await card_lists.faces_key(conn, access=access, linked=linked)
-                body = cache.get(slot, key=key.shared, variant=key.variant, now=clock.now())
-                if body is not None:
-                    return cached_json(body)
-            if not must_wait(cache, slot, body, waits):
-                with filler(cache, slot):
-                    return await _build_faces(
-                        conn, cache, slot, access, base_url=base_url, page=page, lane_ids=lane_ids,
-                        card_ids=card_ids, ignore_archive_date=ignoreArchiveDate,
-                    )  # fmt: skip
-        await wait_for_builder(db, cache, slot)
-    raise AssertionError("unreachable: the last round builds the page")
+    slot = (
+        "faces",
+        actor.account_id,
+        boardId,
+        base_url,
+        None if lane_ids is None else tuple(lane_ids),
+        None if card_ids is None else tuple(card_ids),
+        ignoreArchiveDate,
+        page.offset,
+        page.limit,
+    )
+
+    async def look(conn: Connection) -> Lookup[BoardAccess]:
+        access = await card_lists.open_faces(conn, actor=actor, board_id=boardId)
+        body = None
+        if cache is not None and (linked := cache.deps(slot)) is not None:
+            key = await card_lists.faces_key(conn, access=access, linked=linked)
+            body = cache.get(slot, key=key.shared, variant=key.variant, now=clock.now())
+        return Lookup(slot, body, access)
+
+    async def build(conn: Connection, found: Lookup[BoardAccess]) -> Response:
+        return await _build_faces(
+            conn, cache, slot, found.state, base_url=base_url, page=page, lane_ids=lane_ids,
+            card_ids=card_ids, ignore_archive_date=ignoreArchiveDate,
+        )  # fmt: skip
+
+    return (await fill_once(db, cache, look, build, cached_json))[1]
 
 
 async def _build_faces(

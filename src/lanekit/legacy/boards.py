@@ -18,7 +18,7 @@ from lanekit.domain import clock
 from lanekit.domain.access import BoardAccess, board_access
 from lanekit.domain.boards import activity
 from lanekit.domain.boards import reads as board_reads
-from lanekit.domain.body_cache import BodyCache, filler
+from lanekit.domain.body_cache import BodyCache
 from lanekit.domain.cards import lists as card_lists
 from lanekit.domain.inputs import INT32_MAX
 from lanekit.legacy.envelope import Reply, ReplyCode, reply_response
@@ -29,7 +29,7 @@ from lanekit.shapes import legacy_boards as board_shapes
 from lanekit.shapes import legacy_events as event_shapes
 from lanekit.storage.executor import Connection
 from lanekit.storage.records import LaneRecord
-from lanekit.web.cache import FILL_WAITS, body_cache, cached_json, must_wait, wait_for_builder
+from lanekit.web.cache import Lookup, body_cache, cached_json, fill_once
 
 BOARDS_RETRIEVED = "Board(s) successfully retrieved."
 BOARD_RETRIEVED = "Board successfully retrieved."
@@ -122,33 +122,26 @@ async def get_board(c: Call) -> Response:
     nothing it shows changes (docs/decisions/192-legacy-board-cache.md)."""
     board_id = path_id(c.request, "boardId", "board")
     cache = body_cache(c.request)
+
+    async def look(conn: Connection) -> Lookup[board_reads.BoardProbe]:
+        probe = await board_reads.probe_board(conn, actor=c.actor, board_id=board_id)
+        # What differs between callers: only the rendering of dates (and the links' base URL).
+        slot = (
+            "legacy-board",
+            c.actor.account_id,
+            board_id,
+            c.base_url,
+            c.dates.day_pattern,
+            str(c.dates.zone),
+        )
+        return Lookup(slot, cache.get(slot, key=probe.key) if cache is not None else None, probe)
+
+    async def build(conn: Connection, found: Lookup[board_reads.BoardProbe]) -> Response:
+        return await _board_response(c, conn, probe=found.state, cache=cache, slot=found.slot)
+
     # A board with every card takes seconds to build on a large board: while one request builds it, the
     # others asking for the same body wait for it instead of building it too (docs/decisions/169).
-    for waits in range(FILL_WAITS + 1):
-        response: Response | None = None
-        async with c.db.read() as conn:
-            probe = await board_reads.probe_board(conn, actor=c.actor, board_id=board_id)
-            # What differs between callers: only the rendering of dates (and the links' base URL).
-            slot = (
-                "legacy-board",
-                c.actor.account_id,
-                board_id,
-                c.base_url,
-                c.dates.day_pattern,
-                str(c.dates.zone),
-            )
-            body = cache.get(slot, key=probe.key) if cache is not None else None
-            waiting = must_wait(cache, slot, body, waits)
-            if body is None and not waiting:
-                with filler(cache, slot):
-                    response = await _board_response(c, conn, probe=probe, cache=cache, slot=slot)
-        if not waiting:
-            break
-        await wait_for_builder(c.db, cache, slot)
-    if response is None:
-        assert body is not None
-        return cached_json(body)
-    return response
+    return (await fill_once(c.db, cache, look, build, cached_json))[1]
 
 
 async def _board_response(

@@ -12,12 +12,12 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
 from lanekit.domain.boards import board_page
-from lanekit.domain.boards.reads import board_view, list_boards, probe_board, recent_boards
-from lanekit.domain.body_cache import filler
+from lanekit.domain.boards.reads import BoardProbe, board_view, list_boards, probe_board, recent_boards
 from lanekit.domain.cards import moves
 from lanekit.domain.cards.create import NewCard, create_card
 from lanekit.domain.errors import LanekitError, RateLimited, Unauthenticated
 from lanekit.domain.people import sessions
+from lanekit.storage.executor import Connection
 from lanekit.ui import views
 from lanekit.ui.pages import HERE, STATIC_PREFIX, fragment, refused, render, secure
 from lanekit.ui.session import (
@@ -31,7 +31,7 @@ from lanekit.ui.session import (
     set_cookie,
     signin_csrf_matches,
 )
-from lanekit.web.cache import FILL_WAITS, body_cache, must_wait, wait_for_builder
+from lanekit.web.cache import Lookup, body_cache, fill_once
 from lanekit.web.deps import account_of, client_address
 
 router = APIRouter(include_in_schema=False)
@@ -190,29 +190,26 @@ async def board_lanes(request: Request, session: UiSession, boardId: int) -> Res
     actor = session.actor
     db = ctx_of(request).db
     cache = body_cache(request)
-    body: bytes | None = None
+
+    async def look(conn: Connection) -> Lookup[BoardProbe]:
+        probe = await probe_board(conn, actor=actor, board_id=boardId)
+        variant = (probe.access.allows("card.move"), probe.access.allows("card.create"))
+        slot = ("ui-lanes", actor.account_id, boardId, variant)
+        return Lookup(slot, cache.get(slot, key=probe.key) if cache is not None else None, probe)
+
+    async def build(conn: Connection, found: Lookup[BoardProbe]) -> bytes:
+        probe = found.state
+        view = await board_view(conn, found=probe.access, probe=probe)
+        page = await board_page.read_board_page(conn, actor=actor, view=view)
+        body = fragment("lanes.html", views.tree_context(page))
+        if cache is not None:
+            cache.put(found.slot, body, key=probe.key)
+        return body
+
     try:
-        for waits in range(FILL_WAITS + 1):
-            async with db.read() as conn:
-                probe = await probe_board(conn, actor=actor, board_id=boardId)
-                access = probe.access
-                variant = (access.allows("card.move"), access.allows("card.create"))
-                slot = ("ui-lanes", actor.account_id, boardId, variant)
-                body = cache.get(slot, key=probe.key) if cache is not None else None
-                waiting = must_wait(cache, slot, body, waits)
-                if body is None and not waiting:
-                    with filler(cache, slot):
-                        view = await board_view(conn, found=access, probe=probe)
-                        page = await board_page.read_board_page(conn, actor=actor, view=view)
-                        body = fragment("lanes.html", views.tree_context(page))
-                        if cache is not None:
-                            cache.put(slot, body, key=probe.key)
-            if not waiting:
-                break
-            await wait_for_builder(db, cache, slot)
+        body = (await fill_once(db, cache, look, build, bytes))[1]
     except LanekitError as exc:
         return refused(exc)
-    assert body is not None
     return secure(Response(body, media_type="text/html; charset=utf-8"))
 
 

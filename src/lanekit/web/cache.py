@@ -3,14 +3,20 @@ faces and card lists, and the legacy board (docs/decisions/192-legacy-board-cach
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from lanekit.domain.body_cache import BodyCache
+from lanekit.domain.body_cache import BodyCache, filler
 from lanekit.storage.engine import Database
+from lanekit.storage.executor import Connection
 from lanekit.web.routing import EncodedJson
+
+S = TypeVar("S")
+R = TypeVar("R")
 
 
 def body_cache(request: Request) -> BodyCache | None:
@@ -35,14 +41,38 @@ def cached_json(body: bytes) -> Response:
 FILL_WAITS = 2
 
 
-def must_wait(cache: BodyCache | None, slot: Hashable, body: bytes | None, waits: int) -> bool:
-    """Whether a request that found no body should wait for the one building it instead of building it too
-    (docs/decisions/169-single-fill.md)."""
-    return body is None and cache is not None and waits < FILL_WAITS and cache.filling(slot)
+@dataclass(frozen=True, slots=True)
+class Lookup(Generic[S]):
+    """What a request read before building a body: its slot in the cache (None: this body is not kept), the
+    body when the cache still holds it under the current key, and what building it needs."""
+
+    slot: Hashable | None
+    body: bytes | None
+    state: S
 
 
-async def wait_for_builder(db: Database, cache: BodyCache | None, slot: Hashable) -> None:
-    """Give the request's connection back while another request builds the body, and wait for it."""
-    assert cache is not None
-    await db.release()
-    await cache.wait_for_fill(slot)
+async def fill_once(
+    db: Database,
+    cache: BodyCache | None,
+    look: Callable[[Connection], Awaitable[Lookup[S]]],
+    build: Callable[[Connection, Lookup[S]], Awaitable[R]],
+    served: Callable[[bytes], R],
+) -> tuple[Lookup[S], R]:
+    """A body from the cache (as `served` wraps it), or built by `build` on the connection `look` read from,
+    with one request building each slot while the others asking for it wait and read the cache again
+    (docs/decisions/169-single-fill.md).  Returns the last lookup and the response."""
+    for waits in range(FILL_WAITS + 1):
+        async with db.read() as conn:
+            found = await look(conn)
+            if found.body is not None:
+                return found, served(found.body)
+            if found.slot is None or cache is None:
+                return found, await build(conn, found)
+            # No await between this check and `filler`: two requests cannot both decide to build.
+            if waits == FILL_WAITS or not cache.filling(found.slot):
+                with filler(cache, found.slot):
+                    return found, await build(conn, found)
+        # Give the connection back while another request builds the body, and wait for it.
+        await db.release()
+        await cache.wait_for_fill(found.slot)
+    raise AssertionError("unreachable: the last round builds the body")

@@ -86,12 +86,11 @@ async def data_age_seconds(db: Database) -> float:
         return await reporting_queries.fetch_replay_lag_seconds(conn)
 
 
-def writes_text(db: Database, export: str, kinds: tuple[str, ...] | None) -> bool:
+def writes_text(db: Database, export: str, kinds: tuple[str, ...]) -> bool:
     """Whether `export_text` can produce this export from `db` with these column kinds (PostgreSQL, an
     export with no column filled from the activity log, every column a kind SQL can write)."""
     return (
-        kinds is not None
-        and db.dialect == "postgresql"
+        db.dialect == "postgresql"
         and export not in _COMPLETED
         and text_queries.text_kinds_supported(export, kinds)
     )

@@ -157,7 +157,8 @@ class TextBatch:
     last_key: tuple[Any, ...] | None
 
 
-def _text_statement(
+@cache  # one statement per export, kinds, batch position and format, built once per process
+def _statement(
     export: str, kinds: tuple[str, ...], *, first: bool, delimiter: str, quoted: bool
 ) -> Select[Any]:
     query = EXPORT_QUERIES[export]
@@ -175,21 +176,6 @@ def _text_statement(
         func.count().label("rows"),
         *last,
     )
-
-
-_STATEMENTS: dict[tuple[str, tuple[str, ...], bool, str, bool], Select[Any]] = {}
-
-
-def _statement(
-    export: str, kinds: tuple[str, ...], *, first: bool, delimiter: str, quoted: bool
-) -> Select[Any]:
-    key = (export, kinds, first, delimiter, quoted)
-    stmt = _STATEMENTS.get(key)
-    if stmt is None:
-        stmt = _STATEMENTS[key] = _text_statement(
-            export, kinds, first=first, delimiter=delimiter, quoted=quoted
-        )
-    return stmt
 
 
 async def fetch_text_batch(
